@@ -1,0 +1,69 @@
+# Tandem. `make run` and `make test` set up whatever is missing on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Bot runtime: Python 3.10 exactly (Rasa 3.6 supports 3.8-3.10). PATH first, then pyenv.
+PY310 ?= $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | sort -V | tail -1); do \
+  $$p -c 'import sys; assert sys.version_info[:2] == (3, 10); print(sys.executable)' 2>/dev/null && break; done)
+# Services runtime: Python 3.11 or newer.
+PY3 ?= $(shell for p in python3.12 python3.11 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[12]*/bin/python3 2>/dev/null | sort -V | tail -1); do \
+  $$p -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; done)
+
+VENV := .venv
+BOT := .venv-bot
+TANDEM := $(VENV)/bin/tandem
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+.PHONY: help setup run test test-services test-bot test-rasa test-e2e train lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/services.txt pyproject.toml
+	@test -n "$(PY3)" || { echo "Python 3.11+ not found (tried python3.12, python3.11, python3, pyenv)."; exit 1; }
+	$(PY3) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/services.txt
+	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps -e .
+	@touch $@
+
+$(BOT)/.installed: requirements/bot.txt
+	@test -n "$(PY310)" || { echo "Python 3.10 not found on PATH or in pyenv; Rasa 3.6 needs it (pyenv install 3.10)."; exit 1; }
+	$(PY310) -m venv $(BOT)
+	$(BOT)/bin/pip install $(PIP_FLAGS) -r requirements/bot.txt
+	@touch $@
+
+setup: $(VENV)/.installed $(BOT)/.installed ## create both environments, local secrets, database, demo directory
+	$(TANDEM) init-local
+	$(TANDEM) db upgrade
+	$(TANDEM) directory import data/directory
+
+train: $(VENV)/.installed $(BOT)/.installed ## train the Rasa model unless one matches config, domain and data
+	@model=$$($(TANDEM) model-path); \
+	if [ -f "$$model" ]; then echo "model up to date: $$model"; \
+	else echo "training $$model"; export RASA_TELEMETRY_ENABLED=false; \
+	  time $(BOT)/bin/rasa train --fixed-model-name "$$(basename $$model .tar.gz)" --out models; fi
+
+run: setup train ## run services, Rasa and the action server in the foreground (Ctrl-C stops all)
+	$(TANDEM) run
+
+test: setup train test-services test-bot test-rasa test-e2e ## run every test suite
+
+test-services: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest tests/services tests/safety -q
+
+test-bot: $(BOT)/.installed
+	$(BOT)/bin/python -m pytest -c tests/bot/pytest.ini --rootdir . tests/bot tests/safety -q
+
+test-rasa: train
+	RASA_TELEMETRY_ENABLED=false $(BOT)/bin/rasa data validate --fail-on-warnings
+	RASA_TELEMETRY_ENABLED=false $(BOT)/bin/rasa test core --stories tests/bot/stories \
+	  --model "$$($(TANDEM) model-path)" --fail-on-prediction-errors --out var/rasa-test
+
+test-e2e: setup train
+	$(VENV)/bin/python -m pytest tests/e2e -q
+
+lint: $(VENV)/.installed ## ruff over the code
+	$(VENV)/bin/ruff check services safety bot actions tests
+
+clean: ## remove environments, models and local state
+	rm -rf $(VENV) $(BOT) models var .rasa

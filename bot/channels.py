@@ -1,0 +1,70 @@
+"""The Rasa input channel the services gateway talks to.
+
+Like Rasa's REST channel, but it requires a bearer token (Rasa's --auth-token does not cover
+channel webhooks), never logs message text, and answers 500 when the turn fails so the gateway
+falls back to its crisis/holding reply instead of sending nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+class TandemInput(InputChannel):
+    def __init__(self, token: Text) -> None:
+        self.token = token
+
+    @classmethod
+    def name(cls) -> Text:
+        return "tandem"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TandemInput":
+        token = (credentials or {}).get("token") or ""
+        if len(token) < 16:
+            raise RasaException("the tandem channel needs a token of 16+ characters (RASA_TOKEN)")
+        return cls(token)
+
+    def _authorized(self, request: Request) -> bool:
+        given = request.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("tandem_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._authorized(request):
+                return response.json({"error": "unauthorized"}, status=401)
+            payload = request.json if isinstance(request.json, dict) else {}
+            sender, text = payload.get("sender"), payload.get("message")
+            if not isinstance(sender, str) or not sender or not isinstance(text, str):
+                return response.json({"error": "sender and message are required"}, status=400)
+            metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else None
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception:  # noqa: BLE001 - any failure must reach the gateway as a 500
+                logger.exception("tandem channel turn failed for sender %s", sender)
+                return response.json({"error": "turn_failed"}, status=500)
+            return response.json(collector.messages)
+
+        return webhook

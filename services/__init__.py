@@ -1,0 +1,1 @@
+"""Tandem's services runtime: gateway, API, NLG, dashboard and scheduler (Python 3.11+)."""

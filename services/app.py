@@ -1,0 +1,65 @@
+"""The services app factory: gateway, API and health on one aiohttp application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from safety.crisis import CrisisLexicon
+from services import app_keys
+from services.db.engine import make_engine, make_sessionmaker
+from services.directory import api as directory_api
+from services.directory.taxonomy import load_taxonomy
+from services.gateway import routes as gateway_routes
+from services.gateway.clients import PhoneVault
+from services.health import routes as health_routes
+from services.nlg.responses import load_response_texts
+from services.settings import SECRET_FIELDS, Settings, load_settings
+from services.web import errors, service_token
+
+
+class MissingSecrets(RuntimeError):
+    pass
+
+
+def _require_secrets(settings: Settings) -> None:
+    missing = [name.upper() for name in SECRET_FIELDS if not getattr(settings, name)]
+    if missing:
+        raise MissingSecrets(
+            "missing " + ", ".join(missing) + ": run `tandem init-local` (development) "
+            "or set them in the environment"
+        )
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = make_engine(app[app_keys.SETTINGS].effective_database_url)
+    app[app_keys.ENGINE] = engine
+    app[app_keys.SESSIONS] = make_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as session:
+        app[app_keys.HTTP] = session
+        yield
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or load_settings()
+    _require_secrets(settings)
+    app = web.Application(middlewares=[errors, service_token], client_max_size=64 * 1024)
+    app[app_keys.SETTINGS] = settings
+    app[app_keys.TAXONOMY] = load_taxonomy()
+    app[app_keys.LEXICON] = CrisisLexicon.load()
+    app[app_keys.RESPONSES] = load_response_texts()
+    app[app_keys.PHONES] = PhoneVault(
+        settings.tandem_phone_hash_key, settings.tandem_phone_encryption_keys
+    )
+    app.cleanup_ctx.extend([_database, _http_client])
+    app.add_routes(health_routes)
+    app.add_routes(gateway_routes.routes)
+    app.add_routes(directory_api.routes)
+    return app

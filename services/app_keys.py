@@ -1,0 +1,24 @@
+"""Typed keys for what the app factory puts on the aiohttp Application."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import ClientSession, web
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+if TYPE_CHECKING:
+    from safety.crisis import CrisisLexicon
+    from services.directory.taxonomy import Taxonomy
+    from services.gateway.clients import PhoneVault
+    from services.nlg.responses import ResponseTexts
+    from services.settings import Settings
+
+SETTINGS = web.AppKey("settings", "Settings")
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker)
+HTTP = web.AppKey("http", ClientSession)
+TAXONOMY = web.AppKey("taxonomy", "Taxonomy")
+LEXICON = web.AppKey("lexicon", "CrisisLexicon")
+RESPONSES = web.AppKey("responses", "ResponseTexts")
+PHONES = web.AppKey("phones", "PhoneVault")

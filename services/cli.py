@@ -1,0 +1,186 @@
+"""The `tandem` command (services runtime)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+from services.settings import REPO_ROOT, load_settings
+
+
+def cmd_init_local(_: argparse.Namespace) -> int:
+    from services.local_secrets import ensure_local_secrets
+
+    settings = load_settings()
+    if settings.tandem_env == "production":
+        print("init-local is for development; production takes secrets from the environment.")
+        return 2
+    path, added = ensure_local_secrets(settings.tandem_var_dir)
+    print(f"{path}: {'generated ' + ', '.join(added) if added else 'up to date'}")
+    return 0
+
+
+def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url or load_settings().effective_database_url
+    return config
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    settings = load_settings()
+    if settings.effective_database_url.startswith("sqlite"):
+        settings.tandem_var_dir.mkdir(parents=True, exist_ok=True)
+    config = alembic_config(settings.effective_database_url)
+    if args.action == "upgrade":
+        command.upgrade(config, "head")
+        print("database is at the latest schema")
+    else:
+        command.check(config)
+    return 0
+
+
+async def _import_directory(path: Path) -> int:
+    from services.db.engine import make_engine, make_sessionmaker
+    from services.directory.hsds_import import import_hsds_package
+    from services.directory.taxonomy import load_taxonomy
+
+    engine = make_engine(load_settings().effective_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            report = await import_hsds_package(session, path, load_taxonomy())
+    finally:
+        await engine.dispose()
+    for label, counts in (("created", report.created), ("updated", report.updated),
+                          ("skipped", report.skipped)):
+        if counts:
+            print(f"{label}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    for problem in report.problems:
+        print(f"invalid: {problem}")
+    if report.unmapped_terms:
+        print("unmapped taxonomy terms: " + ", ".join(sorted(report.unmapped_terms)))
+    return 0
+
+
+def cmd_directory(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.is_dir():
+        print(f"{path} is not a folder holding an HSDS data package")
+        return 2
+    return asyncio.run(_import_directory(path))
+
+
+def cmd_serve(_: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from services.app import create_app
+    from services.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging()
+    web.run_app(
+        create_app(settings), host=settings.tandem_host, port=settings.tandem_port, print=None
+    )
+    return 0
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    from services.stack import run_stack
+
+    return run_stack(load_settings())
+
+
+def cmd_model_path(_: argparse.Namespace) -> int:
+    from services.model_cache import model_path
+
+    print(model_path().relative_to(REPO_ROOT))
+    return 0
+
+
+async def _send_sms(sender: str, text: str, url: str | None) -> list[str]:
+    from services.gateway.signature import sign, signed_url
+    from services.gateway.twiml import twiml_to_messages
+
+    settings = load_settings()
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": settings.twilio_account_sid,
+        "From": sender,
+        "To": settings.twilio_from_number,
+        "Body": text,
+        "NumMedia": "0",
+    }
+    path = "/sms/inbound"
+    signature = sign(settings.twilio_auth_token, signed_url(settings.public_url, path), params)
+    async with aiohttp.ClientSession() as http, http.post(
+        (url or settings.local_url).rstrip("/") + path,
+        data=params,
+        headers={"X-Twilio-Signature": signature},
+        timeout=aiohttp.ClientTimeout(total=20),
+    ) as response:
+        body = await response.text()
+        if response.status != 200:
+            raise SystemExit(f"Tandem answered {response.status}: {body[:200]}")
+        return twiml_to_messages(body)
+
+
+def cmd_sms(args: argparse.Namespace) -> int:
+    try:
+        replies = asyncio.run(_send_sms(args.sender, " ".join(args.text), args.url))
+    except aiohttp.ClientError as error:
+        print(f"Could not reach Tandem ({error}). Is `make run` running?", file=sys.stderr)
+        return 1
+    for reply in replies:
+        print(reply)
+        print()
+    if not replies:
+        print("(no reply)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-local", help="generate local development secrets into var/local.env")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "check"])
+    directory = sub.add_parser("directory", help="service directory")
+    directory_sub = directory.add_subparsers(dest="directory_command", required=True)
+    importer = directory_sub.add_parser("import", help="import an HSDS 3.0 data package folder")
+    importer.add_argument("path")
+    sub.add_parser("serve", help="run the services (gateway, API) only")
+    sub.add_parser("run", help="run services, Rasa and the action server (what `make run` does)")
+    sub.add_parser("model-path", help="print the model file matching the current training data")
+    sms = sub.add_parser("sms", help="send a signed test SMS to a running stack, print replies")
+    sms.add_argument("--from", dest="sender", required=True, help="her phone, e.g. +14135550100")
+    sms.add_argument("--url", help="where Tandem listens (default TANDEM_HOST:TANDEM_PORT)")
+    sms.add_argument("text", nargs="+")
+    return parser
+
+
+COMMANDS = {
+    "init-local": cmd_init_local,
+    "db": cmd_db,
+    "directory": cmd_directory,
+    "serve": cmd_serve,
+    "run": cmd_run,
+    "model-path": cmd_model_path,
+    "sms": cmd_sms,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Tables. Directory tables follow Open Referral HSDS 3.0 field names; Tandem's taxonomy codes
+and features hang off services in their own tables."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.db.base import Base, UTCDateTime, utcnow
+
+
+def new_client_id() -> str:
+    """Random, meaningless id: the only name Rasa and the logs ever see for a woman."""
+    return "c_" + secrets.token_hex(12)
+
+
+class Client(Base):
+    """A woman Tandem serves ("client"). Her phone is encrypted and looked up by keyed hash."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_client_id)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[str] = mapped_column(Text)
+    # Opt-out is a first-class status (issue: SMS gateway); "active" until she says otherwise.
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(Text)
+
+    services: Mapped[list[Service]] = relationship(back_populates="organization", lazy="raise_on_sql")
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    application_process: Mapped[str | None] = mapped_column(Text)
+    fees_description: Mapped[str | None] = mapped_column(Text)
+    eligibility_description: Mapped[str | None] = mapped_column(Text)
+    alert: Mapped[str | None] = mapped_column(Text)
+
+    organization: Mapped[Organization] = relationship(back_populates="services", lazy="raise_on_sql")
+    codes: Mapped[list[ServiceCode]] = relationship(lazy="raise_on_sql", cascade="all, delete-orphan")
+    features: Mapped[list[ServiceFeature]] = relationship(
+        lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+
+
+class ServiceCode(Base):
+    """A Tandem taxonomy code (data/taxonomy.yml) that a service offers."""
+
+    __tablename__ = "service_codes"
+
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ServiceFeature(Base):
+    """A feature worth filtering on (MassHealth, childcare on site, ...)."""
+
+    __tablename__ = "service_features"
+
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    __table_args__ = (Index("ix_locations_latitude_longitude", "latitude", "longitude"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    location_type: Mapped[str] = mapped_column(String(16), default="physical")
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    address_1: Mapped[str] = mapped_column(Text)
+    address_2: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(Text)
+    state_province: Mapped[str] = mapped_column(String(64))
+    postal_code: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    address_type: Mapped[str] = mapped_column(String(16), default="physical")
+
+
+class ServiceAtLocation(Base):
+    __tablename__ = "service_at_location"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Phone(Base):
+    __tablename__ = "phones"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    service_at_location_id: Mapped[str | None] = mapped_column(
+        ForeignKey("service_at_location.id", ondelete="CASCADE")
+    )
+    number: Mapped[str] = mapped_column(String(40))
+    extension: Mapped[str | None] = mapped_column(String(16))
+    type: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    service_at_location_id: Mapped[str | None] = mapped_column(
+        ForeignKey("service_at_location.id", ondelete="CASCADE")
+    )
+    freq: Mapped[str | None] = mapped_column(String(16))
+    byday: Mapped[str | None] = mapped_column(String(64))
+    opens_at: Mapped[str | None] = mapped_column(String(8))
+    closes_at: Mapped[str | None] = mapped_column(String(8))
+    description: Mapped[str | None] = mapped_column(Text)

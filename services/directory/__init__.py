@@ -1,0 +1,1 @@
+"""Service directory: HSDS data, Tandem's taxonomy, places and nearest-first search."""

@@ -1,0 +1,67 @@
+"""Tandem's taxonomy codes, groups and features, read from data/taxonomy.yml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from services.settings import DATA_DIR
+
+TAXONOMY_PATH = DATA_DIR / "taxonomy.yml"
+
+
+class UnknownNeed(ValueError):
+    """A need that is neither a taxonomy code nor a group."""
+
+
+@dataclass(frozen=True)
+class Need:
+    query: str
+    codes: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    labels: dict[str, str]
+    groups: dict[str, tuple[str, tuple[str, ...]]]
+    features: dict[str, str]
+
+    def resolve(self, query: str) -> Need:
+        """A comma-separated list of codes or group keys -> the codes to search for."""
+        codes: list[str] = []
+        labels: list[str] = []
+        for part in (p.strip().lower() for p in query.split(",")):
+            if part in self.labels:
+                found, label = (part,), self.labels[part]
+            elif part in self.groups:
+                label, found = self.groups[part]
+            else:
+                raise UnknownNeed(part)
+            codes.extend(c for c in found if c not in codes)
+            labels.append(label)
+        if not codes:
+            raise UnknownNeed(query)
+        return Need(query=query, codes=tuple(codes), label=" and ".join(labels))
+
+    def feature_label(self, feature: str) -> str | None:
+        return self.features.get(feature)
+
+
+def parse_taxonomy(data: dict) -> Taxonomy:
+    labels = {code: spec["label"] for code, spec in data["codes"].items()}
+    groups = {}
+    for key, spec in data.get("groups", {}).items():
+        unknown = set(spec["codes"]) - labels.keys()
+        if unknown:
+            raise ValueError(f"group {key} names unknown codes: {sorted(unknown)}")
+        groups[key] = (spec["label"], tuple(spec["codes"]))
+    return Taxonomy(labels=labels, groups=groups, features=dict(data.get("features", {})))
+
+
+@cache
+def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
+    return parse_taxonomy(yaml.safe_load(path.read_text(encoding="utf-8")))

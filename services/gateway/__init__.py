@@ -1,0 +1,1 @@
+"""SMS gateway: Twilio webhooks in, Rasa in the middle, TwiML out."""

@@ -1,0 +1,28 @@
+"""X-Twilio-Signature validation with twilio's own RequestValidator.
+
+Twilio signs the public URL it called (TANDEM_PUBLIC_URL + path + query), which a proxy in
+front of Tandem may change, so the URL is rebuilt from settings rather than from the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twilio.request_validator import RequestValidator
+
+
+def signed_url(public_url: str, path_qs: str) -> str:
+    return public_url.rstrip("/") + path_qs
+
+
+def is_valid_signature(
+    auth_token: str, url: str, params: Mapping[str, str], signature: str | None
+) -> bool:
+    if not auth_token or not signature:
+        return False
+    return RequestValidator(auth_token).validate(url, dict(params), signature)
+
+
+def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """The signature Twilio would send (used by `tandem sms` and the fake Twilio)."""
+    return RequestValidator(auth_token).compute_signature(url, dict(params))

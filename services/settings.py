@@ -1,0 +1,113 @@
+"""Validated settings from the environment, with generated local secrets as a fallback.
+
+Precedence: environment variables, then `var/local.env` (written once by `tandem init-local`,
+development only), then the defaults below. Production refuses default secrets and SQLite.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO_ROOT / "data"
+DEFAULT_VAR_DIR = REPO_ROOT / "var"
+LOCAL_ENV_FILE = "local.env"
+
+# Secrets that must be set explicitly in production; in development `tandem init-local`
+# generates them into var/local.env.
+SECRET_FIELDS = (
+    "tandem_secret_key",
+    "tandem_service_token",
+    "tandem_phone_hash_key",
+    "tandem_phone_encryption_keys",
+    "twilio_auth_token",
+    "rasa_token",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    tandem_env: Literal["development", "test", "production"] = "development"
+    tandem_var_dir: Path = DEFAULT_VAR_DIR
+    tandem_host: str = "127.0.0.1"
+    tandem_port: int = Field(default=8080, ge=1, le=65535)
+    # The URL Twilio calls, which is what it signs; a proxy in front may change host and scheme.
+    tandem_public_url: str | None = None
+    tandem_program_name: str = "Tandem"
+    tandem_support_contact: str = "your case manager"
+
+    database_url: str | None = None
+    rasa_tracker_store_url: str | None = None
+    redis_url: str | None = None
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_port: int = 5005
+    # Under Twilio's 15 s webhook limit with room for the fallback reply.
+    rasa_timeout_seconds: float = Field(default=8.0, gt=0, le=12)
+    action_server_url: str = "http://127.0.0.1:5055"
+    tandem_api_url: str | None = None
+
+    tandem_secret_key: str = ""
+    tandem_service_token: str = ""
+    tandem_phone_hash_key: str = ""
+    # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).
+    tandem_phone_encryption_keys: str = ""
+    rasa_token: str = ""
+
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: str = ""
+    twilio_from_number: str = "+14135550199"
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str | None = None
+
+    @model_validator(mode="after")
+    def _production_is_explicit(self) -> Settings:
+        if self.tandem_env != "production":
+            return self
+        missing = [name.upper() for name in SECRET_FIELDS if len(getattr(self, name)) < 16]
+        if missing:
+            raise ValueError(
+                "production needs real secrets (16+ characters) for: " + ", ".join(missing)
+            )
+        if self.effective_database_url.startswith("sqlite"):
+            raise ValueError("production needs DATABASE_URL pointing at PostgreSQL, not SQLite")
+        if (self.rasa_tracker_store_url or "sqlite").startswith("sqlite"):
+            raise ValueError("production needs RASA_TRACKER_STORE_URL pointing at PostgreSQL")
+        if not self.tandem_public_url:
+            raise ValueError("production needs TANDEM_PUBLIC_URL (the URL Twilio calls)")
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.tandem_var_dir / 'tandem.db'}"
+
+    @property
+    def effective_tracker_store_url(self) -> str:
+        return self.rasa_tracker_store_url or f"sqlite:///{self.tandem_var_dir / 'rasa_tracker.db'}"
+
+    @property
+    def public_url(self) -> str:
+        return (self.tandem_public_url or f"http://{self.tandem_host}:{self.tandem_port}").rstrip("/")
+
+    @property
+    def local_url(self) -> str:
+        return f"http://{self.tandem_host}:{self.tandem_port}"
+
+    @property
+    def api_url(self) -> str:
+        return (self.tandem_api_url or self.local_url).rstrip("/")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, falling back to var/local.env outside production."""
+    probe = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    if probe.tandem_env == "production":
+        return probe
+    env_file = probe.tandem_var_dir / LOCAL_ENV_FILE
+    return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg]

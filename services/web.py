@@ -1,0 +1,53 @@
+"""Middleware: JSON errors for the API, service-token auth for /api/*."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from aiohttp import web
+
+from services.app_keys import SETTINGS
+from services.logs import log_event
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A domain error the API turns into a JSON response."""
+
+    def __init__(self, status: int, error: str, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message, self.extra = status, error, message, extra
+
+
+@web.middleware
+async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    try:
+        return await handler(request)
+    except ApiError as e:
+        return web.json_response(
+            {"error": e.error, "message": e.message, **e.extra}, status=e.status
+        )
+    except web.HTTPException:
+        raise
+    except Exception:
+        log_event(logger, "unhandled_error", logging.ERROR, path=request.path, exc_info=True)
+        if request.path.startswith("/api/"):
+            return web.json_response(
+                {"error": "internal", "message": "Something went wrong."}, status=500
+            )
+        raise
+
+
+@web.middleware
+async def service_token(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    if request.path.startswith("/api/") and request.path != "/api/openapi.json":
+        expected = request.app[SETTINGS].tandem_service_token
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return web.json_response(
+                {"error": "unauthorized", "message": "A valid service token is required."},
+                status=401,
+            )
+    return await handler(request)
