@@ -8,11 +8,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 if TYPE_CHECKING:
-    from safety.crisis import CrisisLexicon
-    from services.directory.taxonomy import Taxonomy
-    from services.gateway.clients import PhoneVault
-    from services.nlg.responses import ResponseTexts
-    from services.settings import Settings
+    pass
 
 SETTINGS = web.AppKey("settings", "Settings")
 ENGINE = web.AppKey("engine", AsyncEngine)

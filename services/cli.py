@@ -59,8 +59,11 @@ async def _import_directory(path: Path) -> int:
             report = await import_hsds_package(session, path, load_taxonomy())
     finally:
         await engine.dispose()
-    for label, counts in (("created", report.created), ("updated", report.updated),
-                          ("skipped", report.skipped)):
+    for label, counts in (
+        ("created", report.created),
+        ("updated", report.updated),
+        ("skipped", report.skipped),
+    ):
         if counts:
             print(f"{label}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     for problem in report.problems:
@@ -120,12 +123,15 @@ async def _send_sms(sender: str, text: str, url: str | None) -> list[str]:
     }
     path = "/sms/inbound"
     signature = sign(settings.twilio_auth_token, signed_url(settings.public_url, path), params)
-    async with aiohttp.ClientSession() as http, http.post(
-        (url or settings.local_url).rstrip("/") + path,
-        data=params,
-        headers={"X-Twilio-Signature": signature},
-        timeout=aiohttp.ClientTimeout(total=20),
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            (url or settings.local_url).rstrip("/") + path,
+            data=params,
+            headers={"X-Twilio-Signature": signature},
+            timeout=aiohttp.ClientTimeout(total=20),
+        ) as response,
+    ):
         body = await response.text()
         if response.status != 200:
             raise SystemExit(f"Tandem answered {response.status}: {body[:200]}")

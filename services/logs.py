@@ -42,6 +42,8 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: object) -> None:
+def log_event(
+    logger: logging.Logger, event: str, level: int = logging.INFO, **fields: object
+) -> None:
     """Log `event` with structured fields; pass ids and counts, never phones or text."""
     logger.log(level, event, extra={"fields": fields})

@@ -29,9 +29,12 @@ def _files(root: Path) -> list[Path]:
         path = root / name
         if path.is_dir():
             found.extend(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix in {".yml", ".yaml", ".py", ".txt", ".json"}
-                and "__pycache__" not in p.parts and "tests" not in p.parts
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix in {".yml", ".yaml", ".py", ".txt", ".json"}
+                and "__pycache__" not in p.parts
+                and "tests" not in p.parts
             )
         elif path.is_file():
             found.append(path)

@@ -93,7 +93,9 @@ class Settings(BaseSettings):
 
     @property
     def public_url(self) -> str:
-        return (self.tandem_public_url or f"http://{self.tandem_host}:{self.tandem_port}").rstrip("/")
+        return (self.tandem_public_url or f"http://{self.tandem_host}:{self.tandem_port}").rstrip(
+            "/"
+        )
 
     @property
     def local_url(self) -> str:

@@ -41,7 +41,9 @@ class Organization(Base):
     email: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(Text)
 
-    services: Mapped[list[Service]] = relationship(back_populates="organization", lazy="raise_on_sql")
+    services: Mapped[list[Service]] = relationship(
+        back_populates="organization", lazy="raise_on_sql"
+    )
 
 
 class Service(Base):
@@ -60,8 +62,12 @@ class Service(Base):
     eligibility_description: Mapped[str | None] = mapped_column(Text)
     alert: Mapped[str | None] = mapped_column(Text)
 
-    organization: Mapped[Organization] = relationship(back_populates="services", lazy="raise_on_sql")
-    codes: Mapped[list[ServiceCode]] = relationship(lazy="raise_on_sql", cascade="all, delete-orphan")
+    organization: Mapped[Organization] = relationship(
+        back_populates="services", lazy="raise_on_sql"
+    )
+    codes: Mapped[list[ServiceCode]] = relationship(
+        lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
     features: Mapped[list[ServiceFeature]] = relationship(
         lazy="raise_on_sql", cascade="all, delete-orphan"
     )
@@ -124,7 +130,9 @@ class ServiceAtLocation(Base):
     __tablename__ = "service_at_location"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
     location_id: Mapped[str] = mapped_column(
         ForeignKey("locations.id", ondelete="CASCADE"), index=True
     )

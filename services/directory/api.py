@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.app_keys import SESSIONS, TAXONOMY
-from services.directory.places import PlaceNotFound, resolve_place
+from services.directory.places import Place, PlaceNotFound, resolve_place
 from services.directory.search import search_services
 from services.directory.taxonomy import UnknownNeed
 from services.web import ApiError
@@ -16,13 +16,15 @@ MAX_LIMIT = 20
 MAX_RADIUS_MILES = 100.0
 
 
-def _place(query: str):  # type: ignore[no-untyped-def]
+def _place(query: str) -> Place:
     if not query.strip():
         raise ApiError(400, "missing_place", "Give a zip code or town (near=...).")
     try:
         return resolve_place(query)
     except PlaceNotFound:
-        raise ApiError(404, "place_not_found", "No Massachusetts zip code or town matches.")
+        raise ApiError(
+            404, "place_not_found", "No Massachusetts zip code or town matches."
+        ) from None
 
 
 def _number(request: web.Request, name: str, default: float, low: float, high: float) -> float:
@@ -32,7 +34,7 @@ def _number(request: web.Request, name: str, default: float, low: float, high: f
     try:
         value = float(raw)
     except ValueError:
-        raise ApiError(400, "invalid_parameter", f"{name} must be a number.", field=name)
+        raise ApiError(400, "invalid_parameter", f"{name} must be a number.", field=name) from None
     if not low <= value <= high:
         raise ApiError(400, "invalid_parameter", f"{name} must be {low:g}..{high:g}.", field=name)
     return value
@@ -49,7 +51,7 @@ async def services(request: web.Request) -> web.Response:
     try:
         need = taxonomy.resolve(request.query.get("need", ""))
     except UnknownNeed as e:
-        raise ApiError(400, "unknown_need", f"Unknown need: {e}.", field="need")
+        raise ApiError(400, "unknown_need", f"Unknown need: {e}.", field="need") from None
     place = _place(request.query.get("near", ""))
     limit = int(_number(request, "limit", 3, 1, MAX_LIMIT))
     offset = int(_number(request, "offset", 0, 0, 10_000))

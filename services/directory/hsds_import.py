@@ -87,8 +87,15 @@ TABLES: dict[str, TableSpec] = {
         Service,
         ("id", "organization_id", "name"),
         (
-            "alternate_name", "description", "url", "email", "status", "application_process",
-            "fees_description", "eligibility_description", "alert",
+            "alternate_name",
+            "description",
+            "url",
+            "email",
+            "status",
+            "application_process",
+            "fees_description",
+            "eligibility_description",
+            "alert",
         ),
         references={"organization_id": "organizations"},
     ),
@@ -116,23 +123,37 @@ TABLES: dict[str, TableSpec] = {
         Phone,
         ("id", "number"),
         (
-            "service_id", "location_id", "organization_id", "service_at_location_id",
-            "extension", "type", "description",
+            "service_id",
+            "location_id",
+            "organization_id",
+            "service_at_location_id",
+            "extension",
+            "type",
+            "description",
         ),
         references={
-            "service_id": "services", "location_id": "locations",
-            "organization_id": "organizations", "service_at_location_id": "service_at_location",
+            "service_id": "services",
+            "location_id": "locations",
+            "organization_id": "organizations",
+            "service_at_location_id": "service_at_location",
         },
     ),
     "schedules": TableSpec(
         Schedule,
         ("id",),
         (
-            "service_id", "location_id", "service_at_location_id", "freq", "byday", "opens_at",
-            "closes_at", "description",
+            "service_id",
+            "location_id",
+            "service_at_location_id",
+            "freq",
+            "byday",
+            "opens_at",
+            "closes_at",
+            "description",
         ),
         references={
-            "service_id": "services", "location_id": "locations",
+            "service_id": "services",
+            "location_id": "locations",
             "service_at_location_id": "service_at_location",
         },
     ),
@@ -158,7 +179,9 @@ async def import_hsds_package(
         for number, row in _rows(path):
             values = _validate(table, spec, number, row, report)
             if values is not None:
-                values = await _check_references(session, table, spec, number, values, known, report)
+                values = await _check_references(
+                    session, table, spec, number, values, known, report
+                )
             if values is None:
                 report.skipped[table] += 1
                 continue
@@ -195,7 +218,9 @@ def _validate(
             for name in spec.together:
                 if values.pop(name, None) is not None:
                     report.problems.append(
-                        Problem(table, number, name, "dropped: needs " + " and ".join(spec.together))
+                        Problem(
+                            table, number, name, "dropped: needs " + " and ".join(spec.together)
+                        )
                     )
     return values if ok else None
 
@@ -254,7 +279,9 @@ async def _import_attributes(
     for service_id in service_ids:
         await session.execute(delete(ServiceCode).where(ServiceCode.service_id == service_id))
         await session.execute(delete(ServiceFeature).where(ServiceFeature.service_id == service_id))
-        session.add_all(ServiceCode(service_id=service_id, code=c) for c in codes.get(service_id, ()))
+        session.add_all(
+            ServiceCode(service_id=service_id, code=c) for c in codes.get(service_id, ())
+        )
         session.add_all(
             ServiceFeature(service_id=service_id, feature=f) for f in features.get(service_id, ())
         )

@@ -84,7 +84,9 @@ def explain(hit: ServiceHit, need: Need, taxonomy: Taxonomy) -> str:
     """One short line on why this place fits: distance, then what it offers for her."""
     parts = [f"{hit.distance_miles:.1f} mi away"]
     if len(need.codes) > 1:
-        parts.append("offers " + ", ".join(taxonomy.labels[c] for c in hit.codes if c in need.codes))
+        parts.append(
+            "offers " + ", ".join(taxonomy.labels[c] for c in hit.codes if c in need.codes)
+        )
     parts.extend(label for f in hit.features if (label := taxonomy.feature_label(f)))
     return "; ".join(parts[:4])
 

@@ -48,9 +48,13 @@ async def inbound(request: web.Request) -> web.Response:
     text = params.get("Body", "").strip()[:MAX_BODY_CHARS]
     async with request.app[SESSIONS]() as session, session.begin():
         try:
-            client = await find_or_create_client(session, request.app[PHONES], params.get("From", ""))
+            client = await find_or_create_client(
+                session, request.app[PHONES], params.get("From", "")
+            )
         except InvalidPhone:
-            log_event(logger, "sms_inbound_rejected", reason="invalid_from", message_sid=message_sid)
+            log_event(
+                logger, "sms_inbound_rejected", reason="invalid_from", message_sid=message_sid
+            )
             return twiml_response([])
         client.last_inbound_at = utcnow()
         client_id = client.id

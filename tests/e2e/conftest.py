@@ -1,0 +1,110 @@
+"""Boot the whole stack the way `make run` does (`tandem run`: services, Rasa, action server)
+on free ports and a throwaway var/ folder, and stop it the way a person does: Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TANDEM = [sys.executable, "-m", "services.cli"]
+BOOT_TIMEOUT_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    var_dir: Path
+    log: Path
+    url: str
+
+    def sms(self, text: str, sender: str) -> list[str]:
+        """`tandem sms` exactly as a person would run it; replies split on blank lines."""
+        done = subprocess.run(
+            [*TANDEM, "sms", "--from", sender, text],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        replies = [r.strip() for r in done.stdout.split("\n\n") if r.strip()]
+        return [] if replies == ["(no reply)"] else replies
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    var_dir = tmp_path_factory.mktemp("var")
+    port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "TANDEM_ENV": "development",
+        "TANDEM_VAR_DIR": str(var_dir),
+        "TANDEM_PORT": str(port),
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
+    }
+    for name in (
+        "DATABASE_URL",
+        "RASA_TRACKER_STORE_URL",
+        "TANDEM_PUBLIC_URL",
+        "TWILIO_AUTH_TOKEN",
+    ):
+        env.pop(name, None)
+    for step in (["init-local"], ["db", "upgrade"], ["directory", "import", "data/directory"]):
+        subprocess.run([*TANDEM, *step], env=env, cwd=REPO, check=True, capture_output=True)
+    log = var_dir / "stack.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*TANDEM, "run"],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + BOOT_TIMEOUT_SECONDS
+    while not _ready(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL) if process.poll() is None else None
+            pytest.fail("stack did not become ready:\n" + log.read_text()[-4000:])
+        time.sleep(1)
+    yield Stack(env=env, var_dir=var_dir, log=log, url=url)
+    # Ctrl-C in a terminal signals the whole foreground process group.
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("Ctrl-C did not stop the stack within 60 s")
+    assert code == 0, log.read_text()[-4000:]
+    for p in (port, rasa_port, actions_port):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", p)) != 0, f"port {p} still open after Ctrl-C"

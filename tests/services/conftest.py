@@ -1,0 +1,116 @@
+"""Fixtures for the services runtime: settings on a temporary SQLite database migrated with
+Alembic and loaded with the demo directory, a fake Rasa server, and the app under test."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from alembic import command
+from cryptography.fernet import Fernet
+
+from services.app import create_app
+from services.cli import alembic_config
+from services.db.engine import make_engine, make_sessionmaker
+from services.directory.hsds_import import import_hsds_package
+from services.directory.taxonomy import load_taxonomy
+from services.settings import DATA_DIR, Settings
+
+SERVICE_TOKEN = "test-service-token-0123456789"
+AUTH_TOKEN = "test-twilio-auth-token-0123456789"
+
+
+def make_settings(var_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "tandem_env": "test",
+        "tandem_var_dir": var_dir,
+        "tandem_public_url": "https://tandem.example.org",
+        "tandem_secret_key": "test-secret-key-0123456789",
+        "tandem_service_token": SERVICE_TOKEN,
+        "tandem_phone_hash_key": "test-phone-hash-key-0123456789",
+        "tandem_phone_encryption_keys": Fernet.generate_key().decode(),
+        "twilio_auth_token": AUTH_TOKEN,
+        "rasa_token": "test-rasa-token-0123456789",
+        "rasa_timeout_seconds": 2.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def directory_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with the demo directory, built once and copied per test."""
+    path = tmp_path_factory.mktemp("template") / "tandem.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    command.upgrade(alembic_config(url), "head")
+
+    async def load() -> None:
+        engine = make_engine(url)
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await import_hsds_package(session, DATA_DIR / "directory", load_taxonomy())
+        await engine.dispose()
+
+    asyncio.run(load())
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, directory_db: Path) -> Settings:
+    shutil.copy(directory_db, tmp_path / "tandem.db")
+    return make_settings(tmp_path)
+
+
+@dataclass
+class FakeRasa:
+    """Stands in for Rasa's tandem channel: records what it was sent, answers as told."""
+
+    replies: list[str] = field(default_factory=lambda: ["Hi! I'm Tandem."])
+    status: int = 200
+    delay: float = 0.0
+    received: list[dict] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        self.headers.append(request.headers.get("Authorization", ""))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.status != 200:
+            return web.json_response({"error": "turn_failed"}, status=self.status)
+        return web.json_response([{"recipient_id": "x", "text": t} for t in self.replies])
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    fake = FakeRasa()
+    app = web.Application()
+    app.router.add_post("/webhooks/tandem/webhook", fake.handle)
+    app.router.add_get("/", lambda _: web.Response(text="Hello from Rasa"))
+    server = TestServer(app)
+    await server.start_server()
+    yield fake, str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+async def client(settings: Settings, fake_rasa: tuple[FakeRasa, str]) -> AsyncIterator[TestClient]:
+    app_settings = settings.model_copy(update={"rasa_url": fake_rasa[1]})
+    async with TestClient(TestServer(create_app(app_settings))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+
+@pytest.fixture
+def no_network_rasa(settings: Settings) -> Iterator[Settings]:
+    """Settings pointing Rasa at a closed local port (the bot is down)."""
+    yield settings.model_copy(update={"rasa_url": "http://127.0.0.1:9"})

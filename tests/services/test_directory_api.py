@@ -1,0 +1,121 @@
+"""Directory search and place resolution through GET /api/*, checked against the demo HSDS
+CSV files read independently of the importer."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from services.directory.places import PlaceNotFound, resolve_place
+from tests.directory_truth import expected_nearest
+
+
+async def test_nearest_buprenorphine_services_to_01105(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    response = await client.get(
+        "/api/services", params={"need": "moud_buprenorphine", "near": "01105"}, headers=api_headers
+    )
+    assert response.status == 200
+    body = await response.json()
+    expected = expected_nearest("moud_buprenorphine", "01105")
+    assert [r["name"] for r in body["results"]] == expected[:3]
+    assert body["total"] == len(expected)
+    assert body["place"]["town"] == "Springfield"
+    assert body["need"]["label"] == "buprenorphine (Suboxone)"
+    first = body["results"][0]
+    assert "moud_buprenorphine" in first["codes"]
+    assert first["phone"].startswith("(413) 555-01")
+    assert first["why"].startswith(f"{first['distance_miles']:.1f} mi away")
+    distances = [r["distance_miles"] for r in body["results"]]
+    assert distances == sorted(distances)
+
+
+async def test_pages_continue_where_the_last_stopped(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    pages = []
+    for offset in (0, 3, 6):
+        response = await client.get(
+            "/api/services",
+            params={"need": "moud_buprenorphine", "near": "01105", "offset": offset},
+            headers=api_headers,
+        )
+        pages.extend(r["name"] for r in (await response.json())["results"])
+    assert pages == expected_nearest("moud_buprenorphine", "01105")[:9]
+    assert len(set(pages)) == len(pages)
+
+
+async def test_group_need_and_town_name(client: TestClient, api_headers: dict[str, str]) -> None:
+    response = await client.get(
+        "/api/services",
+        params={"need": "moud", "near": "im in holyoke", "limit": 5},
+        headers=api_headers,
+    )
+    body = await response.json()
+    assert response.status == 200
+    assert set(body["need"]["codes"]) == {"moud_buprenorphine", "moud_methadone", "moud_naltrexone"}
+    assert body["place"]["town"] == "Holyoke"
+    assert body["results"] and all(
+        set(r["codes"]) & set(body["need"]["codes"]) for r in body["results"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "error"),
+    [
+        ({"need": "unicorns", "near": "01105"}, 400, "unknown_need"),
+        ({"need": "childcare", "near": "atlantis"}, 404, "place_not_found"),
+        ({"need": "childcare", "near": ""}, 400, "missing_place"),
+        ({"need": "childcare", "near": "01105", "limit": "lots"}, 400, "invalid_parameter"),
+        ({"need": "childcare", "near": "01105", "radius": "5000"}, 400, "invalid_parameter"),
+    ],
+)
+async def test_bad_queries_get_clear_errors(
+    client: TestClient, api_headers: dict[str, str], params: dict, status: int, error: str
+) -> None:
+    response = await client.get("/api/services", params=params, headers=api_headers)
+    assert response.status == status
+    body = await response.json()
+    assert body["error"] == error and body["message"]
+
+
+async def test_api_requires_the_service_token(client: TestClient) -> None:
+    missing = await client.get("/api/services", params={"need": "childcare", "near": "01105"})
+    wrong = await client.get(
+        "/api/places/resolve", params={"q": "01105"}, headers={"Authorization": "Bearer nope"}
+    )
+    assert missing.status == wrong.status == 401
+
+
+async def test_resolve_place_endpoint(client: TestClient, api_headers: dict[str, str]) -> None:
+    found = await client.get(
+        "/api/places/resolve", params={"q": "springfeild ma"}, headers=api_headers
+    )
+    assert (await found.json())["town"] == "Springfield"
+    missing = await client.get("/api/places/resolve", params={"q": "xyzzy"}, headers=api_headers)
+    assert missing.status == 404
+
+
+@pytest.mark.parametrize(
+    ("text", "town", "zip_code"),
+    [
+        ("01105", "Springfield", "01105"),
+        ("my zip is 01040", "Holyoke", "01040"),
+        ("Chicopee", "Chicopee", None),
+        ("im in west springfield", "West Springfield", None),
+        ("north hampton", "Northampton", None),
+        ("pittsfeild", "Pittsfield", None),
+        ("worcester ma", "Worcester", None),
+    ],
+)
+def test_resolve_place_from_what_she_texts(text: str, town: str, zip_code: str | None) -> None:
+    place = resolve_place(text)
+    assert (place.town, place.zip) == (town, zip_code)
+    assert 41 < place.lat < 43 and -74 < place.lon < -69
+
+
+@pytest.mark.parametrize("text", ["", "   ", "idk", "atlantis", "99999"])
+def test_unknown_places_raise(text: str) -> None:
+    with pytest.raises(PlaceNotFound):
+        resolve_place(text)

@@ -1,0 +1,167 @@
+"""POST /sms/inbound through the real HTTP endpoint with signed requests."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from services.app import create_app
+from services.app_keys import PHONES
+from services.db.engine import make_engine, make_sessionmaker
+from services.db.models import Client
+from services.gateway.signature import sign
+from services.gateway.twiml import twiml_to_messages
+from services.settings import Settings
+from tests.services.conftest import AUTH_TOKEN, FakeRasa
+
+PHONE = "+14135550101"
+PUBLIC_INBOUND = "https://tandem.example.org/sms/inbound"
+
+
+def form(body: str, phone: str = PHONE, **extra: str) -> dict[str, str]:
+    return {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": phone,
+        "To": "+14135550199",
+        "Body": body,
+        "NumMedia": "0",
+        **extra,
+    }
+
+
+async def post_signed(client: TestClient, params: dict[str, str], token: str = AUTH_TOKEN):
+    return await client.post(
+        "/sms/inbound",
+        data=params,
+        headers={"X-Twilio-Signature": sign(token, PUBLIC_INBOUND, params)},
+    )
+
+
+async def count_clients(settings: Settings) -> int:
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session:
+        count = await session.scalar(select(func.count()).select_from(Client))
+    await engine.dispose()
+    return int(count or 0)
+
+
+async def test_replies_come_back_as_twiml_in_order(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.replies = ["First reply", "Second & <third>"]
+    response = await post_signed(client, form("i need help getting on subs"))
+    assert response.status == 200
+    assert response.content_type == "text/xml"
+    assert twiml_to_messages(await response.text()) == ["First reply", "Second & <third>"]
+
+
+async def test_rasa_sees_a_pseudonymous_id_never_the_phone(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    fake, _ = fake_rasa
+    await post_signed(client, form("hi"))
+    await post_signed(client, form("01105"))
+    first, second = fake.received
+    assert first["sender"] == second["sender"], "the same phone is the same client"
+    assert first["sender"].startswith("c_") and "555" not in first["sender"]
+    assert PHONE not in str(fake.received)
+    assert first["message"] == "hi" and second["message"] == "01105"
+    assert fake.headers[0] == f"Bearer {settings.rasa_token}"
+    assert await count_clients(settings) == 1
+
+
+async def test_phone_is_stored_encrypted_and_found_by_keyed_hash(
+    client: TestClient, settings: Settings
+) -> None:
+    await post_signed(client, form("hi", phone="+1 (413) 555-0102"))
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session:
+        stored = (await session.scalars(select(Client))).one()
+    await engine.dispose()
+    assert "5550102" not in stored.phone_encrypted and "5550102" not in stored.phone_hash
+    assert client.app[PHONES].decrypt(stored.phone_encrypted) == "+14135550102"
+    # The same number in another format finds the same client.
+    await post_signed(client, form("again", phone="4135550102"))
+    assert await count_clients(settings) == 1
+
+
+async def test_bad_or_missing_signature_is_403_and_stores_nothing(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    fake, _ = fake_rasa
+    params = form("hi")
+    wrong = await post_signed(client, params, token="not-the-token")
+    missing = await client.post("/sms/inbound", data=params)
+    tampered = await client.post(
+        "/sms/inbound",
+        data={**params, "Body": "changed"},
+        headers={"X-Twilio-Signature": sign(AUTH_TOKEN, PUBLIC_INBOUND, params)},
+    )
+    assert [wrong.status, missing.status, tampered.status] == [403, 403, 403]
+    assert fake.received == []
+    assert await count_clients(settings) == 0
+
+
+async def test_signature_is_checked_against_the_public_url(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    # Signed for the URL the request really hit (not the public one Twilio calls): rejected.
+    params = form("hi")
+    local_url = str(client.make_url("/sms/inbound"))
+    response = await client.post(
+        "/sms/inbound",
+        data=params,
+        headers={"X-Twilio-Signature": sign(AUTH_TOKEN, local_url, params)},
+    )
+    assert response.status == 403
+
+
+async def test_crisis_message_is_answered_when_the_bot_is_down(
+    no_network_rasa: Settings,
+) -> None:
+    async with TestClient(TestServer(create_app(no_network_rasa))) as client:
+        overdose = await post_signed(client, form("she's not breathing"))
+        suicide = await post_signed(client, form("i just want to die"))
+        other = await post_signed(client, form("do u know a daycare"))
+    overdose_text = " ".join(twiml_to_messages(await overdose.text()))
+    suicide_text = " ".join(twiml_to_messages(await suicide.text()))
+    other_text = " ".join(twiml_to_messages(await other.text()))
+    assert overdose_text.startswith("Call 911 now") and "naloxone" in overdose_text
+    assert "988" in suicide_text
+    assert "911" in other_text and "988" in other_text
+
+
+async def test_failed_or_slow_bot_turn_falls_back(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.status = 500
+    failed = await post_signed(client, form("he's gonna kill me"))
+    assert "1-800-799-7233" in await failed.text()
+    fake.status, fake.delay = 200, 3.0  # over the 2 s test budget
+    slow = await post_signed(client, form("hello?"))
+    assert "988" in await slow.text()
+
+
+async def test_empty_body_gets_no_reply_and_no_bot_turn(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    response = await post_signed(client, form("   "))
+    assert response.status == 200
+    assert twiml_to_messages(await response.text()) == []
+    assert fake.received == []
+
+
+async def test_logs_never_carry_the_phone_or_the_text(client: TestClient, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    await post_signed(client, form("my secret words", phone="+14135550107"))
+    logged = caplog.text + " ".join(str(getattr(r, "fields", "")) for r in caplog.records)
+    assert "5550107" not in logged
+    assert "secret words" not in logged
+    assert any(r.getMessage() == "sms_inbound_answered" for r in caplog.records)
