@@ -73,6 +73,10 @@ async def inbound(request: web.Request) -> web.Response:
             timeout_seconds=settings.rasa_timeout_seconds,
         )
         outcome = "bot"
+        if not replies:
+            # A turn that produced nothing (e.g. the action server is down): never leave her
+            # with silence.
+            raise BotUnavailable("the bot answered with no messages")
     except BotUnavailable as error:
         outcome, replies = fallback_replies(text, request.app[LEXICON], request.app[RESPONSES])
         log_event(logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id)

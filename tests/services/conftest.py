@@ -76,6 +76,9 @@ class FakeRasa:
     received: list[dict] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
 
+    async def hello(self, _: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa")
+
     async def handle(self, request: web.Request) -> web.Response:
         self.received.append(await request.json())
         self.headers.append(request.headers.get("Authorization", ""))
@@ -91,7 +94,7 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     fake = FakeRasa()
     app = web.Application()
     app.router.add_post("/webhooks/tandem/webhook", fake.handle)
-    app.router.add_get("/", lambda _: web.Response(text="Hello from Rasa"))
+    app.router.add_get("/", fake.hello)
     server = TestServer(app)
     await server.start_server()
     yield fake, str(server.make_url("")).rstrip("/")

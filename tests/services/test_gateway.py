@@ -125,12 +125,13 @@ async def test_crisis_message_is_answered_when_the_bot_is_down(
     no_network_rasa: Settings,
 ) -> None:
     async with TestClient(TestServer(create_app(no_network_rasa))) as client:
-        overdose = await post_signed(client, form("she's not breathing"))
-        suicide = await post_signed(client, form("i just want to die"))
-        other = await post_signed(client, form("do u know a daycare"))
-    overdose_text = " ".join(twiml_to_messages(await overdose.text()))
-    suicide_text = " ".join(twiml_to_messages(await suicide.text()))
-    other_text = " ".join(twiml_to_messages(await other.text()))
+        replies = {}
+        for text in ("she's not breathing", "i just want to die", "do u know a daycare"):
+            response = await post_signed(client, form(text))
+            replies[text] = " ".join(twiml_to_messages(await response.text()))
+    overdose_text = replies["she's not breathing"]
+    suicide_text = replies["i just want to die"]
+    other_text = replies["do u know a daycare"]
     assert overdose_text.startswith("Call 911 now") and "naloxone" in overdose_text
     assert "988" in suicide_text
     assert "911" in other_text and "988" in other_text
@@ -165,3 +166,13 @@ async def test_logs_never_carry_the_phone_or_the_text(client: TestClient, caplog
     assert "5550107" not in logged
     assert "secret words" not in logged
     assert any(r.getMessage() == "sms_inbound_answered" for r in caplog.records)
+
+
+async def test_a_silent_bot_turn_still_gets_an_answer(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.replies = []
+    response = await post_signed(client, form("i need a ride to my appt"))
+    replies = twiml_to_messages(await response.text())
+    assert len(replies) == 1 and "911" in replies[0] and "988" in replies[0]
