@@ -1,0 +1,747 @@
+"""Tests for the one crisis matcher (safety/crisis.py) and its lexicon.
+
+Pure pytest: runs under both runtimes,
+    .venv/bin/python -m pytest tests/safety        (services, Python 3.11+)
+    .venv-bot/bin/python -m pytest tests/safety    (bot, Python 3.10)
+
+The tables below are the specification of the lexicon. When a real message is missed
+(or wrongly flagged), add it here first, then change data/safety/crisis_lexicon.yml.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+_REPO = Path(__file__).resolve().parents[2]
+if str(_REPO) not in sys.path:  # so the tests also run without `python -m` / a conftest
+    sys.path.insert(0, str(_REPO))
+
+from safety.crisis import (  # noqa: E402
+    DEFAULT_LEXICON_PATH,
+    CrisisLexicon,
+    CrisisMatch,
+    normalize,
+)
+
+OVERDOSE = "crisis_overdose"
+VIOLENCE = "crisis_violence"
+SUICIDE = "crisis_suicide"
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> CrisisLexicon:
+    return CrisisLexicon.load()
+
+
+# --------------------------------------------------------------------------------------
+# Messages that MUST be recognised: (text, expected intent of match(), language)
+# --------------------------------------------------------------------------------------
+
+CRISIS_EN = [
+    # overdose / medical emergency
+    ("i think i'm od'ing", OVERDOSE),
+    ("he's nodding out and won't wake up", OVERDOSE),
+    ("she's not breathing", OVERDOSE),
+    ("HELP my bf isnt breathing!!!", OVERDOSE),
+    ("i took too many pills", OVERDOSE),
+    ("i think i took to much", OVERDOSE),
+    ("my friend overdosed in the bathroom what do i do", OVERDOSE),
+    ("i think hes overdosing", OVERDOSE),
+    ("he od'd", OVERDOSE),
+    ("someone od in the bathroom at the shelter", OVERDOSE),
+    ("pls help my sister ODed", OVERDOSE),
+    ("the baby is turning blue", OVERDOSE),
+    ("his lips r blue n he wont wake up", OVERDOSE),
+    ("my baby wont wake up", OVERDOSE),
+    ("she's unresponsive", OVERDOSE),
+    ("i gave him narcan and hes still not breathing", OVERDOSE),
+    ("narcan isnt working what do i do", OVERDOSE),
+    ("i think it was laced with fent", OVERDOSE),
+    ("pretty sure there was fentanyl in it", OVERDOSE),
+    ("my man is foaming at the mouth", OVERDOSE),
+    ("she took a whole bottle of tylenol", OVERDOSE),
+    ("i swallowed like 30 pills", OVERDOSE),
+    ("should i call 911 hes barely breathing", OVERDOSE),
+    ("he stopped breathing", OVERDOSE),
+    ("my baby is choking", OVERDOSE),
+    ("my son is having a seizure", OVERDOSE),
+    ("i cant wake him up", OVERDOSE),
+    ("OMG he's blue 😭😭", OVERDOSE),
+    ("i used way 2 much", OVERDOSE),
+    ("I think I'm overdosing", OVERDOSE),
+    ("he shot up and now hes not responding even when i shook him", OVERDOSE),
+    ("im at my cousins and she just took too many percs", OVERDOSE),
+    ("hes breathing really slow and making a gurgling sound", OVERDOSE),
+    ("Ovrdose", OVERDOSE),
+    ("hes not breathin", OVERDOSE),
+    ("CANT WAKE HER UP", OVERDOSE),
+    ("my lil girl swallowed a sub", OVERDOSE),
+    ("i narcanned him twice and nothing", OVERDOSE),
+    ("i used after months off and feel like i'm dying", OVERDOSE),
+    # violence / immediate danger from a person
+    ("he's gonna kill me", VIOLENCE),
+    ("he hit me", VIOLENCE),
+    ("he's choking me", VIOLENCE),
+    ("my bf beats me", VIOLENCE),
+    ("i'm scared he'll hurt me", VIOLENCE),
+    ("scared hes going to hurt the baby", VIOLENCE),
+    ("he won't let me leave", VIOLENCE),
+    ("he said he would kill me if i leave", VIOLENCE),
+    ("my ex has a gun and hes outside", VIOLENCE),
+    ("he pushed me down the stairs", VIOLENCE),
+    ("my husband punched me in the stomach and im pregnant", VIOLENCE),
+    ("my baby daddy keeps hitting me", VIOLENCE),
+    ("im scared of him", VIOLENCE),
+    ("he locked me in the bathroom", VIOLENCE),
+    ("i don't feel safe at home", VIOLENCE),
+    ("im not safe here", VIOLENCE),
+    ("he threatened to kill me and the baby", VIOLENCE),
+    ("hes been choking me when he drinks", VIOLENCE),
+    ("my boyfriend strangled me last night", VIOLENCE),
+    ("i'm in an abusive relationship and i dont know what to do", VIOLENCE),
+    ("i fear for my life", VIOLENCE),
+    ("he took my phone and wont let me leave", VIOLENCE),
+    ("help he is hurting me", VIOLENCE),
+    ("my bf threw me against the wall", VIOLENCE),
+    ("someone is trying to break in", VIOLENCE),
+    ("hell kill me if he finds out im texting u", VIOLENCE),
+    ("he raped me", VIOLENCE),
+    ("HE HIT ME AGAIN", VIOLENCE),
+    ("my boyfriend just beat me up", VIOLENCE),
+    ("i'm hiding in the bathroom from him", VIOLENCE),
+    ("he beat the shit out of me", VIOLENCE),
+    ("he put his hands around my throat", VIOLENCE),
+    # suicide / self-harm
+    ("i want to die", SUICIDE),
+    ("kms", SUICIDE),
+    ("im gonna kms", SUICIDE),
+    ("everyone would be better off without me", SUICIDE),
+    ("i can't do this anymore i want it to end", SUICIDE),
+    ("i don't want to be here anymore", SUICIDE),
+    ("thinking of ending it", SUICIDE),
+    ("wanna end it all", SUICIDE),
+    ("theres no reason to live", SUICIDE),
+    ("i want to hurt myself", SUICIDE),
+    ("i cut myself again", SUICIDE),
+    ("i'm suicidal", SUICIDE),
+    ("feeling sucidal today", SUICIDE),
+    ("I WANT TO DIE", SUICIDE),
+    ("i wanna dieeeee", SUICIDE),
+    ("i just want to disappear forever", SUICIDE),
+    ("my kids would be better off without me", SUICIDE),
+    ("i wish i was dead", SUICIDE),
+    ("i wish i was never born", SUICIDE),
+    ("i dont want to live anymore", SUICIDE),
+    ("i'm going to kill myself", SUICIDE),
+    ("i keep thinking about killing myself", SUICIDE),
+    ("there's no point in living", SUICIDE),
+    ("i feel like a burden to everyone", SUICIDE),
+    ("ive been saving up my pills", SUICIDE),
+    ("ive been cutting again", SUICIDE),
+    ("i want to go to sleep and never wake up", SUICIDE),
+    ("whats the point of living", SUICIDE),
+    ("i cant go on like this", SUICIDE),
+    ("im done with life", SUICIDE),
+    ("i should just kys", SUICIDE),
+    ("i want 2 die", SUICIDE),
+    ("this is my last message. take care of my baby when im gone", SUICIDE),
+    ("i'm thinking about suicide", SUICIDE),
+    ("life isnt worth living", SUICIDE),
+    ("im done i cant take it anymore", SUICIDE),
+    ("i want to die 😭😭😭", SUICIDE),
+    ("Sometimes I think about ending my life", SUICIDE),
+    ("nobody would even miss me", SUICIDE),
+    ("i want to end it rn", SUICIDE),
+    ("i'd be better off dead", SUICIDE),
+    ("i feel like giving up on life", SUICIDE),
+    ("im suicidle", SUICIDE),
+    ("i want to unalive myself", SUICIDE),
+    (
+        "ok so my appointment got moved to friday and the bus was late again, honestly "
+        "i dont know why i bother, i just want to die tbh. anyway what time is group",
+        SUICIDE,
+    ),
+]
+
+CRISIS_ES = [
+    # sobredosis / emergencia
+    ("creo que es una sobredosis", OVERDOSE),
+    ("mi novio no respira", OVERDOSE),
+    ("no despierta!!", OVERDOSE),
+    ("tomé demasiadas pastillas", OVERDOSE),
+    ("mi bebé no respira", OVERDOSE),
+    ("se está poniendo morado", OVERDOSE),
+    ("le di narcan y no reacciona", OVERDOSE),
+    ("se tomó un frasco de pastillas", OVERDOSE),
+    ("ayuda mi hermana no reacciona", OVERDOSE),
+    ("llamen al 911 por favor", OVERDOSE),
+    ("creo que tenia fentanilo", OVERDOSE),
+    ("no lo puedo despertar", OVERDOSE),
+    ("mi hijo se tragó una pastilla de metadona", OVERDOSE),
+    ("Tome demaciadas pastillas", OVERDOSE),
+    # violencia
+    ("me pega", VIOLENCE),
+    ("mi esposo me pegó anoche", VIOLENCE),
+    ("me va a matar", VIOLENCE),
+    ("tengo miedo de él", VIOLENCE),
+    ("no me deja salir de la casa", VIOLENCE),
+    ("me está ahorcando", VIOLENCE),
+    ("mi ex me amenazó con matarme", VIOLENCE),
+    ("tengo miedo de que me pegue", VIOLENCE),
+    ("estoy en peligro", VIOLENCE),
+    ("mi pareja me golpea cuando toma", VIOLENCE),
+    ("no me siento segura en mi casa", VIOLENCE),
+    ("me quiere matar", VIOLENCE),
+    ("tengo miedo que me mate", VIOLENCE),
+    ("me estoy escondiendo de él en el baño", VIOLENCE),
+    # suicidio
+    ("no quiero vivir", SUICIDE),
+    ("quiero morirme", SUICIDE),
+    ("me quiero matar", SUICIDE),
+    ("ya no puedo más", SUICIDE),
+    ("pienso en quitarme la vida", SUICIDE),
+    ("quiero morir", SUICIDE),
+    ("todos estarían mejor sin mí", SUICIDE),
+    ("ya no quiero estar aquí", SUICIDE),
+    ("me quiero morir 😭", SUICIDE),
+    ("kiero morirme", SUICIDE),
+    ("no tengo razón para vivir", SUICIDE),
+    ("me estoy cortando otra vez", SUICIDE),
+    ("quisiera estar muerta", SUICIDE),
+    ("ojalá no despierte mañana", SUICIDE),
+    ("YA NO AGUANTO MAS", SUICIDE),
+    ("estoy pensando en suicidarme", SUICIDE),
+]
+
+CRISIS = [(t, i, "en") for t, i in CRISIS_EN] + [(t, i, "es") for t, i in CRISIS_ES]
+
+
+@pytest.mark.parametrize(("text", "intent", "language"), CRISIS)
+def test_crisis_messages_are_recognised(lexicon, text, intent, language):
+    hit = lexicon.match(text)
+    assert hit is not None, f"missed crisis: {text!r} (normalised: {normalize(text)!r})"
+    assert hit.intent == intent, (
+        f"{text!r}: got {hit.intent}, expected {intent}; patterns: {lexicon.explain(text)}"
+    )
+    assert hit.language == language
+    assert hit.response == "utter_" + intent
+
+
+# --------------------------------------------------------------------------------------
+# Everyday messages that must NOT be flagged
+# --------------------------------------------------------------------------------------
+
+ORDINARY_EN = [
+    # idioms with die / kill / dead
+    "i'm dying to see my baby",
+    "dying to see my kids",
+    "he's dying to meet the baby",
+    "this traffic is killing me",
+    "my back is killing me",
+    "just killing time at the clinic",
+    "need to kill some time before my appt",
+    "my phone died",
+    "my battery is dying",
+    "dead tired after work",
+    "she's killing it at school",
+    "i want to kill it at my job interview",
+    "this cake is to die for",
+    "i would die for my kids",
+    "i nearly died laughing",
+    "lol i'm dead 😂",
+    "i'm killing myself trying to get everything done",
+    "my mom is gonna kill me when she sees my hair",
+    "i want to dye my hair purple",
+    "my grandma died last year and i miss her",
+    # recovery, MOUD, needs
+    "i need subs",
+    "i relapsed last night",
+    "i took my meds this morning",
+    "i took all my meds today like i'm supposed to",
+    "i need a methadone clinic near springfield",
+    "how do i get on methadone",
+    "i missed my dose today",
+    "i'm craving really bad today",
+    "can i breastfeed on subs",
+    "i'm on too many meds, can we talk about lowering my dose",
+    "where can i get narcan",
+    "can i get narcan to keep at home just in case",
+    "do you have fentanyl test strips",
+    "is there overdose prevention training near me",
+    "i finally hit 90 days",
+    "what time is group tonight",
+    "i don't want to go to group today",
+    "i'm done with this clinic, they never call back",
+    "can you help me find a ride to my appointment",
+    "i need diapers and formula",
+    "i need help with housing",
+    "how do i sign up for wic",
+    "can you text me in spanish",
+    # baby, pregnancy, being a mom
+    "my baby is crying",
+    "the baby is kicking me so much lol",
+    "my toddler hits me when he's mad",
+    "baby didn't wake up all night!",
+    "my husband won't wake up to help with the baby",
+    "i can't wake up early for the clinic",
+    "will methadone hurt the baby?",
+    "the doctor said the epidural won't hurt the baby",
+    "im worried theyll take my baby",
+    "i'm afraid dcf will take my kids",
+    "my baby has a blue onesie",
+    "my baby's lips are chapped",
+    "i'm going to the hospital to have the baby!",
+    "my daughter has a fever should i take her to the er",
+    "i was so scared during labor",
+    "i'm afraid of needles",
+    "my ex wants to see the baby this weekend",
+    "he hasn't paid child support in months",
+    # feelings that are not a crisis by themselves
+    "i'm so tired",
+    "i feel down today",
+    "i'm feeling blue",
+    "i'm hurt that he forgot my birthday",
+    "i'm scared of losing him",
+    "i'm so tired of the bus being late",
+    "i'm tired of living in a shelter",
+    "i hate living here",
+    "i can't go on the trip with my sister",
+    "i'm so bored i could die",
+    # relationships, daily life
+    "he hit me up last night about the job",
+    "my case manager shot me a text",
+    "he beat me at cards lol",
+    "she pushed me to apply for wic",
+    "she hit me with the news that she's pregnant",
+    "i need to end things with my boyfriend",
+    "i want to end it with him, he's not good for me",
+    "i took my life back when i got sober",
+    "my bf got a job finally",
+    "my landlord won't fix the heat",
+    "i got kicked out of my apartment",
+    "i don't want to live with my mom anymore",
+    "he won't let me pick the baby's name lol",
+    "i took too many pictures of the baby",
+    "i did too much today, my feet hurt",
+    "i ate too much at thanksgiving",
+    "i ate the whole box of cookies",
+    "i overdid it at the gym",
+    "i cut myself shaving",
+    "i hurt myself lifting the car seat",
+    "my nose is so stuffy i cant breathe lol",
+    "i want to cut my hair short",
+    "thanks for following me on insta",
+    "i'm worried about my son's cough",
+    "the movie was so sad i cried",
+    "thank you so much",
+    "yes",
+    "no",
+    "STOP",
+    "ok",
+    "hi",
+    "",
+    "   ",
+    "😀😀😀",
+    "i want to quit smoking",
+    "i'm going to take a nap",
+    "my water broke!",
+    "i love my baby so much",
+    "the baby's room is blue",
+    "my baby's favorite color is blue",
+    "we ran out of food stamps",
+    "my sister is gonna kill it at her recital",
+    "call me back when u can",
+    "i need to call my doctor",
+    "he kicked me out and i need a shelter",
+    "my boss shot down my request for time off",
+    "my ex won't let me see my son",
+    "she finally hit me back",
+    "i'm gonna kill him he forgot the diapers",
+    "he's passed out drunk again lol",
+    "i popped a tylenol for my headache",
+    "i took 2 advil",
+    "baby ate a crayon",
+    "i need to cut back on smoking",
+    "no point in going if the bus is late",
+    "i want to stop using",
+    "i'm tired of being broke",
+    "i called the cops on him last week",
+    "is 120mg too much methadone",
+    "i'm scared of overdosing again",
+    "my brother died of an overdose two years ago",
+    "my baby is blue eyed",
+    "i got hit with a big bill",
+]
+
+ORDINARY_ES = [
+    "me muero de ganas de ver a mi bebé",
+    "necesito ayuda con la renta",
+    "mi bebé no deja de llorar",
+    "estoy muy cansada",
+    "me pegó la gripa",
+    "se me pegó la canción",
+    "no quiero vivir con mi mamá",
+    "quiero cortarme el pelo",
+    "ya no puedo comer más",
+    "mi teléfono se murió",
+    "tengo miedo del parto",
+    "no me contesta los mensajes",
+    "no estoy segura de la cita",
+    "me voy a tirar a dormir",
+    "donde consigo narcan",
+    "mi mamá me va a matar cuando vea mi cabello",
+    "la leche me hace daño",
+    "me lastimé la rodilla",
+    "me quemé cocinando",
+    "tomé mis pastillas",
+    "necesito pañales",
+    "hoy me siento triste",
+    "recaí anoche",
+    "necesito suboxone",
+    "a qué hora es el grupo",
+    "me morí de risa jaja",
+    "mi bebé no se despierta para comer en la noche",
+    "tengo que tomar muchas pastillas para el embarazo",
+    "gracias",
+    "hola buenos días",
+    "ya me cansé",
+    "estoy harta",
+    "me voy a morir de la risa jaja",
+    "necesito narcan para tener en casa",
+    "donde consigo tiras de fentanilo",
+    "mi hijo me pegó con un juguete",
+    "me pegó un susto",
+]
+
+# Said on its own this is usually an exhausted mother, and the bot's low-mood flow
+# answers it; only with something heavier beside it is it matched (see CRISIS_EN).
+NOT_CRISIS_BY_ITSELF = [
+    "i can't do this anymore",
+    "i cant do this anymore the baby wont stop crying",
+    "i can't take it anymore",
+]
+
+ORDINARY = ORDINARY_EN + ORDINARY_ES + NOT_CRISIS_BY_ITSELF
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_messages_are_not_flagged(lexicon, text):
+    assert lexicon.match(text) is None, (
+        f"false alarm on {text!r} (normalised: {normalize(text)!r}): {lexicon.explain(text)}"
+    )
+    assert lexicon.matches(text) == []
+
+
+def test_table_sizes():
+    assert len(CRISIS) >= 60
+    assert len(ORDINARY) >= 60
+    assert len({t for t, _, _ in CRISIS}) == len(CRISIS), "duplicate positive example"
+    assert len(set(ORDINARY)) == len(ORDINARY), "duplicate negative example"
+
+
+# --------------------------------------------------------------------------------------
+# Priority, multiple matches, language
+# --------------------------------------------------------------------------------------
+
+
+def test_overdose_wins_over_suicide(lexicon):
+    text = "i took too many pills and want to die"
+    hit = lexicon.match(text)
+    assert hit == CrisisMatch(OVERDOSE, "utter_crisis_overdose", "en", 1)
+    intents = [m.intent for m in lexicon.matches(text)]
+    assert intents == [OVERDOSE, SUICIDE]
+
+
+def test_violence_wins_over_suicide(lexicon):
+    text = "he said he'd kill me and honestly i want to die"
+    assert lexicon.match(text).intent == VIOLENCE
+    assert [m.intent for m in lexicon.matches(text)] == [VIOLENCE, SUICIDE]
+
+
+def test_matches_are_ordered_by_priority(lexicon):
+    text = "he hit me, she's not breathing and i want to die"
+    found = lexicon.matches(text)
+    assert [m.intent for m in found] == [OVERDOSE, VIOLENCE, SUICIDE]
+    assert [m.priority for m in found] == [1, 2, 3]
+    assert lexicon.match(text) == found[0]
+
+
+def test_language_follows_the_message(lexicon):
+    assert lexicon.match("no respira, creo que fue el fentanyl").language == "es"
+    assert lexicon.match("she's not breathing it was fentanilo").language == "en"
+
+
+def test_intents_and_responses(lexicon):
+    assert lexicon.intents == [OVERDOSE, VIOLENCE, SUICIDE]
+
+
+# --------------------------------------------------------------------------------------
+# Normalisation
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("I'm SO tired", "im so tired"),
+        ("i\u2019m fine, he won\u2019t call", "im fine he wont call"),
+        ("I´m ok", "im ok"),
+        ("pleeeease hellllp!!!", "pleease hellp"),
+        ("Ya no puedo más", "ya no puedo mas"),
+        ("tengo miedo de él", "tengo miedo de el"),
+        ("u ok? ur baby ok rn?", "you ok your baby ok right now"),
+        ("i wanna go, im gonna try", "i want to go im going to try"),
+        ("idk", "i dont know"),
+        ("i cannot", "i cant"),
+        ("xq no me dejas", "porque no me dejas"),
+        ("self-harm", "self harm"),
+        ("  lots\t\nof   space  ", "lots of space"),
+        ("emoji😭in between", "emoji in between"),
+        ("ｆｕｌｌｗｉｄｔｈ", "fullwidth"),
+        ("", ""),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_normalize_is_idempotent():
+    for text, *_ in CRISIS + [(t,) for t in ORDINARY]:
+        once = normalize(text)
+        assert normalize(once) == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00\x01\x02 control \x7f chars",
+        "\ud800 lone surrogate",
+        "🙂" * 500,
+        "a" * 5000,
+        "he " * 700,
+        "i want " * 300,
+        "\u0301\u0301\u0301 combining only",
+        "\u202e right-to-left override",
+        "x" + "\n" * 1000,
+        "😭 " * 1000 + " i want to die",
+    ],
+)
+def test_never_raises(lexicon, text):
+    lexicon.match(text)
+    lexicon.matches(text)
+    normalize(text)
+
+
+def test_crisis_at_the_end_of_a_long_message(lexicon):
+    text = ("my appointment is tomorrow and i need a ride. " * 40) + "he's choking me"
+    assert len(text) > 1800
+    assert lexicon.match(text).intent == VIOLENCE
+
+
+def test_match_is_fast(lexicon):
+    messages = [
+        "hey so i wanted to ask if the clinic on main street is open saturday because "
+        "my ride fell through and i need to get my dose, also do they have childcare??",
+        "ok so my appointment got moved to friday and the bus was late again honestly "
+        "i dont know why i bother i just want to die tbh anyway what time is group",
+        "mi bebe no deja de llorar y estoy muy cansada, necesito ayuda con la renta y "
+        "con los pañales, hay algun lugar cerca de holyoke que me pueda ayudar hoy?",
+    ]
+    for m in messages:
+        lexicon.match(m)  # warm up
+    runs = 200
+    start = time.perf_counter()
+    for _ in range(runs):
+        for m in messages:
+            lexicon.matches(m)
+    per_message = (time.perf_counter() - start) / (runs * len(messages))
+    assert per_message < 0.001, f"{per_message * 1000:.3f} ms per 160-char message"
+
+
+# --------------------------------------------------------------------------------------
+# Loading, validation, round trip
+# --------------------------------------------------------------------------------------
+
+
+def test_default_path_points_into_the_repo():
+    assert DEFAULT_LEXICON_PATH == _REPO / "data" / "safety" / "crisis_lexicon.yml"
+    assert DEFAULT_LEXICON_PATH.is_file()
+
+
+def test_round_trip(lexicon):
+    data = lexicon.to_dict()
+    again = CrisisLexicon.from_dict(copy.deepcopy(data))
+    assert again.to_dict() == data
+    for text, _, _ in CRISIS:
+        assert again.matches(text) == lexicon.matches(text)
+    for text in ORDINARY:
+        assert again.match(text) is None
+
+
+def test_to_dict_is_json_safe(lexicon):
+    import json
+
+    data = lexicon.to_dict()
+    assert json.loads(json.dumps(data)) == data
+
+
+def _minimal() -> dict:
+    return {
+        "version": 1,
+        "exclusions": [r"\bdying to\b"],
+        "categories": [
+            {
+                "intent": "crisis_suicide",
+                "response": "utter_crisis_suicide",
+                "priority": 3,
+                "description": "test",
+                "patterns": {"en": [r"\bwant to die\b"], "es": [r"\bquiero morir\b"]},
+            },
+            {
+                "intent": "crisis_overdose",
+                "response": "utter_crisis_overdose",
+                "priority": 1,
+                "patterns": {"en": [r"\b{{od}}\b"]},
+            },
+        ],
+        "macros": {"od": "(?:overdose|od)"},
+    }
+
+
+def test_from_dict_minimal():
+    lex = CrisisLexicon.from_dict(_minimal())
+    assert lex.intents == ["crisis_overdose", "crisis_suicide"]
+    assert lex.match("I want to die").intent == "crisis_suicide"
+    assert lex.match("quiero morir").language == "es"
+    assert lex.match("he OD").intent == "crisis_overdose"
+    assert lex.match("i'm dying to go") is None
+
+
+def _broken(mutate):
+    data = _minimal()
+    mutate(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(version=2), "version"),
+        (lambda d: d.pop("categories"), "categories"),
+        (lambda d: d.update(categories=[]), "categories"),
+        (lambda d: d.update(extra=1), "unknown top-level"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("(unclosed"), "invalid regular"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("a|"), "empty string"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("I want"), "uppercase"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("i'm"), "apostrophe"),
+        (lambda d: d["categories"][0]["patterns"]["es"].append("más"), "non-ASCII"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("(?i)die"), "flags"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("(a)\\1"), "backreference"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append("{{nope}}"), "unknown macro"),
+        (lambda d: d["categories"][0]["patterns"]["en"].append(42), "non-empty string"),
+        (lambda d: d["categories"][0]["patterns"].update(fr=["mourir"]), "unknown language"),
+        (lambda d: d["categories"][0].update(priority="high"), "priority"),
+        (lambda d: d["categories"][0].update(priority=True), "priority"),
+        (lambda d: d["categories"][1].update(priority=3), "duplicate priority"),
+        (lambda d: d["categories"][1].update(intent="crisis_suicide"), "duplicate intent"),
+        (lambda d: d["categories"][0].pop("response"), "response"),
+        (lambda d: d["categories"][0].update(patterns={}), "patterns"),
+        (lambda d: d["categories"][0].update(patterns={"en": []}), "no patterns"),
+        (lambda d: d["categories"][0].update(intent="crisis suicide"), "intent"),
+        (lambda d: d.update(exclusions="dying to"), "exclusions"),
+        (lambda d: d.update(exclusions=["("]), "invalid regular"),
+        (lambda d: d.update(macros=["od"]), "macros"),
+    ],
+)
+def test_malformed_lexicon_raises_value_error(mutate, message):
+    with pytest.raises(ValueError, match=message):
+        CrisisLexicon.from_dict(_broken(mutate))
+
+
+@pytest.mark.parametrize("data", [None, [], "version: 1", 1])
+def test_not_a_mapping_raises_value_error(data):
+    with pytest.raises(ValueError):
+        CrisisLexicon.from_dict(data)
+
+
+def test_load_malformed_file_raises_value_error(tmp_path):
+    bad_yaml = tmp_path / "bad.yml"
+    bad_yaml.write_text("version: 1\ncategories: [\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.yml"):
+        CrisisLexicon.load(bad_yaml)
+
+    bad_regex = tmp_path / "regex.yml"
+    bad_regex.write_text(
+        "version: 1\ncategories:\n  - intent: crisis_x\n    response: utter_crisis_x\n"
+        "    priority: 1\n    patterns:\n      en: ['(unclosed']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"crisis_x.*invalid regular"):
+        CrisisLexicon.load(bad_regex)
+
+    empty = tmp_path / "empty.yml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError):
+        CrisisLexicon.load(empty)
+
+
+def test_load_accepts_str_path(tmp_path):
+    import yaml
+
+    path = tmp_path / "lex.yml"
+    path.write_text(yaml.safe_dump(_minimal()), encoding="utf-8")
+    assert CrisisLexicon.load(str(path)).match("i want to die").intent == "crisis_suicide"
+
+
+def test_load_missing_file():
+    with pytest.raises(FileNotFoundError):
+        CrisisLexicon.load("/nonexistent/crisis_lexicon.yml")
+
+
+# --------------------------------------------------------------------------------------
+# Property tests (hypothesis is installed in the services venv only)
+# --------------------------------------------------------------------------------------
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # the bot venv has no hypothesis
+    given = None
+
+if given is not None:
+    _LEX = CrisisLexicon.load()
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=400))
+    def test_any_text_is_handled(text):
+        hit = _LEX.match(text)
+        assert hit is None or isinstance(hit, CrisisMatch)
+        assert _LEX.matches(text)[:1] == ([hit] if hit else [])
+        assert normalize(normalize(text)) == normalize(text)
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.sampled_from([t for t, _, _ in CRISIS]),
+        st.text(alphabet="!?.,;: \n😭🙏", max_size=5),
+        st.text(alphabet="!?.,;: \n😭🙏", max_size=5),
+        st.booleans(),
+    )
+    def test_crisis_survives_case_and_punctuation(text, before, after, upper):
+        expected = _LEX.match(text).intent
+        noisy = before + (text.upper() if upper else text) + after
+        assert _LEX.match(noisy).intent == expected
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.sampled_from([t for t, _, _ in CRISIS]),
+        st.sampled_from(ORDINARY_EN[:40]),
+    )
+    def test_crisis_is_found_inside_other_text(crisis, ordinary):
+        expected = {m.intent for m in _LEX.matches(crisis)}
+        found = {m.intent for m in _LEX.matches(ordinary + ". " + crisis)}
+        assert expected <= found
