@@ -13,6 +13,8 @@ VENV := .venv
 BOT := .venv-bot
 TANDEM := $(VENV)/bin/tandem
 PIP_FLAGS := --quiet --disable-pip-version-check
+# Rasa loads bot.crisis_guard and actions from the repo root; no telemetry (no network).
+RASA := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(BOT)/bin/rasa
 
 .PHONY: help setup run test test-services test-bot test-rasa test-e2e train lint clean
 
@@ -40,8 +42,8 @@ setup: $(VENV)/.installed $(BOT)/.installed ## create both environments, local s
 train: $(VENV)/.installed $(BOT)/.installed ## train the Rasa model unless one matches config, domain and data
 	@model=$$($(TANDEM) model-path); \
 	if [ -f "$$model" ]; then echo "model up to date: $$model"; \
-	else echo "training $$model"; export RASA_TELEMETRY_ENABLED=false; \
-	  time $(BOT)/bin/rasa train --fixed-model-name "$$(basename $$model .tar.gz)" --out models; fi
+	else echo "training $$model"; \
+	  time $(RASA) train --fixed-model-name "$$(basename $$model .tar.gz)" --out models; fi
 
 run: setup train ## run services, Rasa and the action server in the foreground (Ctrl-C stops all)
 	$(TANDEM) run
@@ -55,8 +57,8 @@ test-bot: $(BOT)/.installed
 	$(BOT)/bin/python -m pytest -c tests/bot/pytest.ini --rootdir . tests/bot tests/safety -q
 
 test-rasa: train
-	RASA_TELEMETRY_ENABLED=false $(BOT)/bin/rasa data validate --fail-on-warnings
-	RASA_TELEMETRY_ENABLED=false $(BOT)/bin/rasa test core --stories tests/bot/stories \
+	$(RASA) data validate --fail-on-warnings
+	$(RASA) test core --stories tests/bot/stories \
 	  --model "$$($(TANDEM) model-path)" --fail-on-prediction-errors --out var/rasa-test
 
 test-e2e: setup train

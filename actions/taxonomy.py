@@ -1,0 +1,60 @@
+"""Service needs from data/taxonomy.yml: narrow a need to a code from the words she used.
+
+The file is read on first use (not at import) and cached for the life of the process.
+"""
+
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "data" / "taxonomy.yml"
+
+
+@functools.lru_cache(maxsize=1)
+def load_taxonomy() -> dict[str, Any]:
+    path = Path(os.environ.get("TANDEM_TAXONOMY_PATH") or DEFAULT_TAXONOMY_PATH)
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    return {"codes": data.get("codes") or {}, "groups": data.get("groups") or {}}
+
+
+def _normalise(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+@functools.lru_cache(maxsize=512)
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    # Whole words: "sub" matches "a sub doctor", not "subway".
+    return re.compile(r"(?<!\w)" + re.escape(keyword.lower()) + r"(?!\w)")
+
+
+def mentions(text: str, keywords: list[str]) -> bool:
+    norm = _normalise(text)
+    return any(_keyword_pattern(str(k)).search(norm) for k in keywords)
+
+
+def refine_need(need: str | None, text: str | None) -> str | None:
+    """The taxonomy code or group to search for.
+
+    A group ("moud") becomes the first of its codes, in taxonomy order, whose keyword she
+    used ("help getting on suboxone" -> "moud_buprenorphine"); with no keyword it stays the
+    group. A code stays as it is. Anything else is not a need: None.
+    """
+    if not need:
+        return None
+    taxonomy = load_taxonomy()
+    codes, groups = taxonomy["codes"], taxonomy["groups"]
+    if need in codes:
+        return need
+    if need not in groups:
+        return None
+    members = set(groups[need].get("codes") or [])
+    if text:
+        for code, spec in codes.items():  # taxonomy order: specific codes first
+            if code in members and mentions(text, list(spec.get("keywords") or [])):
+                return code
+    return need

@@ -1,0 +1,555 @@
+"""Custom actions on tracker fixtures, against a real local HTTP server playing the services API.
+
+Each test starts an aiohttp app on 127.0.0.1 (port 0) that answers in the API's shapes and
+records every request, points TANDEM_API_URL at it, runs the action with a
+CollectingDispatcher, and checks the events and the messages she would get.
+"""
+
+import asyncio
+import logging
+import re
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.api.client import ApiError, TandemApi
+from actions.find_services import (
+    ActionMoreServices,
+    ActionSearchServices,
+    ValidateFindServicesForm,
+)
+from actions.sms import gsm7_length, is_gsm7
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "svc-token-for-tests"
+RESULT = re.compile(r"^(\d+)\) (.+?), ([A-Za-z .'-]+)\. Call (\(\d{3}\) \d{3}-\d{4})\. (.+)$")
+
+SPRINGFIELD = {"zip": "01105", "town": "Springfield", "state": "MA", "lat": 42.1, "lon": -72.6}
+HOLYOKE = {"zip": None, "town": "Holyoke", "state": "MA", "lat": 42.2, "lon": -72.6}
+
+
+def service(i: int, **overrides: Any) -> dict[str, Any]:
+    result = {
+        "service_id": f"svc-{i}",
+        "location_id": f"loc-{i}",
+        "name": f"Demo Recovery Program {i}",
+        "organization": f"Demo Org {i}",
+        "town": "Springfield",
+        "address": f"{100 + i} Main St, Springfield, MA 01105",
+        "phone": f"(413) 555-01{i:02d}",
+        "distance_miles": 0.5 * i,
+        "codes": ["moud_buprenorphine"],
+        "features": ["masshealth"],
+        "why": f"{0.5 * i} mi away; takes MassHealth",
+    }
+    result.update(overrides)
+    return result
+
+
+@dataclass
+class FakeApi:
+    """What the fake services API answers, and what it was asked."""
+
+    places: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "01105": SPRINGFIELD,
+            "springfield": SPRINGFIELD,
+            "holyoke": HOLYOKE,
+        }
+    )
+    results: list[dict[str, Any]] = field(default_factory=list)
+    label: str = "buprenorphine (Suboxone)"
+    services_status: int = 200
+    services_error: str = ""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, request: web.Request) -> None:
+        self.requests.append(
+            {
+                "path": request.path,
+                "query": dict(request.query),
+                "authorization": request.headers.get("Authorization"),
+            }
+        )
+
+    async def resolve(self, request: web.Request) -> web.Response:
+        self.record(request)
+        q = request.query.get("q", "")
+        place = self.places.get(q.strip().lower())
+        if place is None:
+            return web.json_response(
+                {"error": "place_not_found", "message": "No such place."}, status=404
+            )
+        return web.json_response({"query": q, **place})
+
+    async def search(self, request: web.Request) -> web.Response:
+        self.record(request)
+        if self.services_status != 200:
+            return web.json_response(
+                {"error": self.services_error, "message": "..."}, status=self.services_status
+            )
+        near = request.query["near"]
+        place = self.places.get(near.lower())
+        if place is None:
+            return web.json_response({"error": "place_not_found", "message": "..."}, status=404)
+        limit, offset = int(request.query["limit"]), int(request.query["offset"])
+        need = request.query["need"]
+        return web.json_response(
+            {
+                "place": {"query": near, **place},
+                "need": {"query": need, "codes": [need], "label": self.label},
+                "total": len(self.results),
+                "offset": offset,
+                "limit": limit,
+                "results": self.results[offset : offset + limit],
+            }
+        )
+
+
+@asynccontextmanager
+async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_get("/api/places/resolve", fake.resolve)
+    app.router.add_get("/api/services", fake.search)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}"
+    monkeypatch.setenv("TANDEM_API_URL", url)
+    monkeypatch.setenv("TANDEM_SERVICE_TOKEN", TOKEN)
+    try:
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def domain() -> dict[str, Any]:
+    with (REPO / "domain.yml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def tracker(
+    slots: dict[str, Any] | None = None,
+    text: str = "",
+    intent: str = "inform_location",
+    entities: list[dict[str, Any]] | None = None,
+    new_slots: dict[str, Any] | None = None,
+) -> Tracker:
+    """A tracker whose latest user message is `text`; `new_slots` were just extracted from it
+    (the SlotSet events a form hands to its validation action)."""
+    values = {"need": None, "location": None, "search_offset": 0.0, "requested_slot": None}
+    values.update(slots or {})
+    values.update(new_slots or {})
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.93},
+        "entities": entities or [],
+    }
+    events: list[dict[str, Any]] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": message},
+    ]
+    events += [SlotSet(name, value) for name, value in (new_slots or {}).items()]
+    return Tracker(
+        sender_id="client-7",
+        slots=values,
+        latest_message=message,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "find_services_form"},
+        latest_action_name="action_listen",
+    )
+
+
+def texts(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["text"] for m in dispatcher.messages if m.get("text")]
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages if m.get("response")]
+
+
+def assert_sms_sized(messages: list[str]) -> None:
+    for message in messages:
+        assert is_gsm7(message), message
+        assert gsm7_length(message) <= 306, message
+
+
+# --- validate_find_services_form: need ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("need", "text", "expected"),
+    [
+        ("moud", "can u help me get on suboxone", "moud_buprenorphine"),
+        ("moud", "my bupe doc retired", "moud_buprenorphine"),
+        ("moud", "looking to get dosed at a done clinic", "moud_methadone"),
+        ("moud", "METHADONE", "moud_methadone"),
+        ("moud", "i'd like to try vivitrol", "moud_naltrexone"),
+        ("moud", "i want to get on medication", "moud"),
+        ("moud", "can i take the subway there", "moud"),  # whole words only
+        ("childcare", "daycare pls", "childcare"),
+        ("moud_methadone", "switching from subs", "moud_methadone"),
+        ("not_a_need", "anything", None),
+    ],
+)
+def test_need_is_narrowed_from_her_words(
+    domain: dict[str, Any], need: str, text: str, expected: str | None
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(
+        ValidateFindServicesForm().run(
+            dispatcher, tracker(text=text, intent="need_moud", new_slots={"need": need}), domain
+        )
+    )
+    assert events == [SlotSet("need", expected)]
+    assert dispatcher.messages == []
+
+
+# --- validate_find_services_form: location -----------------------------------------------
+
+
+def test_a_zip_is_resolved_and_kept(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeApi()
+    dispatcher = CollectingDispatcher()
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            t = tracker(
+                text="01105",
+                entities=[{"entity": "zip", "value": "01105"}],
+                slots={"need": "moud_buprenorphine"},
+                new_slots={"location": "01105"},
+            )
+            return await ValidateFindServicesForm().run(dispatcher, t, domain)
+
+    assert asyncio.run(scenario()) == [SlotSet("location", "01105")]
+    assert fake.requests == [
+        {
+            "path": "/api/places/resolve",
+            "query": {"q": "01105"},
+            "authorization": f"Bearer {TOKEN}",
+        }
+    ]
+    assert dispatcher.messages == []
+
+
+def test_a_town_in_her_reply_becomes_the_town_name(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeApi()
+    dispatcher = CollectingDispatcher()
+    reply = "over in holyoke by my mom rn"
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            t = tracker(
+                text=reply,
+                entities=[{"entity": "town", "value": "holyoke"}],
+                slots={"need": "housing"},
+                new_slots={"location": reply},  # from_text: her whole reply
+            )
+            return await ValidateFindServicesForm().run(dispatcher, t, domain)
+
+    assert asyncio.run(scenario()) == [SlotSet("location", "Holyoke")]
+    assert fake.requests[0]["query"] == {"q": "holyoke"}
+
+
+def test_a_place_in_words_around_it_is_cleaned_before_resolving(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeApi()
+    reply = "i'm living in Springfield, MA"
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            t = tracker(text=reply, intent="nlu_fallback", new_slots={"location": reply})
+            return await ValidateFindServicesForm().run(CollectingDispatcher(), t, domain)
+
+    assert asyncio.run(scenario()) == [SlotSet("location", "Springfield")]
+    assert fake.requests[0]["query"] == {"q": "springfield"}
+
+
+def test_an_unknown_place_asks_again(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeApi()
+    dispatcher = CollectingDispatcher()
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            t = tracker(text="narnia", intent="out_of_scope", new_slots={"location": "narnia"})
+            return await ValidateFindServicesForm().run(dispatcher, t, domain)
+
+    assert asyncio.run(scenario()) == [SlotSet("location", None)]
+    assert responses(dispatcher) == ["utter_location_not_found"]
+
+
+def test_location_is_kept_as_she_said_it_when_the_api_is_down(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANDEM_API_URL", closed_port_url())
+    dispatcher = CollectingDispatcher()
+    t = tracker(
+        text="01040",
+        entities=[{"entity": "zip", "value": "01040"}],
+        new_slots={"location": "01040"},
+    )
+    events = asyncio.run(ValidateFindServicesForm().run(dispatcher, t, domain))
+    assert events == [SlotSet("location", "01040")]
+    assert dispatcher.messages == []
+
+
+def test_the_form_validates_prefilled_need_and_place_together(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "need subs in 01105": both slots arrive at once when the form opens."""
+    fake = FakeApi()
+    text = "got any sub doctors around 01105"
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            t = tracker(
+                text=text,
+                intent="need_moud",
+                entities=[{"entity": "zip", "value": "01105"}],
+                new_slots={"need": "moud", "location": "01105"},
+            )
+            return await ValidateFindServicesForm().run(CollectingDispatcher(), t, domain)
+
+    events = asyncio.run(scenario())
+    assert SlotSet("need", "moud_buprenorphine") in events
+    assert SlotSet("location", "01105") in events
+
+
+# --- action_search_services / action_more_services ---------------------------------------
+
+
+def run_action(
+    action: Any, slots: dict[str, Any], fake: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[dict[str, Any]], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            return await action.run(dispatcher, tracker(slots=slots, intent="ask_more"), {})
+
+    return asyncio.run(scenario()), dispatcher
+
+
+def test_search_sends_a_header_one_message_per_result_and_a_footer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(results=[service(i) for i in range(1, 8)])
+    slots = {"need": "moud_buprenorphine", "location": "01105", "search_offset": 6.0}
+    events, dispatcher = run_action(ActionSearchServices(), slots, fake, monkeypatch)
+
+    assert events == [SlotSet("search_offset", 0.0)]
+    sent = texts(dispatcher)
+    assert sent[0] == "Here are places near Springfield for buprenorphine (Suboxone):"
+    assert [RESULT.match(m).group(1) for m in sent[1:4]] == ["1", "2", "3"]  # type: ignore[union-attr]
+    assert sent[1] == (
+        "1) Demo Recovery Program 1, Springfield. Call (413) 555-0101. "
+        "0.5 mi away; takes MassHealth"
+    )
+    assert sent[4] == "Text MORE for more, or tell me another kind of help."
+    assert len(sent) == 5
+    assert_sms_sized(sent)
+    assert fake.requests == [
+        {
+            "path": "/api/services",
+            "query": {"need": "moud_buprenorphine", "near": "01105", "limit": "3", "offset": "0"},
+            "authorization": f"Bearer {TOKEN}",
+        }
+    ]
+
+
+def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(i) for i in range(1, 8)])
+    slots = {"need": "moud_buprenorphine", "location": "01105"}
+
+    events, dispatcher = run_action(
+        ActionMoreServices(), {**slots, "search_offset": 0.0}, fake, monkeypatch
+    )
+    sent = texts(dispatcher)
+    assert events == [SlotSet("search_offset", 3.0)]
+    assert [RESULT.match(m).group(1) for m in sent[1:4]] == ["4", "5", "6"]  # type: ignore[union-attr]
+    assert "MORE" in sent[-1]
+    assert fake.requests[-1]["query"]["offset"] == "3"
+
+    events, dispatcher = run_action(
+        ActionMoreServices(), {**slots, "search_offset": 3.0}, fake, monkeypatch
+    )
+    sent = texts(dispatcher)
+    assert events == [SlotSet("search_offset", 6.0)]
+    assert len(sent) == 3 and sent[1].startswith("7) ")
+    assert "MORE" not in sent[-1]  # nothing left to show
+    assert fake.requests[-1]["query"]["offset"] == "6"
+
+    events, dispatcher = run_action(
+        ActionMoreServices(), {**slots, "search_offset": 6.0}, fake, monkeypatch
+    )
+    assert events == []  # the offset stays on the last page she saw
+    assert responses(dispatcher) == ["utter_no_more_services"]
+    assert texts(dispatcher) == []
+
+
+def test_no_results_is_said_kindly(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[])
+    events, dispatcher = run_action(
+        ActionSearchServices(), {"need": "housing", "location": "holyoke"}, fake, monkeypatch
+    )
+    assert events == [SlotSet("search_offset", 0.0)]
+    assert responses(dispatcher) == ["utter_no_services_found"]
+    assert texts(dispatcher) == []
+
+
+@pytest.mark.parametrize("status", [500, 503, 401])
+def test_an_api_error_gives_the_helpline_instead(
+    monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    fake = FakeApi(services_status=status, services_error="internal")
+    _, dispatcher = run_action(
+        ActionSearchServices(), {"need": "childcare", "location": "01105"}, fake, monkeypatch
+    )
+    assert responses(dispatcher) == ["utter_search_unavailable"]
+
+
+def test_an_unreachable_api_gives_the_helpline_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANDEM_API_URL", closed_port_url())
+    dispatcher = CollectingDispatcher()
+    t = tracker(slots={"need": "childcare", "location": "01105", "search_offset": 3.0})
+    events = asyncio.run(ActionMoreServices().run(dispatcher, t, {}))
+    assert events == []
+    assert responses(dispatcher) == ["utter_search_unavailable"]
+
+
+def test_a_place_the_search_does_not_know_is_asked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1)])
+    events, dispatcher = run_action(
+        ActionSearchServices(), {"need": "childcare", "location": "Atlantis"}, fake, monkeypatch
+    )
+    assert SlotSet("location", None) in events
+    assert responses(dispatcher) == ["utter_location_not_found"]
+
+
+def test_long_or_fancy_fields_still_fit_two_gsm7_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    fancy = service(
+        1,
+        name="Centro de Recuperaci\u00f3n \u201cNuevo Camino\u201d \u2013 " + "Programa " * 30,
+        why="se habla espa\u00f1ol \U0001f49c; " + "childcare on site; " * 30,
+    )
+    fake = FakeApi(
+        results=[fancy, service(2, phone="", why="")], label="m\u00e9thadone \u2013 daily"
+    )
+    _, dispatcher = run_action(
+        ActionSearchServices(), {"need": "moud_methadone", "location": "01105"}, fake, monkeypatch
+    )
+    sent = texts(dispatcher)
+    assert_sms_sized(sent)
+    assert sent[1].startswith('1) Centro de Recuperacion "Nuevo Camino" - Programa')
+    assert "Call (413) 555-0101." in sent[1]
+    assert sent[2] == "2) Demo Recovery Program 2, Springfield."
+
+
+def test_more_before_a_need_asks_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1)])
+    events, dispatcher = run_action(ActionMoreServices(), {"location": "01105"}, fake, monkeypatch)
+    assert events == []
+    assert responses(dispatcher) == ["utter_ask_need"]
+    assert fake.requests == []
+
+
+def test_more_before_a_place_opens_the_form_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1)])
+    events, dispatcher = run_action(ActionMoreServices(), {"need": "housing"}, fake, monkeypatch)
+    assert events == [FollowupAction("find_services_form")]
+    assert fake.requests == []
+
+
+# --- the API client ----------------------------------------------------------------------
+
+
+def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response({})
+
+    async def scenario() -> ApiError:
+        app = web.Application()
+        app.router.add_get("/api/places/resolve", slow)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        try:
+            with pytest.raises(ApiError) as caught:
+                await TandemApi(f"http://{host}:{port}", TOKEN, timeout_s=0.2).resolve_place("x")
+            return caught.value
+        finally:
+            await runner.cleanup()
+
+    error = asyncio.run(scenario())
+    assert error.status is None and error.code == "unreachable"
+
+
+def test_neither_the_token_nor_her_words_reach_the_logs(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake = FakeApi(services_status=500, services_error="internal")
+    words = "my secret street in narnia"
+
+    async def scenario() -> None:
+        async with running(fake, monkeypatch):
+            t = tracker(text=words, intent="nlu_fallback", new_slots={"location": words})
+            await ValidateFindServicesForm().run(CollectingDispatcher(), t, domain)
+            t = tracker(slots={"need": "housing", "location": "01105"})
+            await ActionSearchServices().run(CollectingDispatcher(), t, domain)
+
+    asyncio.run(scenario())
+    assert caplog.records, "the failures were logged"
+    logged = caplog.text + repr(TandemApi())
+    assert TOKEN not in logged
+    assert "narnia" not in logged and "01105" not in logged
+
+
+# --- the responses the actions send ------------------------------------------------------
+
+
+def test_every_response_fits_two_gsm7_segments(domain: dict[str, Any]) -> None:
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            assert is_gsm7(variant["text"]), name
+            assert gsm7_length(variant["text"]) <= 306, name
+
+
+def test_the_actions_only_send_responses_the_domain_has(domain: dict[str, Any]) -> None:
+    source = (REPO / "actions" / "find_services.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'response="(utter_\w+)"', source))
+    assert used, "the actions send domain responses"
+    assert used <= set(domain["responses"]), used - set(domain["responses"])
