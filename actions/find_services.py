@@ -167,6 +167,16 @@ async def search_and_send(
     return True, []
 
 
+def ask_for_missing(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """Events that get her need or place when one is missing; None when both are known."""
+    if not tracker.get_slot("need"):
+        dispatcher.utter_message(response="utter_ask_need")
+        return []
+    if not tracker.get_slot("location"):
+        return [FollowupAction("find_services_form")]
+    return None
+
+
 class ActionSearchServices(Action):
     """Runs when find_services_form is complete: the first page of results."""
 
@@ -176,12 +186,10 @@ class ActionSearchServices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        missing = ask_for_missing(dispatcher, tracker)
+        if missing is not None:
+            return [SlotSet("search_offset", 0.0), *missing]
         need, location = tracker.get_slot("need"), tracker.get_slot("location")
-        if not need:
-            dispatcher.utter_message(response="utter_ask_need")
-            return [SlotSet("search_offset", 0.0)]
-        if not location:
-            return [SlotSet("search_offset", 0.0), FollowupAction("find_services_form")]
         _, events = await search_and_send(dispatcher, str(need), str(location), 0)
         return [SlotSet("search_offset", 0.0), *events]
 
@@ -195,12 +203,10 @@ class ActionMoreServices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        missing = ask_for_missing(dispatcher, tracker)
+        if missing is not None:
+            return missing
         need, location = tracker.get_slot("need"), tracker.get_slot("location")
-        if not need:
-            dispatcher.utter_message(response="utter_ask_need")
-            return []
-        if not location:
-            return [FollowupAction("find_services_form")]
         try:
             offset = int(float(tracker.get_slot("search_offset") or 0)) + PAGE_SIZE
         except (TypeError, ValueError):

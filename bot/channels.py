@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
@@ -21,15 +22,15 @@ logger = logging.getLogger(__name__)
 
 
 class TandemInput(InputChannel):
-    def __init__(self, token: Text) -> None:
+    def __init__(self, token: str) -> None:
         self.token = token
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "tandem"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TandemInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TandemInput:
         token = (credentials or {}).get("token") or ""
         if len(token) < 16:
             raise RasaException("the tandem channel needs a token of 16+ characters (RASA_TOKEN)")
@@ -39,9 +40,7 @@ class TandemInput(InputChannel):
         given = request.headers.get("Authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("tandem_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -56,11 +55,15 @@ class TandemInput(InputChannel):
             sender, text = payload.get("sender"), payload.get("message")
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
-            metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else None
+            metadata = (
+                payload.get("metadata") if isinstance(payload.get("metadata"), dict) else None
+            )
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(
+                        text, collector, sender, input_channel=self.name(), metadata=metadata
+                    )
                 )
             except Exception:  # noqa: BLE001 - any failure must reach the gateway as a 500
                 logger.exception("tandem channel turn failed for sender %s", sender)
