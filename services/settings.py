@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     tandem_public_url: str | None = None
     tandem_program_name: str = "Tandem"
     tandem_support_contact: str = "your case manager"
+    tandem_message_frequency: str = "Msg frequency varies"
+    # Proactive messages wait out quiet hours in the program's time zone.
+    tandem_timezone: str = "America/New_York"
+    tandem_quiet_hours: str = Field(default="21:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    # Per-sender flood guard: at most N inbound messages in a sliding window of S seconds.
+    tandem_rate_limit_count: int = Field(default=30, ge=1)
+    tandem_rate_limit_seconds: int = Field(default=60, ge=1)
+    # Message log retention for `tandem purge`.
+    tandem_message_retention_days: int = Field(default=365, ge=1)
 
     database_url: str | None = None
     rasa_tracker_store_url: str | None = None

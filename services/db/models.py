@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db.base import Base, UTCDateTime, utcnow
@@ -25,10 +25,50 @@ class Client(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_client_id)
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     phone_encrypted: Mapped[str] = mapped_column(Text)
-    # Opt-out is a first-class status (issue: SMS gateway); "active" until she says otherwise.
+    # Opt-out is a first-class status: "active" or "opted_out" (CTIA/FCC keywords, error 21610).
     status: Mapped[str] = mapped_column(String(16), default="active")
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def opted_out(self) -> bool:
+        return self.status == "opted_out"
+
+
+class Message(Base):
+    """One SMS, in or out: the case manager's timeline and the gateway's memory.
+
+    Inbound `state` tracks the bot turn (so a retried MessageSid gets the same answer and a
+    message the bot missed is replayed once); outbound `status` follows Twilio's delivery
+    statuses and never moves backwards.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_client_id_created_at", "client_id", "created_at"),
+        Index("ix_messages_direction_state", "direction", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))  # "inbound" or "outbound"
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_token: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text, default="")
+    num_media: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    # inbound: received, processing, answered, fallback, pending_replay, replayed, keyword,
+    # rate_limited, ignored. outbound: see services/gateway/outbound.py.
+    state: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Organization(Base):
