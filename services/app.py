@@ -8,12 +8,15 @@ import aiohttp
 from aiohttp import web
 from safety.crisis import CrisisLexicon
 
-from services import app_keys
+from services import app_keys, metrics
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
 from services.directory.taxonomy import load_taxonomy
 from services.gateway import routes as gateway_routes
+from services.gateway import worker
 from services.gateway.clients import PhoneVault
+from services.gateway.inbound import Gateway
+from services.gateway.keywords import load_keywords
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
 from services.settings import SECRET_FIELDS, Settings, load_settings
@@ -47,6 +50,22 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _gateway(app: web.Application) -> AsyncIterator[None]:
+    settings = app[app_keys.SETTINGS]
+    gateway = Gateway(
+        settings=settings,
+        sessions=app[app_keys.SESSIONS],
+        vault=app[app_keys.PHONES],
+        http=app[app_keys.HTTP],
+        lexicon=app[app_keys.LEXICON],
+        texts=app[app_keys.RESPONSES],
+        keywords=load_keywords(),
+    )
+    app[app_keys.GATEWAY] = gateway
+    async with worker.running(gateway, settings.tandem_worker_interval_seconds):
+        yield
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or load_settings()
     _require_secrets(settings)
@@ -58,8 +77,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[app_keys.PHONES] = PhoneVault(
         settings.tandem_phone_hash_key, settings.tandem_phone_encryption_keys
     )
-    app.cleanup_ctx.extend([_database, _http_client])
+    app.cleanup_ctx.extend([_database, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)
     app.add_routes(directory_api.routes)
+    app.add_routes(metrics.routes)
     return app

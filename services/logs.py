@@ -34,7 +34,17 @@ class RedactingJsonFormatter(logging.Formatter):
         return redact(json.dumps(payload, default=str))
 
 
+# Libraries that log SQL parameters or payloads (message text, encrypted phones) at DEBUG.
+CHATTY_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncio")
+
+
+def quiet_chatty_loggers() -> None:
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure_logging(level: str = "INFO") -> None:
+    quiet_chatty_loggers()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingJsonFormatter())
     root = logging.getLogger()

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Per-sender flood guard: at most N inbound messages in a sliding window of S seconds.
     tandem_rate_limit_count: int = Field(default=30, ge=1)
     tandem_rate_limit_seconds: int = Field(default=60, ge=1)
+    # How often the background worker replays missed messages and sends due ones (0: off).
+    tandem_worker_interval_seconds: float = Field(default=5.0, ge=0)
     # Message log retention for `tandem purge`.
     tandem_message_retention_days: int = Field(default=365, ge=1)
 

@@ -42,7 +42,8 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
 
 @web.middleware
 async def service_token(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    if request.path.startswith("/api/") and request.path != "/api/openapi.json":
+    protected = request.path.startswith("/api/") or request.path == "/metrics"
+    if protected and request.path != "/api/openapi.json":
         expected = request.app[SETTINGS].tandem_service_token
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):

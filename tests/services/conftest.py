@@ -38,6 +38,7 @@ def make_settings(var_dir: Path, **overrides: object) -> Settings:
         "twilio_auth_token": AUTH_TOKEN,
         "rasa_token": "test-rasa-token-0123456789",
         "rasa_timeout_seconds": 2.0,
+        "tandem_worker_interval_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -14,6 +14,7 @@ from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Client
 from services.gateway.signature import sign
 from services.gateway.twiml import twiml_to_messages
+from services.logs import quiet_chatty_loggers
 from services.settings import Settings
 from tests.services.conftest import AUTH_TOKEN, FakeRasa
 
@@ -160,6 +161,7 @@ async def test_empty_body_gets_no_reply_and_no_bot_turn(
 
 
 async def test_logs_never_carry_the_phone_or_the_text(client: TestClient, caplog) -> None:
+    quiet_chatty_loggers()  # as `tandem serve` does
     caplog.set_level(logging.DEBUG)
     await post_signed(client, form("my secret words", phone="+14135550107"))
     logged = caplog.text + " ".join(str(getattr(r, "fields", "")) for r in caplog.records)

@@ -1,0 +1,246 @@
+"""What happens to one inbound SMS, after its signature checked out.
+
+record it (a repeated MessageSid gets the first answer) -> carrier keywords and opt-out ->
+junk and flood guards -> the bot, or, when the bot cannot answer, crisis help from the one
+crisis matcher or a holding message, with the message kept for replay. Messages from one woman
+are handled one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import aiohttp
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from safety.crisis import CrisisLexicon
+from services.db.base import utcnow
+from services.db.models import Client, Message
+from services.gateway import message_log
+from services.gateway.clients import PhoneVault, find_or_create_client
+from services.gateway.keywords import Keyword, Keywords
+from services.gateway.rasa_client import BotUnavailable, send_to_bot
+from services.gateway.segments import count_segments
+from services.logs import log_event
+from services.metrics import INBOUND
+from services.nlg.responses import ResponseTexts
+from services.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_CHARS = 1600  # Twilio's limit for one message body
+DUPLICATE_POLL_SECONDS = 0.1
+TWILIO_OPT_OUT_TYPES = {"STOP": Keyword.OPT_OUT, "START": Keyword.OPT_IN, "HELP": Keyword.HELP}
+
+# Sends replies she did not get in the webhook response (replayed turns) as proactive SMS.
+Deliver = Callable[[str, list[str], int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    sender: str
+    body: str
+    num_media: int = 0
+    opt_out_type: str | None = None
+    idempotency_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: list[str]
+    state: str  # the inbound message's final state (see models.Message)
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    sessions: async_sessionmaker
+    vault: PhoneVault
+    http: aiohttp.ClientSession
+    lexicon: CrisisLexicon
+    texts: ResponseTexts
+    keywords: Keywords
+    deliver: Deliver | None = None
+    _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+
+    def lock_for(self, client_id: str) -> asyncio.Lock:
+        lock = self._locks.get(client_id)
+        if lock is None:
+            lock = self._locks[client_id] = asyncio.Lock()
+        return lock
+
+    def text(self, name: str) -> str:
+        s = self.settings
+        return self.texts.get(f"gateway_{name}").format(
+            program=s.tandem_program_name,
+            support=s.tandem_support_contact,
+            frequency=s.tandem_message_frequency,
+        )
+
+    def crisis_reply(self, text: str) -> list[str]:
+        match = self.lexicon.match(text)
+        return [self.texts.get(match.response)] if match else []
+
+    def fallback(self, text: str) -> list[str]:
+        return self.crisis_reply(text) or [self.text("holding")]
+
+    # -- the pipeline -------------------------------------------------------------------
+
+    async def handle(self, sms: InboundSms) -> list[str]:
+        """The replies for the webhook response. Raises InvalidPhone for a bad From."""
+        try:
+            client_id, message_id, duplicate = await self._record(sms)
+        except IntegrityError:
+            # The same MessageSid arrived in parallel and another request recorded it first.
+            async with self.sessions() as session:
+                first = await message_log.find_by_sid(session, sms.sid)
+            assert first is not None
+            client_id, message_id, duplicate = first.client_id, first.id, True
+        if duplicate:
+            INBOUND.labels("duplicate").inc()
+            return await self._answer_given_to(message_id)
+        async with self.lock_for(client_id):
+            turn = await self._decide(client_id, message_id, sms)
+            async with self.sessions() as session, session.begin():
+                message = await session.get(Message, message_id)
+                assert message is not None
+                message.state = turn.state
+                message_log.record_replies(session, message, turn.replies)
+        INBOUND.labels(turn.state).inc()
+        log_event(
+            logger, "sms_inbound_answered", client_id=client_id, message_sid=sms.sid,
+            state=turn.state, replies=len(turn.replies),
+        )
+        return turn.replies
+
+    async def _record(self, sms: InboundSms) -> tuple[str, int, bool]:
+        async with self.sessions() as session, session.begin():
+            client = await find_or_create_client(session, self.vault, sms.sender)
+            client.last_inbound_at = utcnow()
+            existing = await message_log.find_by_sid(session, sms.sid) if sms.sid else None
+            if existing is not None:
+                return client.id, existing.id, True
+            message = Message(
+                client_id=client.id,
+                direction="inbound",
+                twilio_sid=sms.sid or None,
+                idempotency_token=sms.idempotency_token,
+                body=sms.body,
+                num_media=sms.num_media,
+                segments=count_segments(sms.body),
+                state="received",
+            )
+            session.add(message)
+            await session.flush()
+            return client.id, message.id, False
+
+    async def _answer_given_to(self, message_id: int) -> list[str]:
+        """The replies the first copy of a repeated message got, once it has them."""
+        deadline = asyncio.get_running_loop().time() + self.settings.rasa_timeout_seconds + 3
+        while True:
+            async with self.sessions() as session:
+                message = await session.get(Message, message_id)
+                assert message is not None
+                if message.state in message_log.SETTLED_STATES:
+                    return await message_log.replies_to(session, message_id)
+            if asyncio.get_running_loop().time() > deadline:
+                return []  # the first request is still working; it will answer Twilio
+            await asyncio.sleep(DUPLICATE_POLL_SECONDS)
+
+    async def _decide(self, client_id: str, message_id: int, sms: InboundSms) -> Turn:
+        text = sms.body.strip()
+        async with self.sessions() as session:
+            client = await session.get(Client, client_id)
+            assert client is not None
+            opted_out = client.opted_out
+
+        if sms.opt_out_type:
+            # Twilio's Advanced Opt-Out already answered her: record the change, send nothing.
+            keyword = TWILIO_OPT_OUT_TYPES.get(sms.opt_out_type.strip().upper())
+            if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
+                await self.set_opt_out(client_id, keyword is Keyword.OPT_OUT, "twilio_opt_out_type")
+            return Turn([], "keyword")
+        keyword = self.keywords.classify(text, opted_out=opted_out) if text else None
+        if keyword is Keyword.OPT_OUT:
+            if opted_out:
+                return Turn([], "keyword")  # exactly one confirmation
+            await self.set_opt_out(client_id, True, "sms_keyword")
+            return Turn([self.text("opted_out")], "keyword")
+        if keyword is Keyword.OPT_IN:
+            if opted_out:
+                await self.set_opt_out(client_id, False, "sms_keyword")
+            return Turn([self.text("opted_in")], "keyword")
+        if opted_out:
+            # Nothing is sent to an opted-out number, with one exception for safety: a crisis
+            # message she starts still gets the crisis lines.
+            return Turn(self.crisis_reply(text), "ignored")
+        if keyword is Keyword.HELP:
+            return Turn([self.text("help")], "keyword")
+        if not text:
+            return Turn([self.text("media_only")] if sms.num_media else [], "ignored")
+        if len(text) > MAX_BODY_CHARS:
+            return Turn(self.crisis_reply(text) or [self.text("too_long")], "ignored")
+        flooded = await self._flood_reply(client_id, message_id, text)
+        if flooded is not None:
+            return flooded
+        return await self._bot_turn(client_id, message_id, sms.sid, text)
+
+    async def _flood_reply(self, client_id: str, message_id: int, text: str) -> Turn | None:
+        window = timedelta(seconds=self.settings.tandem_rate_limit_seconds)
+        async with self.sessions() as session:
+            recent = await message_log.recent_inbound(
+                session, client_id, utcnow() - window, exclude_id=message_id
+            )
+        if len(recent) < self.settings.tandem_rate_limit_count:
+            return None
+        crisis = self.crisis_reply(text)
+        if crisis or "rate_limited" in recent:
+            return Turn(crisis, "rate_limited")  # the flood notice goes out once per window
+        return Turn([self.text("rate_limited")], "rate_limited")
+
+    async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
+        from services.gateway.replay import replay_client  # replay uses this module
+
+        # Earlier messages the bot missed go first, so the conversation stays in order.
+        if not await replay_client(self, client_id, locked=True):
+            return Turn(self.fallback(text), "pending_replay")
+        try:
+            replies = await self.ask_bot(client_id, text, sid)
+        except BotUnavailable as error:
+            log_event(logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id)
+            return Turn(self.fallback(text), "pending_replay")
+        return Turn(replies, "answered")
+
+    async def ask_bot(self, client_id: str, text: str, sid: str) -> list[str]:
+        replies = await send_to_bot(
+            self.http,
+            self.settings.rasa_url,
+            self.settings.rasa_token,
+            sender=client_id,
+            text=text,
+            metadata={"message_sid": sid},
+            timeout_seconds=self.settings.rasa_timeout_seconds,
+        )
+        if not replies:
+            # A turn with no messages (e.g. the action server is down): never leave her
+            # with silence.
+            raise BotUnavailable("the bot answered with no messages")
+        return replies
+
+    async def set_opt_out(self, client_id: str, opted_out: bool, by: str) -> None:
+        async with self.sessions() as session, session.begin():
+            client = await session.get(Client, client_id)
+            assert client is not None
+            client.status = "opted_out" if opted_out else "active"
+            client.status_changed_at = utcnow()
+            client.status_changed_by = by
+        log_event(logger, "client_opt_out" if opted_out else "client_opt_in", client_id=client_id, by=by)

@@ -1,0 +1,57 @@
+"""Quiet hours for proactive messages, in the program's time zone.
+
+A window "21:00-08:00" crosses midnight (quiet from 21:00 until 08:00 the next morning); a
+window "13:00-14:00" does not. Wall-clock times are resolved with zoneinfo, so the end of quiet
+hours stays at 08:00 local time across daylight-saving changes. A window whose start equals its
+end is empty (no quiet hours).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+def parse_quiet_hours(quiet: str) -> tuple[time, time]:
+    """'21:00-08:00' -> (time(21, 0), time(8, 0)); ValueError for anything else."""
+    match = _WINDOW.match(quiet.strip())
+    if not match:
+        raise ValueError(f"quiet hours must look like 21:00-08:00, not {quiet!r}")
+    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+    if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
+        raise ValueError(f"quiet hours out of range: {quiet!r}")
+    return time(start_h, start_m), time(end_h, end_m)
+
+
+def next_allowed_time(
+    now: datetime, quiet: str = "21:00-08:00", tz: str = "America/New_York"
+) -> datetime | None:
+    """None if `now` is outside quiet hours, else the UTC time when they end."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    start, end = parse_quiet_hours(quiet)
+    if start == end:
+        return None
+    zone = ZoneInfo(tz)
+    local = now.astimezone(zone)
+    wall = local.time().replace(tzinfo=None)
+    today = local.date()
+    if start < end:  # e.g. 13:00-14:00, within one day
+        if not start <= wall < end:
+            return None
+        end_date = today
+    else:  # e.g. 21:00-08:00, across midnight
+        if wall >= start:
+            end_date = today + timedelta(days=1)
+        elif wall < end:
+            end_date = today
+        else:
+            return None
+    return datetime.combine(end_date, end, tzinfo=zone).astimezone(UTC)
+
+
+def is_quiet(now: datetime, quiet: str = "21:00-08:00", tz: str = "America/New_York") -> bool:
+    return next_allowed_time(now, quiet, tz) is not None
