@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from safety.crisis import CrisisLexicon
 
+from safety.crisis import CrisisLexicon
 from services import app_keys, metrics
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api

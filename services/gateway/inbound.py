@@ -117,8 +117,12 @@ class Gateway:
                 message_log.record_replies(session, message, turn.replies)
         INBOUND.labels(turn.state).inc()
         log_event(
-            logger, "sms_inbound_answered", client_id=client_id, message_sid=sms.sid,
-            state=turn.state, replies=len(turn.replies),
+            logger,
+            "sms_inbound_answered",
+            client_id=client_id,
+            message_sid=sms.sid,
+            state=turn.state,
+            replies=len(turn.replies),
         )
         return turn.replies
 
@@ -216,7 +220,9 @@ class Gateway:
         try:
             replies = await self.ask_bot(client_id, text, sid)
         except BotUnavailable as error:
-            log_event(logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id)
+            log_event(
+                logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id
+            )
             return Turn(self.fallback(text), "pending_replay")
         return Turn(replies, "answered")
 
@@ -243,4 +249,6 @@ class Gateway:
             client.status = "opted_out" if opted_out else "active"
             client.status_changed_at = utcnow()
             client.status_changed_by = by
-        log_event(logger, "client_opt_out" if opted_out else "client_opt_in", client_id=client_id, by=by)
+        log_event(
+            logger, "client_opt_out" if opted_out else "client_opt_in", client_id=client_id, by=by
+        )

@@ -14,8 +14,16 @@ from services.gateway.segments import count_segments
 
 # Inbound states that mean the turn is finished and its replies are recorded.
 SETTLED_STATES = frozenset(
-    {"answered", "fallback", "pending_replay", "replaying", "replayed", "keyword",
-     "rate_limited", "ignored"}
+    {
+        "answered",
+        "fallback",
+        "pending_replay",
+        "replaying",
+        "replayed",
+        "keyword",
+        "rate_limited",
+        "ignored",
+    }
 )
 
 

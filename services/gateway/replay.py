@@ -57,7 +57,10 @@ async def replay_client(gateway: Gateway, client_id: str, *, locked: bool = Fals
         async with gateway.lock_for(client_id):
             return await replay_client(gateway, client_id, locked=True)
     async with gateway.sessions() as session:
-        pending = [(m.id, m.twilio_sid or "", m.body) for m in await message_log.pending_for(session, client_id)]
+        pending = [
+            (m.id, m.twilio_sid or "", m.body)
+            for m in await message_log.pending_for(session, client_id)
+        ]
     for message_id, sid, body in pending:
         async with gateway.sessions() as session, session.begin():
             if not await message_log.claim(session, message_id, "pending_replay", "replaying"):
@@ -73,7 +76,9 @@ async def replay_client(gateway: Gateway, client_id: str, *, locked: bool = Fals
         async with gateway.sessions() as session, session.begin():
             await message_log.claim(session, message_id, "replaying", "replayed")
         REPLAYED.inc()
-        log_event(logger, "sms_replayed", client_id=client_id, message_sid=sid, replies=len(replies))
+        log_event(
+            logger, "sms_replayed", client_id=client_id, message_sid=sid, replies=len(replies)
+        )
         if gateway.deliver is not None and replies:
             await gateway.deliver(client_id, replies, message_id)
     return True

@@ -69,25 +69,48 @@ def settings(tmp_path: Path, directory_db: Path) -> Settings:
 
 @dataclass
 class FakeRasa:
-    """Stands in for Rasa's tandem channel: records what it was sent, answers as told."""
+    """Stands in for Rasa's tandem channel and tracker API: records what it was sent and
+    answers as told. `up=False` is a stopped Rasa; `delay` a slow one (it still finishes the
+    turn and records it in its tracker, as Rasa would)."""
 
     replies: list[str] = field(default_factory=lambda: ["Hi! I'm Tandem."])
     status: int = 200
+    up: bool = True
     delay: float = 0.0
+    echo: bool = False  # answer "got: <her text>", to tell turns apart
     received: list[dict] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    events: dict[str, list[dict]] = field(default_factory=dict)
 
     async def hello(self, _: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
+        return web.Response(text="Hello from Rasa", status=200 if self.up else 503)
 
     async def handle(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
+        if not self.up:
+            return web.Response(status=503)
+        payload = await request.json()
+        self.received.append(payload)
         self.headers.append(request.headers.get("Authorization", ""))
-        if self.delay:
-            await asyncio.sleep(self.delay)
         if self.status != 200:
             return web.json_response({"error": "turn_failed"}, status=self.status)
-        return web.json_response([{"recipient_id": "x", "text": t} for t in self.replies])
+        replies = [f"got: {payload['message']}"] if self.echo else list(self.replies)
+        events = self.events.setdefault(payload["sender"], [])
+        events.append(
+            {"event": "user", "text": payload["message"], "metadata": payload["metadata"]}
+        )
+        events.extend({"event": "bot", "text": r} for r in replies)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return web.json_response([{"recipient_id": payload["sender"], "text": r} for r in replies])
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        if not self.up:
+            return web.Response(status=503)
+        sender = request.match_info["sender"]
+        return web.json_response({"sender_id": sender, "events": self.events.get(sender, [])})
+
+    def messages(self) -> list[str]:
+        return [r["message"] for r in self.received]
 
 
 @pytest.fixture
@@ -96,6 +119,7 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     app = web.Application()
     app.router.add_post("/webhooks/tandem/webhook", fake.handle)
     app.router.add_get("/", fake.hello)
+    app.router.add_get("/conversations/{sender}/tracker", fake.tracker)
     server = TestServer(app)
     await server.start_server()
     yield fake, str(server.make_url("")).rstrip("/")
