@@ -81,6 +81,25 @@ def cmd_directory(args: argparse.Namespace) -> int:
     return asyncio.run(_import_directory(path))
 
 
+async def _purge(days: int) -> int:
+    from services.db.engine import make_engine, make_sessionmaker
+    from services.gateway.message_log import purge_older_than
+
+    engine = make_engine(load_settings().effective_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return await purge_older_than(session, days)
+    finally:
+        await engine.dispose()
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    days = args.days or load_settings().tandem_message_retention_days
+    removed = asyncio.run(_purge(days))
+    print(f"removed {removed} messages older than {days} days")
+    return 0
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     from aiohttp import web
 
@@ -162,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     directory_sub = directory.add_subparsers(dest="directory_command", required=True)
     importer = directory_sub.add_parser("import", help="import an HSDS 3.0 data package folder")
     importer.add_argument("path")
+    purge = sub.add_parser("purge", help="delete logged messages older than the retention period")
+    purge.add_argument(
+        "--days", type=int, help="retention in days (default TANDEM_MESSAGE_RETENTION_DAYS)"
+    )
     sub.add_parser("serve", help="run the services (gateway, API) only")
     sub.add_parser("run", help="run services, Rasa and the action server (what `make run` does)")
     sub.add_parser("model-path", help="print the model file matching the current training data")
@@ -176,6 +199,7 @@ COMMANDS = {
     "init-local": cmd_init_local,
     "db": cmd_db,
     "directory": cmd_directory,
+    "purge": cmd_purge,
     "serve": cmd_serve,
     "run": cmd_run,
     "model-path": cmd_model_path,
