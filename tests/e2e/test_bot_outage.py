@@ -62,10 +62,15 @@ class SplitStack:
 
     def start(self, name: str) -> None:
         argv, env = self.argv[name]
-        log = (self.var_dir / f"{name.replace(' ', '_')}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            argv, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with (self.var_dir / f"{name.replace(' ', '_')}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         wait_for(lambda: up(self.health[name]), 240, f"{name} to be ready")
 
     def stop(self, name: str) -> None:
@@ -174,3 +179,14 @@ def test_rasa_stops_and_restarts_mid_conversation(split_stack: SplitStack) -> No
     user_texts = [json.loads(t)["text"] for t in texts]
     assert user_texts.count("01105") == 1 and user_texts.count("i took too many pills") == 1
     assert user_texts.index("01105") < user_texts.index("i took too many pills")
+
+
+def test_no_phone_number_in_any_log_or_the_tracker(split_stack: SplitStack) -> None:
+    split_stack.sms("hello again")
+    digits = PHONE.removeprefix("+1")
+    for log in split_stack.var_dir.glob("*.log"):
+        text = log.read_text(errors="replace")
+        assert digits not in text and digits[3:] not in text, log.name
+    with sqlite3.connect(split_stack.var_dir / "rasa_tracker.db") as db:
+        dumped = " ".join(str(row) for row in db.execute("SELECT sender_id, data FROM events"))
+    assert digits[3:] not in dumped
