@@ -36,18 +36,46 @@ class Stack:
     url: str
 
     def sms(self, text: str, sender: str) -> list[str]:
-        """`tandem sms` exactly as a person would run it; replies split on blank lines."""
-        done = subprocess.run(
-            [*TANDEM, "sms", "--from", sender, text],
-            env=self.env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        replies = [r.strip() for r in done.stdout.split("\n\n") if r.strip()]
-        return [] if replies == ["(no reply)"] else replies
+        return send_sms(self.env, text, sender)
+
+
+def send_sms(env: dict[str, str], text: str, sender: str) -> list[str]:
+    """`tandem sms` exactly as a person would run it; replies split on blank lines."""
+    done = subprocess.run(
+        [*TANDEM, "sms", "--from", sender, text],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    replies = [r.strip() for r in done.stdout.split("\n\n") if r.strip()]
+    return [] if replies == ["(no reply)"] else replies
+
+
+def stack_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """A development environment on free ports and a throwaway var/ folder, prepared the way
+    `make run` prepares one (secrets, migrations, demo directory)."""
+    env = {
+        **os.environ,
+        "TANDEM_ENV": "development",
+        "TANDEM_VAR_DIR": str(var_dir),
+        "TANDEM_PORT": str(free_port()),
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}",
+        **extra,
+    }
+    for name in (
+        "DATABASE_URL",
+        "RASA_TRACKER_STORE_URL",
+        "TANDEM_PUBLIC_URL",
+        "TWILIO_AUTH_TOKEN",
+    ):
+        env.pop(name, None)
+    for step in (["init-local"], ["db", "upgrade"], ["directory", "import", "data/directory"]):
+        subprocess.run([*TANDEM, *step], env=env, cwd=REPO, check=True, capture_output=True)
+    return env
 
 
 def _ready(url: str) -> bool:
@@ -61,24 +89,10 @@ def _ready(url: str) -> bool:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("var")
-    port, rasa_port, actions_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "TANDEM_ENV": "development",
-        "TANDEM_VAR_DIR": str(var_dir),
-        "TANDEM_PORT": str(port),
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
-    }
-    for name in (
-        "DATABASE_URL",
-        "RASA_TRACKER_STORE_URL",
-        "TANDEM_PUBLIC_URL",
-        "TWILIO_AUTH_TOKEN",
-    ):
-        env.pop(name, None)
-    for step in (["init-local"], ["db", "upgrade"], ["directory", "import", "data/directory"]):
-        subprocess.run([*TANDEM, *step], env=env, cwd=REPO, check=True, capture_output=True)
+    env = stack_env(var_dir)
+    port = int(env["TANDEM_PORT"])
+    rasa_port = int(env["RASA_URL"].rsplit(":", 1)[1])
+    actions_port = int(env["ACTION_SERVER_URL"].rsplit(":", 1)[1])
     log = var_dir / "stack.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

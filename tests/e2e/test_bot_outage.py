@@ -20,7 +20,7 @@ import pytest
 from services.model_cache import model_path
 from services.settings import load_settings
 from services.stack import children
-from tests.e2e.conftest import REPO, TANDEM, free_port
+from tests.e2e.conftest import REPO, TANDEM, free_port, send_sms, stack_env
 
 pytestmark = pytest.mark.e2e
 PHONE = "+14135550140"
@@ -79,18 +79,7 @@ class SplitStack:
         process.wait(timeout=30)
 
     def sms(self, text: str) -> list[str]:
-        done = subprocess.run(
-            [*TANDEM, "sms", "--from", PHONE, text],
-            env=self.env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        return [
-            r.strip() for r in done.stdout.split("\n\n") if r.strip() and r.strip() != "(no reply)"
-        ]
+        return send_sms(self.env, text, PHONE)
 
 
 @pytest.fixture(scope="module")
@@ -99,27 +88,13 @@ def split_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SplitStack
     stopped), plus the fake Twilio."""
     var_dir = tmp_path_factory.mktemp("outage")
     twilio_port = free_port()
-    env = {
-        **os.environ,
-        "TANDEM_ENV": "development",
-        "TANDEM_VAR_DIR": str(var_dir),
-        "TANDEM_PORT": str(free_port()),
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}",
-        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{twilio_port}",
-        "TANDEM_WORKER_INTERVAL_SECONDS": "1",
-        "TANDEM_QUIET_HOURS": "00:00-00:00",  # the replay must not wait for morning
-        "RASA_TIMEOUT_SECONDS": "5",
-    }
-    for name in (
-        "DATABASE_URL",
-        "RASA_TRACKER_STORE_URL",
-        "TANDEM_PUBLIC_URL",
-        "TWILIO_AUTH_TOKEN",
-    ):
-        env.pop(name, None)
-    for step in (["init-local"], ["db", "upgrade"], ["directory", "import", "data/directory"]):
-        subprocess.run([*TANDEM, *step], env=env, cwd=REPO, check=True, capture_output=True)
+    env = stack_env(
+        var_dir,
+        TWILIO_API_BASE_URL=f"http://127.0.0.1:{twilio_port}",
+        TANDEM_WORKER_INTERVAL_SECONDS="1",
+        TANDEM_QUIET_HOURS="00:00-00:00",  # the replay must not wait for morning
+        RASA_TIMEOUT_SECONDS="5",
+    )
     old_environ = dict(os.environ)
     os.environ.update(env)
     try:
@@ -159,20 +134,22 @@ def test_rasa_stops_and_restarts_mid_conversation(split_stack: SplitStack) -> No
 
     split_stack.start("rasa")
 
-    def replayed() -> bool:
+    def delivered() -> list[str]:
         sent = get_json(f"{split_stack.twilio_url}/fake/messages")
-        return any("Here are places near Springfield" in m["body"] for m in sent)  # type: ignore[index, union-attr]
+        return [m["body"] for m in sent if m["to"] == PHONE]  # type: ignore[index, union-attr]
 
-    wait_for(replayed, 60, "the missed messages to be replayed and answered")
-    sent = [m for m in get_json(f"{split_stack.twilio_url}/fake/messages") if m["to"] == PHONE]  # type: ignore[union-attr, index]
-    bodies = [m["body"] for m in sent]
-    header = next(
-        i for i, b in enumerate(bodies) if b.startswith("Here are places near Springfield")
-    )
+    def both_replayed() -> bool:
+        bodies = delivered()
+        return any(b.startswith("Here are places near Springfield") for b in bodies) and any(
+            b.startswith("Call 911 now") for b in bodies
+        )
+
+    wait_for(both_replayed, 90, "both missed messages to be replayed and answered")
+    bodies = delivered()
+    header = next(i for i, b in enumerate(bodies) if b.startswith("Here are places near"))
+    crisis_at = next(i for i, b in enumerate(bodies) if b.startswith("Call 911 now"))
     assert bodies[header + 1].startswith("1) ")
-    assert any(b.startswith("Call 911 now") for b in bodies[header:]), (
-        "the crisis turn replays after the search, in order"
-    )
+    assert header < crisis_at, "replayed in the order she sent them"
 
     with sqlite3.connect(split_stack.var_dir / "rasa_tracker.db") as db:
         texts = [r[0] for r in db.execute("SELECT data FROM events WHERE type_name = 'user'")]
