@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import timedelta
@@ -44,7 +45,8 @@ async def test_purge_keeps_recent_messages(settings: Settings) -> None:
                 ),
             ]
         )
-    done = subprocess.run(
+    done = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "services.cli", "purge", "--days", "365"],
         cwd=REPO_ROOT,
         capture_output=True,
