@@ -16,10 +16,11 @@ from services.directory import api as directory_api
 from services.directory.taxonomy import load_taxonomy
 from services.engagement import api as engagement_api
 from services.gateway import routes as gateway_routes
-from services.gateway import worker
+from services.gateway import status, worker
 from services.gateway.clients import PhoneVault
 from services.gateway.inbound import Gateway
 from services.gateway.keywords import load_keywords
+from services.gateway.outbound import OutboundSender
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
 from services.settings import SECRET_FIELDS, Settings, load_settings
@@ -64,8 +65,13 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         texts=app[app_keys.RESPONSES],
         keywords=load_keywords(),
     )
+    sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
+    # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
+    gateway.deliver = sender.deliver_replies
     app[app_keys.GATEWAY] = gateway
-    async with worker.running(gateway, settings.tandem_worker_interval_seconds):
+    app[app_keys.OUTBOUND] = sender
+    interval = settings.tandem_worker_interval_seconds
+    async with worker.running(gateway, interval, send_due=sender.send_due):
         yield
 
 
@@ -83,6 +89,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.extend([_database, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)
+    app.add_routes(status.routes)
     app.add_routes(directory_api.routes)
     app.add_routes(clients_api.routes)
     app.add_routes(engagement_api.routes)

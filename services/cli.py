@@ -171,6 +171,30 @@ def cmd_sms(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fake_twilio(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from services.gateway.clients import InvalidPhone, normalize_phone
+    from services.gateway.fake_twilio import create_fake_twilio_app
+
+    settings = load_settings()
+    if not settings.twilio_auth_token:
+        print("TWILIO_AUTH_TOKEN is not set: run `tandem init-local` first.", file=sys.stderr)
+        return 2
+    try:
+        opted_out = {normalize_phone(number) for number in args.opted_out}
+    except InvalidPhone:
+        print("--opted-out takes phone numbers such as +14135550100", file=sys.stderr)
+        return 2
+    app = create_fake_twilio_app(
+        settings.twilio_auth_token, opted_out, callback_base_url=args.callback_base_url
+    )
+    print(f"fake Twilio listening; use TWILIO_API_BASE_URL=http://{args.host}:{args.port}")
+    print(f"what it received: http://{args.host}:{args.port}/fake/messages", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -192,6 +216,21 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("--from", dest="sender", required=True, help="her phone, e.g. +14135550100")
     sms.add_argument("--url", help="where Tandem listens (default TANDEM_HOST:TANDEM_PORT)")
     sms.add_argument("text", nargs="+")
+    fake = sub.add_parser("fake-twilio", help="run a local fake of Twilio's Messages API")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8089)
+    fake.add_argument(
+        "--opted-out",
+        action="append",
+        default=[],
+        metavar="PHONE",
+        help="answer sends to this number with error 21610 (repeatable)",
+    )
+    fake.add_argument(
+        "--callback-base-url",
+        help="deliver status callbacks here instead of the StatusCallback host (still signed "
+        "for the StatusCallback URL, as behind a proxy)",
+    )
     return parser
 
 
@@ -204,6 +243,7 @@ COMMANDS = {
     "run": cmd_run,
     "model-path": cmd_model_path,
     "sms": cmd_sms,
+    "fake-twilio": cmd_fake_twilio,
 }
 
 

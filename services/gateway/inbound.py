@@ -27,6 +27,7 @@ from services.gateway.clients import PhoneVault, find_or_create_client
 from services.gateway.keywords import Keyword, Keywords
 from services.gateway.rasa_client import BotUnavailable, send_to_bot
 from services.gateway.segments import count_segments
+from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
 from services.metrics import INBOUND
 from services.nlg.responses import ResponseTexts
@@ -110,6 +111,8 @@ class Gateway:
             return await self._answer_given_to(message_id)
         async with self.lock_for(client_id):
             turn = await self._decide(client_id, message_id, sms)
+            # Each TwiML message stays within two segments, split at words, order kept.
+            turn = Turn([part for r in turn.replies for part in split_for_sms(r)], turn.state)
             async with self.sessions() as session, session.begin():
                 message = await session.get(Message, message_id)
                 assert message is not None

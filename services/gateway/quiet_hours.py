@@ -50,7 +50,14 @@ def next_allowed_time(
             end_date = today
         else:
             return None
-    return datetime.combine(end_date, end, tzinfo=zone).astimezone(UTC)
+    now_utc = now.astimezone(UTC)
+    ends = datetime.combine(end_date, end, tzinfo=zone).astimezone(UTC)
+    if ends <= now_utc:
+        # A repeated hour when clocks fall back: the end is its second occurrence, or passed.
+        ends = datetime.combine(end_date, end.replace(fold=1), tzinfo=zone).astimezone(UTC)
+        if ends <= now_utc:
+            return None
+    return ends
 
 
 def is_quiet(now: datetime, quiet: str = "21:00-08:00", tz: str = "America/New_York") -> bool:

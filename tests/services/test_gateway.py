@@ -12,6 +12,7 @@ from services.app import create_app
 from services.app_keys import PHONES
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Client
+from services.gateway.segments import count_segments
 from services.gateway.signature import sign
 from services.gateway.twiml import twiml_to_messages
 from services.logs import quiet_chatty_loggers
@@ -178,3 +179,15 @@ async def test_a_silent_bot_turn_still_gets_an_answer(
     response = await post_signed(client, form("i need a ride to my appt"))
     replies = twiml_to_messages(await response.text())
     assert len(replies) == 1 and "911" in replies[0] and "988" in replies[0]
+
+
+async def test_a_long_bot_reply_is_split_into_sms_sized_messages(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    long_reply = "Here is a lot to say about rides and childcare. " * 12
+    fake.replies = [long_reply.strip(), "Second."]
+    replies = twiml_to_messages(await (await post_signed(client, form("tell me"))).text())
+    assert len(replies) > 2 and replies[-1] == "Second."
+    assert all(count_segments(r) <= 2 for r in replies)
+    assert " ".join(replies[:-1]).split() == long_reply.split()
