@@ -9,9 +9,12 @@ from aiohttp import web
 
 from safety.crisis import CrisisLexicon
 from services import app_keys, metrics
+from services.alerts import api as alerts_api
+from services.clients import api as clients_api
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
 from services.directory.taxonomy import load_taxonomy
+from services.engagement import api as engagement_api
 from services.gateway import routes as gateway_routes
 from services.gateway import status, worker
 from services.gateway.clients import PhoneVault
@@ -88,5 +91,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(gateway_routes.routes)
     app.add_routes(status.routes)
     app.add_routes(directory_api.routes)
+    app.add_routes(clients_api.routes)
+    app.add_routes(engagement_api.routes)
+    app.add_routes(alerts_api.routes)
     app.add_routes(metrics.routes)
     return app

@@ -52,3 +52,14 @@ async def service_token(request: web.Request, handler):  # type: ignore[no-untyp
                 status=401,
             )
     return await handler(request)
+
+
+async def json_object(request: web.Request) -> dict[str, object]:
+    """The request body as a JSON object, or a 400 `invalid_json`."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "Send a JSON object.")
+    return body

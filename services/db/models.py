@@ -4,9 +4,9 @@ and features hang off services in their own tables."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db.base import Base, UTCDateTime, utcnow
@@ -31,6 +31,16 @@ class Client(Base):
     status_changed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Profile the bot may set (all optional; she can skip every question).
+    preferred_name: Mapped[str | None] = mapped_column(String(60))
+    stage: Mapped[str | None] = mapped_column(String(16))  # "pregnant", "postpartum" or None
+    due_date: Mapped[date | None] = mapped_column(Date)
+    baby_birth_date: Mapped[date | None] = mapped_column(Date)
+    # Set on a pregnancy or infant loss: no stage-based (pregnancy/baby-age) message goes out.
+    stage_messages_stopped: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
     @property
     def opted_out(self) -> bool:
@@ -69,6 +79,43 @@ class Message(Base):
     send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EngagementSignal(Base):
+    """One typed engagement event (services/engagement/signals.py lists the types).
+
+    `value` is a code, a number or a short label, never her message text; `message_sid` points
+    at the message it came from when there is one.
+    """
+
+    __tablename__ = "engagement_signals"
+    __table_args__ = (
+        Index("ix_engagement_signals_client_id_created_at", "client_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="bot")  # bot, staff or gateway
+    message_sid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Alert(Base):
+    """Something staff must see: a crisis, or her asking for a person."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "crisis" or "human_requested"
+    detail: Mapped[str | None] = mapped_column(String(200))  # short, never her message text
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, acknowledged, closed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Organization(Base):

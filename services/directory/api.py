@@ -1,13 +1,15 @@
-"""Directory API used by the bot's actions: resolve a place, search services near it."""
+"""Directory API used by the bot's actions: resolve a place, search services near it (with
+feature filters), and the details of one service."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from services.app_keys import SESSIONS, TAXONOMY
+from services.directory.details import UnknownLocation, UnknownService, service_details
 from services.directory.places import Place, PlaceNotFound, resolve_place
 from services.directory.search import search_services
-from services.directory.taxonomy import UnknownNeed
+from services.directory.taxonomy import UnknownFeature, UnknownNeed
 from services.web import ApiError
 
 routes = web.RouteTableDef()
@@ -52,18 +54,35 @@ async def services(request: web.Request) -> web.Response:
         need = taxonomy.resolve(request.query.get("need", ""))
     except UnknownNeed as e:
         raise ApiError(400, "unknown_need", f"Unknown need: {e}.", field="need") from None
+    try:
+        features = taxonomy.resolve_features(request.query.get("features", ""))
+    except UnknownFeature as e:
+        raise ApiError(
+            400,
+            "unknown_feature",
+            f"Unknown feature: {e}. Known: {', '.join(sorted(taxonomy.features))}.",
+            field="features",
+        ) from None
     place = _place(request.query.get("near", ""))
     limit = int(_number(request, "limit", 3, 1, MAX_LIMIT))
     offset = int(_number(request, "offset", 0, 0, 10_000))
     radius = _number(request, "radius", 25.0, 1, MAX_RADIUS_MILES)
     async with request.app[SESSIONS]() as session:
         result = await search_services(
-            session, taxonomy, need, place, radius_miles=radius, limit=limit, offset=offset
+            session,
+            taxonomy,
+            need,
+            place,
+            radius_miles=radius,
+            limit=limit,
+            offset=offset,
+            features=features,
         )
     return web.json_response(
         {
             "place": place.as_dict(),
             "need": {"query": need.query, "codes": list(need.codes), "label": need.label},
+            "features": list(features),
             "total": result.total,
             "offset": offset,
             "limit": limit,
@@ -71,3 +90,24 @@ async def services(request: web.Request) -> web.Response:
             "results": [hit.as_dict() for hit in result.hits],
         }
     )
+
+
+@routes.get("/api/services/{service_id}")
+async def service(request: web.Request) -> web.Response:
+    service_id = request.match_info["service_id"]
+    location_id = request.query.get("location_id") or None
+    async with request.app[SESSIONS]() as session:
+        try:
+            details = await service_details(session, service_id, location_id)
+        except UnknownService:
+            raise ApiError(
+                404, "unknown_service", "No open service has this id.", service_id=service_id
+            ) from None
+        except UnknownLocation:
+            raise ApiError(
+                404,
+                "unknown_location",
+                "This service is not offered at that location.",
+                field="location_id",
+            ) from None
+    return web.json_response(details.as_dict(request.app[TAXONOMY]))

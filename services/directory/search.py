@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.models import (
@@ -80,6 +80,11 @@ def format_phone(number: str) -> str:
     return number.strip()
 
 
+def format_address(address: Address) -> str:
+    street = ", ".join(p for p in (address.address_1, address.address_2) if p)
+    return f"{street}, {address.city}, {address.state_province} {address.postal_code}"
+
+
 def explain(hit: ServiceHit, need: Need, taxonomy: Taxonomy) -> str:
     """One short line on why this place fits: distance, then what it offers for her."""
     parts = [f"{hit.distance_miles:.1f} mi away"]
@@ -100,10 +105,20 @@ async def search_services(
     radius_miles: float = 25.0,
     limit: int = 3,
     offset: int = 0,
+    features: tuple[str, ...] = (),
 ) -> SearchResult:
+    """Services offering the need within the radius, nearest first; with `features`, only
+    services that have every one of them."""
     dlat = radius_miles / MILES_PER_DEGREE_LAT
     dlon = radius_miles / (MILES_PER_DEGREE_LAT * max(math.cos(math.radians(place.lat)), 0.01))
     offering = select(ServiceCode.service_id).where(ServiceCode.code.in_(need.codes))
+    wanted = tuple(dict.fromkeys(features))
+    having_all = (
+        select(ServiceFeature.service_id)
+        .where(ServiceFeature.feature.in_(wanted))
+        .group_by(ServiceFeature.service_id)
+        .having(func.count(ServiceFeature.feature) == len(wanted))
+    )
     rows = await session.execute(
         select(Service.id, Service.name, Service.organization_id, Location, Address)
         .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
@@ -112,6 +127,7 @@ async def search_services(
         .where(
             Service.status == "active",
             Service.id.in_(offering),
+            *([Service.id.in_(having_all)] if wanted else []),
             and_(Location.latitude.between(place.lat - dlat, place.lat + dlat)),
             and_(Location.longitude.between(place.lon - dlon, place.lon + dlon)),
         )
@@ -129,12 +145,7 @@ async def search_services(
                 name=name,
                 organization_id=org_id,
                 town=address.city if address else "",
-                address=(
-                    f"{address.address_1}, {address.city}, {address.state_province} "
-                    f"{address.postal_code}"
-                    if address
-                    else ""
-                ),
+                address=format_address(address) if address else "",
                 phone=None,
                 distance_miles=miles,
             )

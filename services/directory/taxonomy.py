@@ -17,6 +17,10 @@ class UnknownNeed(ValueError):
     """A need that is neither a taxonomy code nor a group."""
 
 
+class UnknownFeature(ValueError):
+    """A feature key that data/taxonomy.yml does not list."""
+
+
 @dataclass(frozen=True)
 class Need:
     query: str
@@ -46,6 +50,15 @@ class Taxonomy:
         if not codes:
             raise UnknownNeed(query)
         return Need(query=query, codes=tuple(codes), label=" and ".join(labels))
+
+    def resolve_features(self, query: str) -> tuple[str, ...]:
+        """A comma-separated list of feature keys ("masshealth,childcare_onsite"), in order,
+        without repeats; an empty query asks for no feature."""
+        keys = [k for k in (p.strip().lower() for p in query.split(",")) if k]
+        for key in keys:
+            if key not in self.features:
+                raise UnknownFeature(key)
+        return tuple(dict.fromkeys(keys))
 
     def feature_label(self, feature: str) -> str | None:
         return self.features.get(feature)

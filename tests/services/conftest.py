@@ -16,8 +16,10 @@ from alembic import command
 from cryptography.fernet import Fernet
 
 from services.app import create_app
+from services.app_keys import SESSIONS
 from services.cli import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
+from services.db.models import Client
 from services.directory.hsds_import import import_hsds_package
 from services.directory.taxonomy import load_taxonomy
 from services.settings import DATA_DIR, Settings
@@ -136,6 +138,20 @@ async def client(settings: Settings, fake_rasa: tuple[FakeRasa, str]) -> AsyncIt
 @pytest.fixture
 def api_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+
+async def add_client(test_client: TestClient, n: int = 0) -> str:
+    """A client row as the gateway would make on first contact (phone fields are stand-ins)."""
+    async with test_client.app[SESSIONS]() as session, session.begin():
+        row = Client(phone_hash=f"test-hash-{n}", phone_encrypted="test-not-a-phone")
+        session.add(row)
+    return row.id
+
+
+@pytest.fixture
+async def client_id(client: TestClient) -> str:
+    """The id of one woman known to the running app."""
+    return await add_client(client)
 
 
 @pytest.fixture

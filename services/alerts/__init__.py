@@ -1,0 +1,1 @@
+"""Alerts for staff: a crisis, or a woman asking to talk to a person."""

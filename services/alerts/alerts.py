@@ -1,0 +1,74 @@
+"""Raise and list staff alerts. Raising one also logs the matching engagement signal, in the
+caller's transaction, so the alert and the signal exist together or not at all."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.db.models import Alert
+from services.engagement.signals import NewSignal, record_signal
+
+KINDS: frozenset[str] = frozenset({"crisis", "human_requested"})
+STATUSES: frozenset[str] = frozenset({"open", "acknowledged", "closed"})
+MAX_DETAIL_CHARS = 200
+
+
+class InvalidAlert(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def validate_alert(kind: object, detail: object = None) -> tuple[str, str | None]:
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise InvalidAlert("kind", f"kind must be one of: {', '.join(sorted(KINDS))}.")
+    if detail is not None:
+        if not isinstance(detail, str):
+            raise InvalidAlert("detail", "detail must be a short text.")
+        detail = " ".join(detail.split()) or None
+        if detail is not None and len(detail) > MAX_DETAIL_CHARS:
+            raise InvalidAlert("detail", f"detail must be at most {MAX_DETAIL_CHARS} characters.")
+    return kind, detail
+
+
+async def raise_alert(
+    session: AsyncSession,
+    client_id: str,
+    kind: str,
+    detail: str | None = None,
+    *,
+    source: str = "bot",
+    message_sid: str | None = None,
+) -> Alert:
+    alert = Alert(client_id=client_id, kind=kind, detail=detail, status="open")
+    session.add(alert)
+    await session.flush()
+    await record_signal(
+        session, client_id, NewSignal(type=kind, source=source, message_sid=message_sid)
+    )
+    return alert
+
+
+async def alerts_with_status(
+    session: AsyncSession, status: str | None = None, *, limit: int = 100
+) -> list[Alert]:
+    """Newest first; all statuses when `status` is None."""
+    query = select(Alert)
+    if status is not None:
+        query = query.where(Alert.status == status)
+    query = query.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)
+    return list(await session.scalars(query))
+
+
+def alert_dict(alert: Alert) -> dict[str, object]:
+    return {
+        "id": alert.id,
+        "client_id": alert.client_id,
+        "kind": alert.kind,
+        "detail": alert.detail,
+        "status": alert.status,
+        "created_at": alert.created_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by": alert.acknowledged_by,
+    }

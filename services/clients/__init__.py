@@ -1,0 +1,1 @@
+"""The women Tandem serves ("clients"): lookup and the profile the bot may set."""

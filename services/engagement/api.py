@@ -1,0 +1,59 @@
+"""Engagement signals over /api/*: the bot's actions log them, staff tools read them."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from services.app_keys import SESSIONS
+from services.clients.api import client_or_404
+from services.engagement.signals import (
+    SIGNAL_TYPES,
+    InvalidSignal,
+    record_signal,
+    signal_dict,
+    signals_for,
+    validate_signal,
+)
+from services.logs import log_event
+from services.web import ApiError, json_object
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+MAX_LIMIT = 200
+
+
+@routes.post("/api/signals")
+async def create_signal(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    try:
+        signal = validate_signal(
+            body.get("type"), body.get("value"), body.get("source"), body.get("message_sid")
+        )
+    except InvalidSignal as e:
+        raise ApiError(400, "invalid_signal", str(e), field=e.field) from None
+    async with request.app[SESSIONS]() as session, session.begin():
+        client = await client_or_404(session, body.get("client_id"))
+        row = await record_signal(session, client.id, signal)
+    log_event(logger, "signal_recorded", client_id=row.client_id, type=row.type, source=row.source)
+    return web.json_response(signal_dict(row), status=201)
+
+
+@routes.get("/api/clients/{client_id}/signals")
+async def list_signals(request: web.Request) -> web.Response:
+    client_id = request.match_info["client_id"]
+    signal_type = request.query.get("type")
+    if signal_type is not None and signal_type not in SIGNAL_TYPES:
+        raise ApiError(400, "invalid_signal", "Unknown signal type.", field="type")
+    try:
+        limit = int(request.query.get("limit", "50"))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError(400, "invalid_parameter", f"limit must be 1..{MAX_LIMIT}.", field="limit")
+    async with request.app[SESSIONS]() as session:
+        await client_or_404(session, client_id)
+        rows = await signals_for(session, client_id, signal_type=signal_type, limit=limit)
+    return web.json_response([signal_dict(r) for r in rows])
