@@ -6,7 +6,7 @@ from aiohttp import web
 
 from services.app_keys import SESSIONS, TAXONOMY
 from services.directory.places import Place, PlaceNotFound, resolve_place
-from services.directory.search import search_services
+from services.directory.search import search_services, service_details_of
 from services.directory.taxonomy import UnknownNeed
 from services.web import ApiError
 
@@ -56,9 +56,23 @@ async def services(request: web.Request) -> web.Response:
     limit = int(_number(request, "limit", 3, 1, MAX_LIMIT))
     offset = int(_number(request, "offset", 0, 0, 10_000))
     radius = _number(request, "radius", 25.0, 1, MAX_RADIUS_MILES)
+    features = [f.strip().lower() for f in request.query.get("features", "").split(",")]
+    features = [f for f in features if f]
+    unknown = [f for f in features if taxonomy.feature_label(f) is None]
+    if unknown:
+        raise ApiError(
+            400, "unknown_feature", f"Unknown feature: {', '.join(unknown)}.", field="features"
+        )
     async with request.app[SESSIONS]() as session:
         result = await search_services(
-            session, taxonomy, need, place, radius_miles=radius, limit=limit, offset=offset
+            session,
+            taxonomy,
+            need,
+            place,
+            radius_miles=radius,
+            limit=limit,
+            offset=offset,
+            features=features,
         )
     return web.json_response(
         {
@@ -68,6 +82,17 @@ async def services(request: web.Request) -> web.Response:
             "offset": offset,
             "limit": limit,
             "radius_miles": radius,
+            "features": features,
             "results": [hit.as_dict() for hit in result.hits],
         }
     )
+
+
+@routes.get("/api/services/{service_id}")
+async def service_details(request: web.Request) -> web.Response:
+    """One service with its status and alert (a closed service says why, and until when)."""
+    async with request.app[SESSIONS]() as session:
+        details = await service_details_of(session, request.match_info["service_id"])
+    if details is None:
+        raise ApiError(404, "service_not_found", "No service has that id.")
+    return web.json_response(details)

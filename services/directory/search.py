@@ -7,15 +7,17 @@ distance orders them. Each service is listed once, at its nearest location.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.models import (
     Address,
     Location,
     Phone,
+    Schedule,
     Service,
     ServiceAtLocation,
     ServiceCode,
@@ -100,50 +102,84 @@ async def search_services(
     radius_miles: float = 25.0,
     limit: int = 3,
     offset: int = 0,
+    features: Sequence[str] = (),
 ) -> SearchResult:
+    """Active services offering any of the need's codes and every one of `features`, within
+    `radius_miles`, nearest first. Services not "active" (inactive, defunct, temporarily
+    closed) are never offered."""
     dlat = radius_miles / MILES_PER_DEGREE_LAT
     dlon = radius_miles / (MILES_PER_DEGREE_LAT * max(math.cos(math.radians(place.lat)), 0.01))
-    offering = select(ServiceCode.service_id).where(ServiceCode.code.in_(need.codes))
-    rows = await session.execute(
-        select(Service.id, Service.name, Service.organization_id, Location, Address)
-        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .outerjoin(Address, Address.location_id == Location.id)
-        .where(
-            Service.status == "active",
-            Service.id.in_(offering),
-            and_(Location.latitude.between(place.lat - dlat, place.lat + dlat)),
-            and_(Location.longitude.between(place.lon - dlon, place.lon + dlon)),
+    conditions = [
+        Location.latitude.between(place.lat - dlat, place.lat + dlat),
+        Location.longitude.between(place.lon - dlon, place.lon + dlon),
+        ServiceAtLocation.service_id.in_(
+            select(ServiceCode.service_id).where(ServiceCode.code.in_(need.codes))
+        ),
+        Service.status == "active",
+    ]
+    conditions.extend(
+        ServiceAtLocation.service_id.in_(
+            select(ServiceFeature.service_id).where(ServiceFeature.feature == feature)
         )
+        for feature in dict.fromkeys(features)
     )
-    nearest: dict[str, ServiceHit] = {}
-    for service_id, name, org_id, location, address in rows:
-        miles = distance_miles(place.lat, place.lon, location.latitude, location.longitude)
+    # Only the columns needed to rank; names and addresses are fetched for the page alone.
+    rows = await session.execute(
+        select(
+            ServiceAtLocation.service_id,
+            ServiceAtLocation.location_id,
+            Location.latitude,
+            Location.longitude,
+        )
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(*conditions)
+    )
+    nearest: dict[str, tuple[float, str]] = {}
+    for service_id, location_id, lat, lon in rows:
+        miles = distance_miles(place.lat, place.lon, lat, lon)
         if miles > radius_miles:
             continue
         current = nearest.get(service_id)
-        if current is None or miles < current.distance_miles:
-            nearest[service_id] = ServiceHit(
-                service_id=service_id,
-                location_id=location.id,
-                name=name,
-                organization_id=org_id,
-                town=address.city if address else "",
-                address=(
-                    f"{address.address_1}, {address.city}, {address.state_province} "
-                    f"{address.postal_code}"
-                    if address
-                    else ""
-                ),
-                phone=None,
-                distance_miles=miles,
-            )
-    ordered = sorted(nearest.values(), key=lambda h: (h.distance_miles, h.name))
-    page = ordered[offset : offset + limit]
+        if current is None or miles < current[0]:
+            nearest[service_id] = (miles, location_id)
+    names = await _names(session, nearest)
+    ordered = sorted(nearest.items(), key=lambda item: (item[1][0], names[item[0]], item[0]))
+    page = [
+        ServiceHit(
+            service_id=service_id,
+            location_id=location_id,
+            name="",
+            organization_id="",
+            town="",
+            address="",
+            phone=None,
+            distance_miles=miles,
+        )
+        for service_id, (miles, location_id) in ordered[offset : offset + limit]
+    ]
     await _fill_details(session, page)
     for hit in page:
         hit.why = explain(hit, need, taxonomy)
     return SearchResult(total=len(ordered), hits=page)
+
+
+async def _names(session: AsyncSession, nearest: dict[str, tuple[float, str]]) -> dict[str, str]:
+    """Service names, to break distance ties the same way on every page."""
+    # Ties are rare; only the services tied on distance need their names.
+    counts: dict[float, int] = {}
+    for miles, _ in nearest.values():
+        counts[miles] = counts.get(miles, 0) + 1
+    tied = [sid for sid, (miles, _) in nearest.items() if counts[miles] > 1]
+    names = dict.fromkeys(nearest, "")
+    for start in range(0, len(tied), 500):
+        chunk = tied[start : start + 500]
+        names.update(
+            (await session.execute(select(Service.id, Service.name).where(Service.id.in_(chunk))))
+            .tuples()
+            .all()
+        )
+    return names
 
 
 async def _fill_details(session: AsyncSession, hits: list[ServiceHit]) -> None:
@@ -152,6 +188,26 @@ async def _fill_details(session: AsyncSession, hits: list[ServiceHit]) -> None:
         return
     by_id = {h.service_id: h for h in hits}
     ids = list(by_id)
+    for service_id, name, org_id in await session.execute(
+        select(Service.id, Service.name, Service.organization_id).where(Service.id.in_(ids))
+    ):
+        by_id[service_id].name, by_id[service_id].organization_id = name, org_id
+    by_location = {h.location_id: h for h in hits}
+    for location_id, address_1, city, state, postal_code in await session.execute(
+        select(
+            Address.location_id,
+            Address.address_1,
+            Address.city,
+            Address.state_province,
+            Address.postal_code,
+        )
+        .where(Address.location_id.in_(list(by_location)))
+        .order_by(Address.id.desc())
+    ):
+        for hit in hits:
+            if hit.location_id == location_id:
+                hit.town = city
+                hit.address = f"{address_1}, {city}, {state} {postal_code}"
     for service_id, code in await session.execute(
         select(ServiceCode.service_id, ServiceCode.code)
         .where(ServiceCode.service_id.in_(ids))
@@ -174,3 +230,69 @@ async def _fill_details(session: AsyncSession, hits: list[ServiceHit]) -> None:
         # Prefer the phone of the location she is offered, else any phone of the service.
         if hit.phone is None or location_id == hit.location_id:
             hit.phone = format_phone(number)
+
+
+async def service_details_of(session: AsyncSession, service_id: str) -> dict[str, object] | None:
+    """What staff and the bot may show about one service, including its status and alert."""
+    service = await session.get(Service, service_id)
+    if service is None:
+        return None
+    codes = await session.scalars(
+        select(ServiceCode.code)
+        .where(ServiceCode.service_id == service_id)
+        .order_by(ServiceCode.code)
+    )
+    features = await session.scalars(
+        select(ServiceFeature.feature)
+        .where(ServiceFeature.service_id == service_id)
+        .order_by(ServiceFeature.feature)
+    )
+    phones = await session.scalars(
+        select(Phone.number).where(Phone.service_id == service_id).order_by(Phone.id)
+    )
+    places = await session.execute(
+        select(Location.id, Location.name, Address)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .outerjoin(Address, Address.location_id == Location.id)
+        .where(ServiceAtLocation.service_id == service_id)
+        .order_by(Location.id)
+    )
+    schedules = await session.scalars(
+        select(Schedule).where(Schedule.service_id == service_id).order_by(Schedule.id)
+    )
+    return {
+        "id": service.id,
+        "name": service.name,
+        "organization_id": service.organization_id,
+        "status": service.status,
+        "offered": service.status == "active",
+        "alert": service.alert,
+        "description": service.description,
+        "application_process": service.application_process,
+        "eligibility_description": service.eligibility_description,
+        "fees_description": service.fees_description,
+        "url": service.url,
+        "email": service.email,
+        "codes": list(codes),
+        "features": list(features),
+        "phones": [format_phone(n) for n in phones],
+        "locations": [
+            {
+                "id": location_id,
+                "name": name,
+                "address": (
+                    f"{a.address_1}, {a.city}, {a.state_province} {a.postal_code}" if a else ""
+                ),
+            }
+            for location_id, name, a in places
+        ],
+        "schedules": [
+            {
+                "byday": s.byday,
+                "opens_at": s.opens_at,
+                "closes_at": s.closes_at,
+                "description": s.description,
+            }
+            for s in schedules
+        ],  # fmt: skip
+    }
