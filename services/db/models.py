@@ -88,6 +88,8 @@ class Organization(Base):
 
 class Service(Base):
     __tablename__ = "services"
+    # Covering index: search checks a service's status without reading its (wide) row.
+    __table_args__ = (Index("ix_services_id_status", "id", "status"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
@@ -117,11 +119,13 @@ class ServiceCode(Base):
     """A Tandem taxonomy code (data/taxonomy.yml) that a service offers."""
 
     __tablename__ = "service_codes"
+    # Covering index: the services offering a code, straight from the index.
+    __table_args__ = (Index("ix_service_codes_code_service_id", "code", "service_id"),)
 
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
     )
-    code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class ServiceFeature(Base):
@@ -137,7 +141,8 @@ class ServiceFeature(Base):
 
 class Location(Base):
     __tablename__ = "locations"
-    __table_args__ = (Index("ix_locations_latitude_longitude", "latitude", "longitude"),)
+    # Covering index for the search's bounding box: coordinates and id without the wide row.
+    __table_args__ = (Index("ix_locations_latitude_longitude_id", "latitude", "longitude", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     organization_id: Mapped[str | None] = mapped_column(
@@ -168,14 +173,16 @@ class Address(Base):
 
 class ServiceAtLocation(Base):
     __tablename__ = "service_at_location"
+    # Covering index: from a location found in the bounding box to its services.
+    __table_args__ = (
+        Index("ix_service_at_location_location_id_service_id", "location_id", "service_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), index=True
     )
-    location_id: Mapped[str] = mapped_column(
-        ForeignKey("locations.id", ondelete="CASCADE"), index=True
-    )
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     description: Mapped[str | None] = mapped_column(Text)
 
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.models import (
@@ -109,17 +109,21 @@ async def search_services(
     closed) are never offered."""
     dlat = radius_miles / MILES_PER_DEGREE_LAT
     dlon = radius_miles / (MILES_PER_DEGREE_LAT * max(math.cos(math.radians(place.lat)), 0.01))
+    # Correlated EXISTS (not IN lists) so the planner starts from the bounding box on the
+    # covering location index and checks codes, features and status by index lookups.
     conditions = [
         Location.latitude.between(place.lat - dlat, place.lat + dlat),
         Location.longitude.between(place.lon - dlon, place.lon + dlon),
-        ServiceAtLocation.service_id.in_(
-            select(ServiceCode.service_id).where(ServiceCode.code.in_(need.codes))
+        exists().where(
+            ServiceCode.service_id == ServiceAtLocation.service_id,
+            ServiceCode.code.in_(need.codes),
         ),
         Service.status == "active",
     ]
     conditions.extend(
-        ServiceAtLocation.service_id.in_(
-            select(ServiceFeature.service_id).where(ServiceFeature.feature == feature)
+        exists().where(
+            ServiceFeature.service_id == ServiceAtLocation.service_id,
+            ServiceFeature.feature == feature,
         )
         for feature in dict.fromkeys(features)
     )
@@ -131,7 +135,8 @@ async def search_services(
             Location.latitude,
             Location.longitude,
         )
-        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .select_from(Location)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
         .join(Service, Service.id == ServiceAtLocation.service_id)
         .where(*conditions)
     )
