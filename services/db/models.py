@@ -139,6 +139,25 @@ class ServiceFeature(Base):
     feature: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class ServiceSearch(Base):
+    """Derived search rows: one per (code, location) of every active service with coordinates,
+    clustered by code and latitude so a search is one range scan. Rebuilt from the directory
+    tables by services.directory.search.refresh_search_rows after every write to them."""
+
+    __tablename__ = "service_search"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    latitude: Mapped[float] = mapped_column(Float, primary_key=True)
+    longitude: Mapped[float] = mapped_column(Float, primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Location(Base):
     __tablename__ = "locations"
     # Covering index for the search's bounding box: coordinates and id without the wide row.

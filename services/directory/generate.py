@@ -28,6 +28,7 @@ from services.db.models import (
     ServiceCode,
     ServiceFeature,
 )
+from services.directory.search import refresh_search_rows
 from services.directory.taxonomy import Taxonomy, load_taxonomy
 
 BATCH = 5000
@@ -195,4 +196,5 @@ async def generate_directory(
             statement = insert(model.__table__)  # type: ignore[attr-defined]
             for start in range(0, len(data), BATCH):
                 await connection.execute(statement, data[start : start + BATCH])
+        await refresh_search_rows(connection)
     return count

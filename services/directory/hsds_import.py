@@ -32,6 +32,7 @@ from services.db.models import (
     ServiceCode,
     ServiceFeature,
 )
+from services.directory.search import refresh_search_rows
 from services.directory.taxonomy import Taxonomy
 from services.directory.taxonomy_mapping import FALSE_VALUES, TermMapping, load_mapping
 
@@ -387,6 +388,8 @@ async def import_tables(
             progress(table, len(rows), len(rows))
         await session.flush()
     await _import_attributes(session, tables, taxonomy, mapping, imported["services"], report)
+    # Statuses, codes and coordinates may all have changed: rebuild what search reads.
+    await refresh_search_rows(session)
     return report
 
 

@@ -7,11 +7,11 @@ distance orders them. Each service is listed once, at its nearest location.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, exists, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.db.models import (
     Address,
@@ -22,6 +22,7 @@ from services.db.models import (
     ServiceAtLocation,
     ServiceCode,
     ServiceFeature,
+    ServiceSearch,
 )
 from services.directory.places import Place
 from services.directory.taxonomy import Need, Taxonomy
@@ -109,36 +110,27 @@ async def search_services(
     closed) are never offered."""
     dlat = radius_miles / MILES_PER_DEGREE_LAT
     dlon = radius_miles / (MILES_PER_DEGREE_LAT * max(math.cos(math.radians(place.lat)), 0.01))
-    # Correlated EXISTS (not IN lists) so the planner starts from the bounding box on the
-    # covering location index and checks codes, features and status by index lookups.
+    # One range scan of the derived search rows (active services only, clustered by code
+    # and latitude); features are checked by primary-key lookups.
     conditions = [
-        Location.latitude.between(place.lat - dlat, place.lat + dlat),
-        Location.longitude.between(place.lon - dlon, place.lon + dlon),
-        exists().where(
-            ServiceCode.service_id == ServiceAtLocation.service_id,
-            ServiceCode.code.in_(need.codes),
-        ),
-        Service.status == "active",
+        ServiceSearch.code.in_(need.codes),
+        ServiceSearch.latitude.between(place.lat - dlat, place.lat + dlat),
+        ServiceSearch.longitude.between(place.lon - dlon, place.lon + dlon),
     ]
     conditions.extend(
         exists().where(
-            ServiceFeature.service_id == ServiceAtLocation.service_id,
+            ServiceFeature.service_id == ServiceSearch.service_id,
             ServiceFeature.feature == feature,
         )
         for feature in dict.fromkeys(features)
     )
-    # Only the columns needed to rank; names and addresses are fetched for the page alone.
     rows = await session.execute(
         select(
-            ServiceAtLocation.service_id,
-            ServiceAtLocation.location_id,
-            Location.latitude,
-            Location.longitude,
-        )
-        .select_from(Location)
-        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-        .join(Service, Service.id == ServiceAtLocation.service_id)
-        .where(*conditions)
+            ServiceSearch.service_id,
+            ServiceSearch.location_id,
+            ServiceSearch.latitude,
+            ServiceSearch.longitude,
+        ).where(*conditions)
     )
     nearest: dict[str, tuple[float, str]] = {}
     for service_id, location_id, lat, lon in rows:
@@ -301,3 +293,43 @@ async def service_details_of(session: AsyncSession, service_id: str) -> dict[str
             for s in schedules
         ],  # fmt: skip
     }
+
+
+async def refresh_search_rows(
+    db: AsyncSession | AsyncConnection, service_ids: Collection[str] | None = None
+) -> None:
+    """Rebuild the derived search rows (all, or those of some services) from the directory
+    tables. Call it in the same transaction as any write to services (status), codes,
+    locations or service_at_location, so a closed service is never offered."""
+    source = (
+        select(
+            ServiceCode.code,
+            Location.latitude,
+            Location.longitude,
+            ServiceAtLocation.service_id,
+            ServiceAtLocation.location_id,
+        )
+        .join(ServiceAtLocation, ServiceAtLocation.service_id == ServiceCode.service_id)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Service, Service.id == ServiceCode.service_id)
+        .where(
+            Service.status == "active",
+            Location.latitude.is_not(None),
+            Location.longitude.is_not(None),
+        )
+        .distinct()
+    )
+    columns = ["code", "latitude", "longitude", "service_id", "location_id"]
+    if service_ids is None:
+        await db.execute(delete(ServiceSearch))
+        await db.execute(insert(ServiceSearch).from_select(columns, source))
+        return
+    ids = sorted(service_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        await db.execute(delete(ServiceSearch).where(ServiceSearch.service_id.in_(chunk)))
+        await db.execute(
+            insert(ServiceSearch).from_select(
+                columns, source.where(ServiceAtLocation.service_id.in_(chunk))
+            )
+        )

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Service
 from services.directory.places import PlaceNotFound, resolve_place
+from services.directory.search import refresh_search_rows
 from services.settings import Settings
 from tests.directory_truth import expected_nearest
 
@@ -131,6 +132,7 @@ async def set_status(settings: Settings, service_id: str, status: str, alert: st
         await session.execute(
             update(Service).where(Service.id == service_id).values(status=status, alert=alert)
         )
+        await refresh_search_rows(session, [service_id])
     await engine.dispose()
 
 
