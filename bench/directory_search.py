@@ -56,7 +56,12 @@ def make_queries(
 
 
 async def naive_search(
-    session: AsyncSession, need: Need, place: Place, radius: float, features: tuple[str, ...]
+    session: AsyncSession,
+    need: Need,
+    place: Place,
+    radius: float,
+    features: tuple[str, ...],
+    limit: int | None = LIMIT,
 ) -> list[str]:
     """The baseline: scan every service-location row and filter it all in Python."""
     rows = await session.execute(
@@ -84,7 +89,7 @@ async def naive_search(
         if miles <= radius and (service_id not in nearest or miles < nearest[service_id][0]):
             nearest[service_id] = (miles, name)
     ordered = sorted(nearest.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
-    return [service_id for service_id, _ in ordered[:LIMIT]]
+    return [service_id for service_id, _ in ordered[:limit]]
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

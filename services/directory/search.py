@@ -6,6 +6,7 @@ distance orders them. Each service is listed once, at its nearest location.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -132,14 +133,15 @@ async def search_services(
             ServiceSearch.longitude,
         ).where(*conditions)
     )
+    rows = rows.all()
+    within, candidates = _within_radius(rows, place, radius_miles, dlat, offset + limit)
     nearest: dict[str, tuple[float, str]] = {}
     for service_id, location_id, lat, lon in rows:
-        miles = distance_miles(place.lat, place.lon, lat, lon)
-        if miles > radius_miles:
-            continue
-        current = nearest.get(service_id)
-        if current is None or miles < current[0]:
-            nearest[service_id] = (miles, location_id)
+        if service_id in candidates:
+            miles = distance_miles(place.lat, place.lon, lat, lon)
+            current = nearest.get(service_id)
+            if miles <= radius_miles and (current is None or miles < current[0]):
+                nearest[service_id] = (miles, location_id)
     names = await _names(session, nearest)
     ordered = sorted(nearest.items(), key=lambda item: (item[1][0], names[item[0]], item[0]))
     page = [
@@ -158,7 +160,47 @@ async def search_services(
     await _fill_details(session, page)
     for hit in page:
         hit.why = explain(hit, need, taxonomy)
-    return SearchResult(total=len(ordered), hits=page)
+    return SearchResult(total=within, hits=page)
+
+
+def _within_radius(
+    rows: Sequence[tuple[str, str, float, float]],
+    place: Place,
+    radius_miles: float,
+    dlat: float,
+    page_end: int,
+) -> tuple[int, set[str]]:
+    """How many services are within the radius, and the few that can be on the page.
+
+    A flat-earth distance (a few multiplications) settles most rows; the exact great-circle
+    distance is computed only in a thin ring around the radius. It is within a factor
+    (1 + eps) of the exact distance here (the scale of a degree of longitude changes by
+    less than eps across the box), so a service whose flat distance is more than the
+    page_end-th smallest times (1 + eps)^2 is farther than page_end others and cannot be on
+    the page.
+    """
+    lat0, lon0 = place.lat, place.lon
+    kx = math.cos(math.radians(lat0))
+    slope = math.tan(math.radians(min(abs(lat0) + dlat, 80.0)))
+    eps = 0.01 + 2 * slope * math.radians(dlat)
+    per_degree = EARTH_RADIUS_MILES * math.pi / 180
+    inner2 = (radius_miles / (1 + eps) / per_degree) ** 2
+    outer2 = (radius_miles * (1 + eps) / per_degree) ** 2
+    best: dict[str, float] = {}
+    for service_id, _, lat, lon in rows:
+        dy = lat - lat0
+        dx = (lon - lon0) * kx
+        d2 = dx * dx + dy * dy
+        if d2 > outer2 or (d2 > inner2 and distance_miles(lat0, lon0, lat, lon) > radius_miles):
+            continue
+        current = best.get(service_id)
+        if current is None or d2 < current:
+            best[service_id] = d2
+    if len(best) <= page_end:
+        return len(best), set(best)
+    kth = heapq.nsmallest(page_end, best.values())[-1]
+    cutoff = kth * (1 + eps) ** 4  # squared distances
+    return len(best), {service_id for service_id, d2 in best.items() if d2 <= cutoff}
 
 
 async def _names(session: AsyncSession, nearest: dict[str, tuple[float, str]]) -> dict[str, str]:
@@ -172,9 +214,9 @@ async def _names(session: AsyncSession, nearest: dict[str, tuple[float, str]]) -
     for start in range(0, len(tied), 500):
         chunk = tied[start : start + 500]
         names.update(
-            (await session.execute(select(Service.id, Service.name).where(Service.id.in_(chunk))))
-            .tuples()
-            .all()
+            (
+                await session.execute(select(Service.id, Service.name).where(Service.id.in_(chunk)))
+            ).all()
         )
     return names
 

@@ -12,10 +12,11 @@ import zipcodes
 from alembic import command
 from sqlalchemy import select
 
+from bench.directory_search import make_queries, naive_search
 from services.cli import alembic_config, main
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Address, Phone, Service, ServiceCode, ServiceFeature
-from services.directory.generate import generate_rows
+from services.directory.generate import generate_directory, generate_rows
 from services.directory.places import resolve_place
 from services.directory.search import search_services
 from services.directory.taxonomy import load_taxonomy
@@ -62,6 +63,30 @@ def test_generate_command_writes_a_searchable_directory(tmp_path: Path, monkeypa
             assert result.hits and all("DEMO DATA" in h.name for h in result.hits)
             distances = [h.distance_miles for h in result.hits]
             assert distances == sorted(distances) and distances[-1] <= 30
+        await engine.dispose()
+
+    asyncio.run(check())
+
+
+def test_search_matches_a_full_scan_on_a_generated_directory(tmp_path: Path) -> None:
+    """Totals and pages agree with brute force over every row, for many mixed queries."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    command.upgrade(alembic_config(url), "head")
+
+    async def check() -> None:
+        engine = make_engine(url)
+        await generate_directory(engine, 4000, seed=11)
+        taxonomy = load_taxonomy()
+        queries = make_queries(taxonomy, 60, seed=4)
+        async with make_sessionmaker(engine)() as session:
+            for need, place, radius, features in queries:
+                result = await search_services(
+                    session, taxonomy, need, place, radius_miles=radius, limit=5,
+                    offset=2, features=features,
+                )  # fmt: skip
+                full = await naive_search(session, need, place, radius, features, limit=None)
+                assert result.total == len(full)
+                assert [h.service_id for h in result.hits] == full[2:7]
         await engine.dispose()
 
     asyncio.run(check())
