@@ -84,6 +84,8 @@ async def _import_directory(path: Path, partial: bool) -> int:
         kept = False
     finally:
         await engine.dispose()
+    if not kept:
+        print("rolled back; this is what the run found:")
     for line in report.lines():
         print(line)
     if not kept:
