@@ -135,6 +135,8 @@ class Organization(Base):
 
 class Service(Base):
     __tablename__ = "services"
+    # Covering index: search checks a service's status without reading its (wide) row.
+    __table_args__ = (Index("ix_services_id_status", "id", "status"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
@@ -164,11 +166,13 @@ class ServiceCode(Base):
     """A Tandem taxonomy code (data/taxonomy.yml) that a service offers."""
 
     __tablename__ = "service_codes"
+    # Covering index: the services offering a code, straight from the index.
+    __table_args__ = (Index("ix_service_codes_code_service_id", "code", "service_id"),)
 
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
     )
-    code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class ServiceFeature(Base):
@@ -182,9 +186,29 @@ class ServiceFeature(Base):
     feature: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class ServiceSearch(Base):
+    """Derived search rows: one per (code, location) of every active service with coordinates,
+    clustered by code and latitude so a search is one range scan. Rebuilt from the directory
+    tables by services.directory.search.refresh_search_rows after every write to them."""
+
+    __tablename__ = "service_search"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    latitude: Mapped[float] = mapped_column(Float, primary_key=True)
+    longitude: Mapped[float] = mapped_column(Float, primary_key=True)
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Location(Base):
     __tablename__ = "locations"
-    __table_args__ = (Index("ix_locations_latitude_longitude", "latitude", "longitude"),)
+    # Covering index for the search's bounding box: coordinates and id without the wide row.
+    __table_args__ = (Index("ix_locations_latitude_longitude_id", "latitude", "longitude", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     organization_id: Mapped[str | None] = mapped_column(
@@ -215,14 +239,16 @@ class Address(Base):
 
 class ServiceAtLocation(Base):
     __tablename__ = "service_at_location"
+    # Covering index: from a location found in the bounding box to its services.
+    __table_args__ = (
+        Index("ix_service_at_location_location_id_service_id", "location_id", "service_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), index=True
     )
-    location_id: Mapped[str] = mapped_column(
-        ForeignKey("locations.id", ondelete="CASCADE"), index=True
-    )
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     description: Mapped[str | None] = mapped_column(Text)
 
 

@@ -1,20 +1,23 @@
-"""Import an Open Referral HSDS 3.0 tabular data package (CSV files) into the directory.
+"""Import Open Referral HSDS 3.0 data into the directory: a tabular data package (a folder of
+CSV files with datapackage.json) or the JSON `service_full` form (one service or a list).
 
-Idempotent (rows are upserted by id) and all-or-nothing: the caller owns the transaction.
-Invalid values are reported by table, row and field, and the row is skipped rather than the
-run crashing. Taxonomy terms whose code is a Tandem code or feature become service codes and
-features; other terms are reported as unmapped.
+Both forms become the same tables and go through the same validation. Rows are upserted by id
+(re-importing updates), and every invalid value is reported by table, row and field. This
+module never commits: the caller owns the transaction and decides, from the report, whether a
+run with invalid rows is kept (`--partial`) or rolled back. Taxonomy terms become Tandem codes
+and features through the staff-edited mapping (taxonomy_mapping.py); others are reported.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import Base
@@ -29,18 +32,29 @@ from services.db.models import (
     ServiceCode,
     ServiceFeature,
 )
+from services.directory.search import refresh_search_rows
 from services.directory.taxonomy import Taxonomy
+from services.directory.taxonomy_mapping import FALSE_VALUES, TermMapping, load_mapping
+
+# Open Referral HSDS 3.0 service statuses. Only "active" services are ever offered.
+SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+FLUSH_EVERY = 1000
+
+Row = dict[str, str]
+Tables = dict[str, list[Row]]
+# progress(table, rows done, rows in table)
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
 class Problem:
     table: str
-    row: int  # 1-based data row (the header is row 0)
+    row: int  # 1-based data row (the header is row 0); for JSON, the n-th row of that table
     field: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.table}.csv row {self.row}, {self.field}: {self.message}"
+        return f"{self.table} row {self.row}, {self.field}: {self.message}"
 
 
 @dataclass
@@ -50,6 +64,23 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     unmapped_terms: set[str] = field(default_factory=set)
+
+    @property
+    def invalid_rows(self) -> set[tuple[str, int]]:
+        return {(p.table, p.row) for p in self.problems}
+
+    def lines(self) -> Iterator[str]:
+        for label, counts in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("skipped", self.skipped),
+        ):
+            if counts:
+                yield f"{label}: " + ", ".join(f"{t} {n}" for t, n in counts.items())
+        for problem in self.problems:
+            yield f"invalid: {problem}"
+        if self.unmapped_terms:
+            yield "unmapped taxonomy terms: " + ", ".join(sorted(self.unmapped_terms))
 
 
 def _latitude(value: str) -> float:
@@ -66,6 +97,23 @@ def _longitude(value: str) -> float:
     return number
 
 
+def _status(value: str) -> str:
+    status = " ".join(value.lower().replace("_", " ").split())
+    if status not in SERVICE_STATUSES:
+        raise ValueError(f"status {value!r} is not one of " + ", ".join(SERVICE_STATUSES))
+    return status
+
+
+def _time(value: str) -> str:
+    """HH:MM or HH:MM:SS -> HH:MM."""
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in parts):
+        raise ValueError(f"time {value!r} is not HH:MM")
+    if int(parts[0]) > 23 or int(parts[1]) > 59:
+        raise ValueError(f"time {value!r} is not a time of day")
+    return f"{parts[0]}:{parts[1]}"
+
+
 @dataclass(frozen=True)
 class TableSpec:
     model: type[Base]
@@ -76,6 +124,9 @@ class TableSpec:
     references: dict[str, str] = field(default_factory=dict)
     # Fields only meaningful together (a latitude without its longitude is dropped).
     together: tuple[str, ...] = ()
+    # Fields whose invalid value skips the whole row rather than being dropped (an unknown
+    # status must not fall back to the default "active").
+    strict: tuple[str, ...] = ()
 
 
 # Order matters: parents before children (foreign keys).
@@ -97,7 +148,9 @@ TABLES: dict[str, TableSpec] = {
             "eligibility_description",
             "alert",
         ),
+        {"status": _status},
         references={"organization_id": "organizations"},
+        strict=("status",),
     ),
     "locations": TableSpec(
         Location,
@@ -151,6 +204,7 @@ TABLES: dict[str, TableSpec] = {
             "closes_at",
             "description",
         ),
+        {"opens_at": _time, "closes_at": _time},
         references={
             "service_id": "services",
             "location_id": "locations",
@@ -158,43 +212,189 @@ TABLES: dict[str, TableSpec] = {
         },
     ),
 }
+TAXONOMY_TABLES = ("taxonomy_terms", "attributes")
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        for number, row in enumerate(csv.DictReader(f), start=1):
-            yield number, {k.strip(): (v or "").strip() for k, v in row.items() if k}
-
-
-async def import_hsds_package(
-    session: AsyncSession, package_dir: Path, taxonomy: Taxonomy
-) -> ImportReport:
-    report = ImportReport()
-    known: dict[str, set[str]] = {}
-    for table, spec in TABLES.items():
-        path = package_dir / f"{table}.csv"
-        known[table] = set()
-        if not path.exists():
+def _clean(row: dict) -> Row:
+    out: Row = {}
+    for key, value in row.items():
+        if not key or isinstance(value, dict | list):
             continue
-        for number, row in _rows(path):
-            values = _validate(table, spec, number, row, report)
-            if values is not None:
-                values = await _check_references(
-                    session, table, spec, number, values, known, report
+        out[key.strip()] = "" if value is None else str(value).strip()
+    return out
+
+
+def read_package(package_dir: Path) -> Tables:
+    """The CSV tables of a tabular data package that the importer reads."""
+    tables: Tables = {}
+    for table in (*TABLES, *TAXONOMY_TABLES):
+        path = package_dir / f"{table}.csv"
+        if path.exists():
+            with path.open(newline="", encoding="utf-8-sig") as f:
+                tables[table] = [_clean(row) for row in csv.DictReader(f)]
+    return tables
+
+
+def read_service_full(path: Path) -> Tables:
+    """HSDS `service_full` JSON (one object or a list of them) -> the same tables as CSV.
+
+    A record that appears several times (the sample repeats one phone under the service, its
+    locations and contacts) is kept once, where it is first met.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    services = data if isinstance(data, list) else [data]
+    tables: Tables = {name: [] for name in (*TABLES, *TAXONOMY_TABLES)}
+    seen: dict[str, set[str]] = {name: set() for name in tables}
+
+    def add(table: str, record: object, **links: str) -> Row | None:
+        if not isinstance(record, dict):
+            return None
+        row = _clean(record)
+        for key, value in links.items():
+            if value and not row.get(key):
+                row[key] = value
+        if row.get("id") and row["id"] in seen[table]:
+            return None
+        seen[table].add(row.get("id", ""))
+        tables[table].append(row)
+        return row
+
+    def many(items: object) -> Iterable[object]:
+        return items if isinstance(items, list) else []
+
+    for service in services:
+        if not isinstance(service, dict):
+            continue
+        org = service.get("organization")
+        org_id = str(org.get("id", "")) if isinstance(org, dict) else ""
+        add("organizations", org)
+        service_row = add("services", service, organization_id=org_id)
+        service_id = service_row.get("id", "") if service_row else str(service.get("id", ""))
+        for phone in many(service.get("phones")):
+            add("phones", phone, service_id=service_id)
+        for schedule in many(service.get("schedules")):
+            add("schedules", schedule, service_id=service_id)
+        for sal in many(service.get("service_at_locations")):
+            if not isinstance(sal, dict):
+                continue
+            location = sal.get("location")
+            location_id = str(location.get("id", "")) if isinstance(location, dict) else ""
+            add("locations", location, organization_id=org_id)
+            if isinstance(location, dict):
+                for address in many(location.get("addresses")):
+                    add("addresses", address, location_id=location_id)
+            sal_row = add(
+                "service_at_location", sal, service_id=service_id, location_id=location_id
+            )
+            sal_id = sal_row.get("id", "") if sal_row else ""
+            for phone in many(sal.get("phones")):
+                add(
+                    "phones",
+                    phone,
+                    service_id=service_id,
+                    location_id=location_id,
+                    service_at_location_id=sal_id,
                 )
+            for schedule in many(sal.get("schedules")):
+                add(
+                    "schedules",
+                    schedule,
+                    service_id=service_id,
+                    location_id=location_id,
+                    service_at_location_id=sal_id,
+                )
+        for attribute in many(service.get("attributes")):
+            if not isinstance(attribute, dict):
+                continue
+            term = attribute.get("taxonomy_term")
+            term_row = add("taxonomy_terms", term)
+            term_id = (term_row or {}).get("id") or (
+                str(term.get("id", "")) if isinstance(term, dict) else ""
+            )
+            row = add("attributes", attribute, taxonomy_term_id=term_id)
+            if row is not None:
+                # Nested under the service, an attribute describes that service.
+                row["link_id"], row["link_entity"] = service_id, "service"
+    return tables
+
+
+def read_source(path: Path) -> Tables:
+    if path.is_dir():
+        return read_package(path)
+    if path.suffix.lower() == ".json":
+        return read_service_full(path)
+    raise ValueError(f"{path} is neither an HSDS package folder nor service_full JSON")
+
+
+async def import_hsds(
+    session: AsyncSession,
+    path: Path,
+    taxonomy: Taxonomy,
+    *,
+    mapping: TermMapping | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a package folder or a service_full JSON file; see import_tables."""
+    return await import_tables(
+        session, read_source(path), taxonomy, mapping=mapping, progress=progress
+    )
+
+
+# The CSV package entry point of earlier versions.
+import_hsds_package = import_hsds
+
+
+async def import_tables(
+    session: AsyncSession,
+    tables: Tables,
+    taxonomy: Taxonomy,
+    *,
+    mapping: TermMapping | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    mapping = mapping if mapping is not None else load_mapping(taxonomy)
+    report = ImportReport()
+    existing: dict[str, set[str]] = {}
+    imported: dict[str, set[str]] = {}
+    for table, spec in TABLES.items():
+        existing[table] = set(await session.scalars(select(spec.model.id)))  # type: ignore[attr-defined]
+        imported[table] = set()
+        rows = tables.get(table, [])
+        for number, row in enumerate(rows, start=1):
+            values = _validate(table, spec, number, row, report)
+            if values is not None and values["id"] in imported[table]:
+                report.problems.append(
+                    Problem(table, number, "id", f"duplicate id {values['id']} in this import")
+                )
+                values = None
+            if values is not None:
+                values = _check_references(table, spec, number, values, existing, imported, report)
             if values is None:
                 report.skipped[table] += 1
-                continue
-            existing = await session.get(spec.model, values["id"])
-            await session.merge(spec.model(**values))
-            (report.updated if existing else report.created)[table] += 1
-            known[table].add(values["id"])
-    await _import_attributes(session, package_dir, taxonomy, known["services"], report)
+            else:
+                if values["id"] in existing[table]:
+                    await session.merge(spec.model(**values))
+                    report.updated[table] += 1
+                else:
+                    session.add(spec.model(**values))
+                    report.created[table] += 1
+                imported[table].add(str(values["id"]))
+            if number % FLUSH_EVERY == 0:
+                await session.flush()
+                session.expunge_all()
+                if progress:
+                    progress(table, number, len(rows))
+        if rows and progress:
+            progress(table, len(rows), len(rows))
+        await session.flush()
+    await _import_attributes(session, tables, taxonomy, mapping, imported["services"], report)
+    # Statuses, codes and coordinates may all have changed: rebuild what search reads.
+    await refresh_search_rows(session)
     return report
 
 
 def _validate(
-    table: str, spec: TableSpec, number: int, row: dict[str, str], report: ImportReport
+    table: str, spec: TableSpec, number: int, row: Row, report: ImportReport
 ) -> dict[str, object] | None:
     values: dict[str, object] = {}
     ok = True
@@ -211,8 +411,10 @@ def _validate(
         try:
             values[name] = spec.convert[name](raw) if name in spec.convert else raw
         except ValueError as error:
-            # An invalid optional value is dropped and reported; the row is kept.
+            # An invalid optional value is dropped and reported; the row is kept unless the
+            # field is strict.
             report.problems.append(Problem(table, number, name, str(error)))
+            ok = ok and name not in spec.strict
     if spec.together and any(f in values for f in spec.together):
         if not all(f in values for f in spec.together):
             for name in spec.together:
@@ -225,21 +427,19 @@ def _validate(
     return values if ok else None
 
 
-async def _check_references(
-    session: AsyncSession,
+def _check_references(
     table: str,
     spec: TableSpec,
     number: int,
     values: dict[str, object],
-    known: dict[str, set[str]],
+    existing: dict[str, set[str]],
+    imported: dict[str, set[str]],
     report: ImportReport,
 ) -> dict[str, object] | None:
     """Drop a dangling optional reference; skip the row for a dangling required one."""
     for name, target in spec.references.items():
         ref = values.get(name)
-        if ref is None or ref in known.get(target, ()):
-            continue
-        if await session.get(TABLES[target].model, ref) is not None:
+        if ref is None or ref in imported.get(target, ()) or ref in existing.get(target, ()):
             continue
         report.problems.append(Problem(table, number, name, f"no {target} row with id {ref}"))
         if name in spec.required:
@@ -250,40 +450,50 @@ async def _check_references(
 
 async def _import_attributes(
     session: AsyncSession,
-    package_dir: Path,
+    tables: Tables,
     taxonomy: Taxonomy,
+    mapping: TermMapping,
     service_ids: set[str],
     report: ImportReport,
 ) -> None:
-    terms_path, attributes_path = package_dir / "taxonomy_terms.csv", package_dir / "attributes.csv"
-    if not (terms_path.exists() and attributes_path.exists()):
+    if "attributes" not in tables:
         return
-    term_codes = {row["id"]: row.get("code", "") for _, row in _rows(terms_path)}
+    terms = {row.get("id", ""): row for row in tables.get("taxonomy_terms", [])}
     codes: dict[str, set[str]] = {}
     features: dict[str, set[str]] = {}
-    for number, row in _rows(attributes_path):
+    for number, row in enumerate(tables["attributes"], start=1):
         if row.get("link_entity") != "service":
             continue
-        service_id, code = row.get("link_id", ""), term_codes.get(row.get("taxonomy_term_id", ""))
+        service_id, term_id = row.get("link_id", ""), row.get("taxonomy_term_id", "")
+        term = terms.get(term_id)
         if service_id not in service_ids:
             report.problems.append(
-                Problem("attributes", number, "link_id", "links to a service not in this package")
+                Problem("attributes", number, "link_id", "links to a service not in this import")
             )
-        elif code in taxonomy.labels:
-            codes.setdefault(service_id, set()).add(code)
-        elif code in taxonomy.features:
-            features.setdefault(service_id, set()).add(code)
-        else:
-            report.unmapped_terms.add(code or row.get("taxonomy_term_id", ""))
-    # Replace each imported service's codes and features with what the package says now.
-    for service_id in service_ids:
-        await session.execute(delete(ServiceCode).where(ServiceCode.service_id == service_id))
-        await session.execute(delete(ServiceFeature).where(ServiceFeature.service_id == service_id))
-        session.add_all(
-            ServiceCode(service_id=service_id, code=c) for c in codes.get(service_id, ())
-        )
-        session.add_all(
-            ServiceFeature(service_id=service_id, feature=f) for f in features.get(service_id, ())
-        )
+            continue
+        if term is None:
+            report.problems.append(
+                Problem("attributes", number, "taxonomy_term_id", f"no taxonomy term {term_id}")
+            )
+            continue
+        value = row.get("value", "")
+        target = mapping.resolve(taxonomy, term.get("code", ""), term.get("name", ""), value)
+        if target is None:
+            report.unmapped_terms.add(term.get("code") or term.get("name") or term_id)
+        elif target in taxonomy.labels:
+            codes.setdefault(service_id, set()).add(target)
+        elif value.lower() not in FALSE_VALUES:
+            features.setdefault(service_id, set()).add(target)
+    # Replace each imported service's codes and features with what the import says now.
+    ids = sorted(service_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        await session.execute(delete(ServiceCode).where(ServiceCode.service_id.in_(chunk)))
+        await session.execute(delete(ServiceFeature).where(ServiceFeature.service_id.in_(chunk)))
+    session.add_all(ServiceCode(service_id=s, code=c) for s, cs in codes.items() for c in cs)
+    session.add_all(
+        ServiceFeature(service_id=s, feature=f) for s, fs in features.items() for f in fs
+    )
+    await session.flush()
     report.created["service_codes"] += sum(len(v) for v in codes.values())
     report.created["service_features"] += sum(len(v) for v in features.values())

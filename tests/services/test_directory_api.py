@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 
+from services.db.engine import make_engine, make_sessionmaker
+from services.db.models import Service
 from services.directory.places import PlaceNotFound, resolve_place
+from services.directory.search import refresh_search_rows
+from services.settings import Settings
 from tests.directory_truth import expected_nearest
 
 
@@ -119,3 +124,60 @@ def test_resolve_place_from_what_she_texts(text: str, town: str, zip_code: str |
 def test_unknown_places_raise(text: str) -> None:
     with pytest.raises(PlaceNotFound):
         resolve_place(text)
+
+
+async def set_status(settings: Settings, service_id: str, status: str, alert: str | None) -> None:
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await session.execute(
+            update(Service).where(Service.id == service_id).values(status=status, alert=alert)
+        )
+        await refresh_search_rows(session, [service_id])
+    await engine.dispose()
+
+
+async def search_ids(client: TestClient, headers: dict[str, str], **params: object) -> list[str]:
+    query = {"need": "moud_buprenorphine", "near": "01105", "limit": 20, **params}
+    response = await client.get("/api/services", params=query, headers=headers)
+    assert response.status == 200, await response.text()
+    return [r["service_id"] for r in (await response.json())["results"]]
+
+
+@pytest.mark.parametrize("status", ["temporarily closed", "inactive", "defunct"])
+async def test_closed_services_are_never_offered(
+    client: TestClient, api_headers: dict[str, str], settings: Settings, status: str
+) -> None:
+    first = (await search_ids(client, api_headers))[0]
+    alert = "Closed this week for a water leak; call the Holyoke clinic instead."
+    await set_status(settings, first, status, alert)
+    assert first not in await search_ids(client, api_headers)
+    assert first not in await search_ids(client, api_headers, radius=100)
+    # Not offered in details either: the bot must not send her to a closed door.
+    response = await client.get(f"/api/services/{first}", headers=api_headers)
+    assert response.status == 404
+    assert (await response.json())["error"] == "unknown_service"
+
+
+async def test_features_narrow_the_search(client: TestClient, api_headers: dict[str, str]) -> None:
+    everything = await search_ids(client, api_headers, need="moud")
+    response = await client.get(
+        "/api/services",
+        params={"need": "moud", "near": "01105", "limit": 20, "features": "masshealth,walk_in"},
+        headers=api_headers,
+    )
+    body = await response.json()
+    assert body["results"] and len(body["results"]) < len(everything)
+    assert all({"masshealth", "walk_in"} <= set(r["features"]) for r in body["results"])
+    bad = await client.get(
+        "/api/services",
+        params={"need": "moud", "near": "01105", "features": "hot_tub"},
+        headers=api_headers,
+    )
+    assert bad.status == 400 and (await bad.json())["error"] == "unknown_feature"
+
+
+async def test_unknown_service_details_are_404(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    response = await client.get("/api/services/nope", headers=api_headers)
+    assert response.status == 404
