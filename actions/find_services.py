@@ -1,7 +1,9 @@
-"""Finding services near her: the find_services_form validation and the search actions.
+"""Finding services near her: the find_services_form validation, the search, MORE, filters
+("do they take masshealth"), details ("tell me about #2") and a bare number.
 
 The services API does the work (place resolution, directory search, labels, the one-line
-"why" of each result); these actions only shape its answers into SMS-sized messages.
+"why" of each result, a service's details); these actions only shape its answers into
+SMS-sized messages and keep what she saw (slots search_offset, search_features, last_results).
 """
 
 import logging
@@ -14,8 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
+from actions.checkin import answer_mood
+from actions.features import features_in, wants_all
+from actions.signals import log_signal
 from actions.sms import MAX_CHARS, gsm7_length, shorten, to_gsm7
-from actions.taxonomy import refine_need
+from actions.taxonomy import feature_label, refine_need
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +30,24 @@ _ZIP_IN_TEXT = re.compile(r"\b0[12]\d{3}\b")
 
 FOOTER_MORE = "Text MORE for more, or tell me another kind of help."
 FOOTER_LAST = "Tell me another kind of help, or another town."
+
+# Features taken from the message that starts a search ("a sub doctor that takes
+# masshealth"). The others are words a need itself uses ("i need a ride", "childcare",
+# "pregnant", "asap") and only count in a follow-up filter.
+FEATURES_IN_A_NEW_SEARCH = ("masshealth", "spanish", "telehealth", "walk_in", "women_only")
+
+# Actions after which a bare number is a place in the list; the check-in question after
+# which it is her mood.
+RESULT_ACTIONS = frozenset(
+    {
+        "action_search_services",
+        "action_more_services",
+        "action_filter_services",
+        "action_service_details",
+        "action_accept_offer",
+    }
+)
+MOOD_QUESTION = "utter_checkin_ask_mood"
 
 # Words around a place in a reply like "im in holyoke rn" or "springfield ma".
 _LEADING = [
@@ -125,38 +148,55 @@ def _result_message(n: int, result: dict[str, Any]) -> str:
     return text
 
 
+def _result_key(result: dict[str, Any]) -> str:
+    return f"{result.get('service_id') or ''}|{result.get('location_id') or ''}"
+
+
 async def search_and_send(
-    dispatcher: CollectingDispatcher, need: str, location: str, offset: int
-) -> tuple[bool, list[EventType]]:
+    dispatcher: CollectingDispatcher,
+    need: str,
+    location: str,
+    offset: int,
+    features: list[str] | None = None,
+) -> tuple[bool, list[EventType], list[str]]:
     """Send one page of results as SMS messages.
 
-    Returns whether any result was shown, and slot events: a place or need the API did not
-    know is cleared, so that the rules ask for it again.
+    Returns whether any result was shown, slot events (a place or need the API did not know
+    is cleared, so that the rules ask for it again), and the shown places' keys.
     """
+    features = list(features or [])
     try:
-        data = await TandemApi().search_services(need, location, PAGE_SIZE, offset)
+        data = await TandemApi().search_services(need, location, PAGE_SIZE, offset, features)
     except ApiError as err:
         if err.code == "place_not_found":
             dispatcher.utter_message(response="utter_location_not_found")
-            return False, [SlotSet("location", None)]
+            return False, [SlotSet("location", None)], []
         if err.code == "unknown_need":
             dispatcher.utter_message(response="utter_ask_need")
-            return False, [SlotSet("need", None)]
+            return False, [SlotSet("need", None)], []
+        if err.code in ("unknown_feature", "invalid_parameter") and features:
+            # The API does not know a filter yet: show the whole list rather than nothing.
+            return await search_and_send(dispatcher, need, location, offset, [])
         dispatcher.utter_message(response="utter_search_unavailable")
-        return False, []
+        return False, [], []
 
     results = [r for r in data.get("results") or [] if isinstance(r, dict)]
     if not results:
-        if offset == 0:
+        if offset == 0 and features:
+            dispatcher.utter_message(response="utter_no_filtered_services")
+        elif offset == 0:
             dispatcher.utter_message(response="utter_no_services_found")
         else:
             dispatcher.utter_message(response="utter_no_more_services")
-        return False, []
+        return False, [], []
 
     place = data.get("place") or {}
     town = to_gsm7(str(place.get("town") or location)).strip()
     label = to_gsm7(str((data.get("need") or {}).get("label") or need.replace("_", " ")))
-    dispatcher.utter_message(text=shorten(f"Here are places near {town} for {label}:", MAX_CHARS))
+    header = f"Here are places near {town} for {label}"
+    if features:
+        header += " (" + ", ".join(to_gsm7(feature_label(f)) for f in features) + ")"
+    dispatcher.utter_message(text=shorten(header + ":", MAX_CHARS))
     for i, result in enumerate(results):
         dispatcher.utter_message(text=_result_message(offset + i + 1, result))
 
@@ -164,7 +204,7 @@ async def search_and_send(
     shown = offset + len(results)
     more = total > shown if isinstance(total, int) else len(results) >= PAGE_SIZE
     dispatcher.utter_message(text=FOOTER_MORE if more else FOOTER_LAST)
-    return True, []
+    return True, [], [_result_key(r) for r in results]
 
 
 def ask_for_missing(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -175,6 +215,25 @@ def ask_for_missing(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     if not tracker.get_slot("location"):
         return [FollowupAction("find_services_form")]
     return None
+
+
+def _features(tracker: Tracker) -> list[str]:
+    value = tracker.get_slot("search_features")
+    return [str(f) for f in value] if isinstance(value, list) else []
+
+
+async def first_page(
+    dispatcher: CollectingDispatcher, tracker: Tracker, features: list[str]
+) -> list[EventType]:
+    """The first page of her search with these features, and the slots that remember it."""
+    need, location = str(tracker.get_slot("need")), str(tracker.get_slot("location"))
+    shown, events, keys = await search_and_send(dispatcher, need, location, 0, features)
+    return [
+        SlotSet("search_offset", 0.0),
+        SlotSet("search_features", features),
+        SlotSet("last_results", keys if shown else []),
+        *events,
+    ]
 
 
 class ActionSearchServices(Action):
@@ -189,9 +248,11 @@ class ActionSearchServices(Action):
         missing = ask_for_missing(dispatcher, tracker)
         if missing is not None:
             return [SlotSet("search_offset", 0.0), *missing]
-        need, location = tracker.get_slot("need"), tracker.get_slot("location")
-        _, events = await search_and_send(dispatcher, str(need), str(location), 0)
-        return [SlotSet("search_offset", 0.0), *events]
+        text = tracker.latest_message.get("text") or ""
+        features = [f for f in features_in(text) if f in FEATURES_IN_A_NEW_SEARCH]
+        events = await first_page(dispatcher, tracker, features)
+        await log_signal(tracker, "need_expressed", str(tracker.get_slot("need")))
+        return events
 
 
 class ActionMoreServices(Action):
@@ -211,7 +272,191 @@ class ActionMoreServices(Action):
             offset = int(float(tracker.get_slot("search_offset") or 0)) + PAGE_SIZE
         except (TypeError, ValueError):
             offset = PAGE_SIZE
-        shown, events = await search_and_send(dispatcher, str(need), str(location), offset)
+        shown, events, keys = await search_and_send(
+            dispatcher, str(need), str(location), offset, _features(tracker)
+        )
         if shown:
+            seen = [str(k) for k in tracker.get_slot("last_results") or []][:offset]
+            seen += [""] * (offset - len(seen))  # keep "#4" the fourth place she saw
             events.append(SlotSet("search_offset", float(offset)))
+            events.append(SlotSet("last_results", seen + keys))
         return events
+
+
+class ActionFilterServices(Action):
+    """ "do they take masshealth", "one with childcare", "en espanol": the same search again,
+    narrowed to places with those features (added to the ones she asked for before);
+    "show all" drops them."""
+
+    def name(self) -> str:
+        return "action_filter_services"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if wants_all(text):
+            features: list[str] = []
+        else:
+            asked = features_in(text)
+            if not asked:
+                dispatcher.utter_message(response="utter_filter_which")
+                return []
+            features = list(dict.fromkeys(_features(tracker) + asked))
+        missing = ask_for_missing(dispatcher, tracker)
+        if missing is not None:
+            return [SlotSet("search_features", features), *missing]
+        return await first_page(dispatcher, tracker, features)
+
+
+# --- one place in the list ------------------------------------------------------------------
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "primero": 1, "primer": 1, "primera": 1,
+    "second": 2, "2nd": 2, "segundo": 2, "segunda": 2,
+    "third": 3, "3rd": 3, "tercero": 3, "tercer": 3, "tercera": 3,
+    "fourth": 4, "4th": 4, "cuarto": 4, "cuarta": 4,
+    "fifth": 5, "5th": 5, "quinto": 5, "quinta": 5,
+    "sixth": 6, "6th": 6, "sexto": 6, "sexta": 6,
+    "seventh": 7, "7th": 7, "eighth": 8, "8th": 8, "ninth": 9, "9th": 9,
+}
+_CARDINALS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+}
+_LAST = ("last", "ultimo", "ultima")
+
+
+def number_in(text: str) -> int | str | None:
+    """The number she means: "#2", "the second one", "number two" -> 2; "last" -> "last"."""
+    t = to_gsm7(text.lower())
+    words = re.findall(r"[a-z0-9]+", t)
+    for word in words:
+        if word in _ORDINALS:
+            return _ORDINALS[word]
+    if any(word in _LAST for word in words):
+        return "last"
+    digits = re.search(r"(?<![\d/])(\d{1,2})(?![\d/])", t)
+    if digits:
+        return int(digits.group(1))
+    for word in words:
+        if word in _CARDINALS:
+            return _CARDINALS[word]
+    return None
+
+
+def _clean(value: Any) -> str:
+    return " ".join(to_gsm7(str(value or "")).split()).strip(" .")
+
+
+def details_messages(n: int, details: dict[str, Any]) -> list[str]:
+    """Two SMS at most: where, phone, hours; then intake, what to bring, cost."""
+    name = _clean(details.get("name")) or "This place"
+    address = _clean(details.get("address"))
+    phone = _clean(details.get("phone"))
+    hours = _clean(details.get("hours"))
+    labels = details.get("feature_labels") or []
+    first = f"{n}) {name}" + (f", {address}" if address else "") + "."
+    if phone:
+        first += f" Call {phone}."
+    if hours:
+        first += f" Hours: {hours}."
+    if labels:
+        first += " " + _clean(", ".join(str(x) for x in labels)).capitalize() + "."
+    second_parts = []
+    for title, key in (
+        ("To start", "application_process"),
+        ("Bring", "what_to_bring"),
+        ("Cost", "fees_description"),
+    ):
+        value = _clean(details.get(key))
+        if value:
+            second_parts.append(f"{title}: {value}.")
+    messages = [shorten(first, MAX_CHARS)]
+    if second_parts:
+        messages.append(shorten(" ".join(second_parts), MAX_CHARS))
+    return messages
+
+
+async def send_details(
+    dispatcher: CollectingDispatcher, tracker: Tracker, choice: int | str | None
+) -> list[EventType]:
+    shown = [str(k) for k in tracker.get_slot("last_results") or []]
+    if not shown:
+        dispatcher.utter_message(response="utter_details_no_list")
+        return []
+    n = len(shown) if choice == "last" else choice
+    if not isinstance(n, int) or not 1 <= n <= len(shown):
+        dispatcher.utter_message(response="utter_details_which")
+        return []
+    service_id, _, location_id = shown[n - 1].partition("|")
+    if not service_id:
+        dispatcher.utter_message(response="utter_details_unavailable")
+        return []
+    try:
+        details = await TandemApi().service_details(service_id, location_id or None)
+    except ApiError:
+        dispatcher.utter_message(response="utter_details_unavailable")
+        return []
+    for message in details_messages(n, details):
+        dispatcher.utter_message(text=message)
+    return []
+
+
+class ActionServiceDetails(Action):
+    """ "tell me about #2": address, hours, what to expect at intake, what to bring."""
+
+    def name(self) -> str:
+        return "action_service_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        choice = number_in(tracker.latest_message.get("text") or "")
+        return await send_details(dispatcher, tracker, choice)
+
+
+def last_question(tracker: Tracker) -> str | None:
+    """ "results" or "mood": what the bot asked last that a bare number can answer."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "action":
+            continue
+        name = event.get("name")
+        if name in RESULT_ACTIONS:
+            return "results"
+        if name == MOOD_QUESTION:
+            return "mood"
+    return None
+
+
+class ActionHandleNumber(Action):
+    """A bare "2": a place in the list she just saw, or her mood after a check-in question."""
+
+    def name(self) -> str:
+        return "action_handle_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        choice = number_in(text)
+        context = last_question(tracker)
+        if context == "mood" and isinstance(choice, int) and 1 <= choice <= 5:
+            return await answer_mood(dispatcher, tracker, choice)
+        if context == "results" and tracker.get_slot("last_results"):
+            return await send_details(dispatcher, tracker, choice)
+        dispatcher.utter_message(response="utter_number_unclear")
+        return []
+
+
+class ActionRequestReferral(Action):
+    """ "can you sign me up": not by text yet; offer a case manager who can."""
+
+    def name(self) -> str:
+        return "action_request_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_referral_not_yet")
+        return [SlotSet("offer", "human"), SlotSet("offered", None)]

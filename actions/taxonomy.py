@@ -19,7 +19,11 @@ def load_taxonomy() -> dict[str, Any]:
     path = Path(os.environ.get("TANDEM_TAXONOMY_PATH") or DEFAULT_TAXONOMY_PATH)
     with path.open(encoding="utf-8") as f:
         data = yaml.safe_load(f) or {}
-    return {"codes": data.get("codes") or {}, "groups": data.get("groups") or {}}
+    return {
+        "codes": data.get("codes") or {},
+        "groups": data.get("groups") or {},
+        "features": data.get("features") or {},
+    }
 
 
 def _normalise(text: str) -> str:
@@ -35,6 +39,18 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
 def mentions(text: str, keywords: list[str]) -> bool:
     norm = _normalise(text)
     return any(_keyword_pattern(str(k)).search(norm) for k in keywords)
+
+
+def label_of(need: str) -> str:
+    """Her need in words: "moud_methadone" -> "methadone"."""
+    taxonomy = load_taxonomy()
+    spec = taxonomy["codes"].get(need) or taxonomy["groups"].get(need) or {}
+    return str(spec.get("label") or need.replace("_", " "))
+
+
+def feature_label(feature: str) -> str:
+    """A feature in words: "masshealth" -> "takes MassHealth"."""
+    return str(load_taxonomy()["features"].get(feature) or feature.replace("_", " "))
 
 
 def refine_need(need: str | None, text: str | None) -> str | None:

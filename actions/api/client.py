@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -34,7 +35,7 @@ class ApiError(Exception):
 
 
 class TandemApi:
-    """GET JSON from the services API with the service token."""
+    """Calls to the services API with the service token."""
 
     def __init__(
         self,
@@ -51,29 +52,49 @@ class TandemApi:
         return f"TandemApi(base_url={self.base_url!r})"
 
     async def get_json(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """GET path with the query params (None values left out): the JSON object answered."""
+        return await self.request("GET", path, params=params)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One call to the API: the JSON object answered (an empty one for an empty body
+        after a POST or PATCH). Raises ApiError for anything but a 2xx answer."""
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        query = {k: str(v) for k, v in params.items() if v is not None}
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         try:
             async with aiohttp.ClientSession(timeout=self._timeout) as session:
-                async with session.get(
-                    f"{self.base_url}{path}", params=query, headers=headers
+                async with session.request(
+                    method, f"{self.base_url}{path}", params=query, json=body, headers=headers
                 ) as resp:
-                    body = await _read_json(resp)
+                    data = await _read_json(resp)
                     if 200 <= resp.status < 300:
-                        if not isinstance(body, dict):
-                            raise ApiError(resp.status, "bad_response", "not a JSON object")
-                        return body
-                    error = body if isinstance(body, dict) else {}
-                    logger.info("API %s answered %s %s", path, resp.status, error.get("error"))
+                        if isinstance(data, dict):
+                            return data
+                        if method != "GET" and data is None:
+                            return {}
+                        raise ApiError(resp.status, "bad_response", "not a JSON object")
+                    error = data if isinstance(data, dict) else {}
+                    logger.info(
+                        "API %s %s answered %s %s",
+                        method,
+                        _route(path),
+                        resp.status,
+                        error.get("error"),
+                    )
                     raise ApiError(
                         resp.status,
                         str(error.get("error") or f"http_{resp.status}"),
                         str(error.get("message") or ""),
                     )
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            logger.warning("API %s unreachable: %s", path, type(exc).__name__)
+            logger.warning("API %s %s unreachable: %s", method, _route(path), type(exc).__name__)
             raise ApiError(None, "unreachable", type(exc).__name__) from None
 
     async def resolve_place(self, q: str) -> dict[str, Any]:
@@ -81,12 +102,66 @@ class TandemApi:
         return await self.get_json("/api/places/resolve", {"q": q})
 
     async def search_services(
-        self, need: str, near: str, limit: int = 3, offset: int = 0
+        self,
+        need: str,
+        near: str,
+        limit: int = 3,
+        offset: int = 0,
+        features: list[str] | tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
-        """GET /api/services: {"place", "need": {"label", ...}, "total", "results": [...]}."""
+        """GET /api/services: {"place", "need": {"label", ...}, "total", "results": [...]}.
+
+        features: feature keys from data/taxonomy.yml; only services with all of them."""
+        params: dict[str, Any] = {"need": need, "near": near, "limit": limit, "offset": offset}
+        if features:
+            params["features"] = ",".join(features)
+        return await self.get_json("/api/services", params)
+
+    async def service_details(self, service_id: str, location_id: str | None) -> dict[str, Any]:
+        """GET /api/services/{id}?location_id=: name, address, phone, hours, intake..."""
         return await self.get_json(
-            "/api/services", {"need": need, "near": near, "limit": limit, "offset": offset}
+            f"/api/services/{quote(service_id, safe='')}", {"location_id": location_id}
         )
+
+    async def post_signal(
+        self,
+        client_id: str,
+        type_: str,
+        value: str | int | None = None,
+        message_sid: str | None = None,
+    ) -> dict[str, Any]:
+        """POST /api/signals: one engagement signal from the bot."""
+        body: dict[str, Any] = {"client_id": client_id, "type": type_, "source": "bot"}
+        if value is not None:
+            body["value"] = value
+        if message_sid:
+            body["message_sid"] = message_sid
+        return await self.request("POST", "/api/signals", body=body)
+
+    async def create_alert(
+        self, client_id: str, kind: str, detail: str | None = None
+    ) -> dict[str, Any]:
+        """POST /api/alerts: an urgent alert ("crisis") or escalation ("human_requested") for
+        staff. detail is a category, never her words."""
+        body: dict[str, Any] = {"client_id": client_id, "kind": kind}
+        if detail:
+            body["detail"] = detail
+        return await self.request("POST", "/api/alerts", body=body)
+
+    async def update_client(self, client_id: str, **fields: Any) -> dict[str, Any]:
+        """PATCH /api/clients/{id}: preferred_name, stage, due_date, baby_birth_date,
+        language, pregnancy_loss."""
+        return await self.request(
+            "PATCH", f"/api/clients/{quote(client_id, safe='')}", body=fields
+        )
+
+
+def _route(path: str) -> str:
+    """The path without ids, for logs: /api/clients/c-123 -> /api/clients/{id}."""
+    parts = path.split("/")
+    if len(parts) > 3:
+        return "/".join(parts[:3] + ["{id}"] + parts[4:])
+    return path
 
 
 async def _read_json(resp: aiohttp.ClientResponse) -> Any:

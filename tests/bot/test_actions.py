@@ -8,17 +8,12 @@ CollectingDispatcher, and checks the events and the messages she would get.
 import asyncio
 import logging
 import re
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from aiohttp import web
-from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -29,157 +24,16 @@ from actions.find_services import (
     ValidateFindServicesForm,
 )
 from actions.sms import gsm7_length, is_gsm7
+from tests.bot.fake_api import TOKEN, FakeApi, closed_port_url, running, service, tracker
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "svc-token-for-tests"
 RESULT = re.compile(r"^(\d+)\) (.+?), ([A-Za-z .'-]+)\. Call (\(\d{3}\) \d{3}-\d{4})\. (.+)$")
-
-SPRINGFIELD = {"zip": "01105", "town": "Springfield", "state": "MA", "lat": 42.1, "lon": -72.6}
-HOLYOKE = {"zip": None, "town": "Holyoke", "state": "MA", "lat": 42.2, "lon": -72.6}
-
-
-def service(i: int, **overrides: Any) -> dict[str, Any]:
-    result = {
-        "service_id": f"svc-{i}",
-        "location_id": f"loc-{i}",
-        "name": f"Demo Recovery Program {i}",
-        "organization": f"Demo Org {i}",
-        "town": "Springfield",
-        "address": f"{100 + i} Main St, Springfield, MA 01105",
-        "phone": f"(413) 555-01{i:02d}",
-        "distance_miles": 0.5 * i,
-        "codes": ["moud_buprenorphine"],
-        "features": ["masshealth"],
-        "why": f"{0.5 * i} mi away; takes MassHealth",
-    }
-    result.update(overrides)
-    return result
-
-
-@dataclass
-class FakeApi:
-    """What the fake services API answers, and what it was asked."""
-
-    places: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {
-            "01105": SPRINGFIELD,
-            "springfield": SPRINGFIELD,
-            "holyoke": HOLYOKE,
-        }
-    )
-    results: list[dict[str, Any]] = field(default_factory=list)
-    label: str = "buprenorphine (Suboxone)"
-    services_status: int = 200
-    services_error: str = ""
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(self, request: web.Request) -> None:
-        self.requests.append(
-            {
-                "path": request.path,
-                "query": dict(request.query),
-                "authorization": request.headers.get("Authorization"),
-            }
-        )
-
-    async def resolve(self, request: web.Request) -> web.Response:
-        self.record(request)
-        q = request.query.get("q", "")
-        place = self.places.get(q.strip().lower())
-        if place is None:
-            return web.json_response(
-                {"error": "place_not_found", "message": "No such place."}, status=404
-            )
-        return web.json_response({"query": q, **place})
-
-    async def search(self, request: web.Request) -> web.Response:
-        self.record(request)
-        if self.services_status != 200:
-            return web.json_response(
-                {"error": self.services_error, "message": "..."}, status=self.services_status
-            )
-        near = request.query["near"]
-        place = self.places.get(near.lower())
-        if place is None:
-            return web.json_response({"error": "place_not_found", "message": "..."}, status=404)
-        limit, offset = int(request.query["limit"]), int(request.query["offset"])
-        need = request.query["need"]
-        return web.json_response(
-            {
-                "place": {"query": near, **place},
-                "need": {"query": need, "codes": [need], "label": self.label},
-                "total": len(self.results),
-                "offset": offset,
-                "limit": limit,
-                "results": self.results[offset : offset + limit],
-            }
-        )
-
-
-@asynccontextmanager
-async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_get("/api/places/resolve", fake.resolve)
-    app.router.add_get("/api/services", fake.search)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    url = f"http://{host}:{port}"
-    monkeypatch.setenv("TANDEM_API_URL", url)
-    monkeypatch.setenv("TANDEM_SERVICE_TOKEN", TOKEN)
-    try:
-        yield url
-    finally:
-        await runner.cleanup()
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
     with (REPO / "domain.yml").open(encoding="utf-8") as f:
         return yaml.safe_load(f)
-
-
-def tracker(
-    slots: dict[str, Any] | None = None,
-    text: str = "",
-    intent: str = "inform_location",
-    entities: list[dict[str, Any]] | None = None,
-    new_slots: dict[str, Any] | None = None,
-) -> Tracker:
-    """A tracker whose latest user message is `text`; `new_slots` were just extracted from it
-    (the SlotSet events a form hands to its validation action)."""
-    values = {"need": None, "location": None, "search_offset": 0.0, "requested_slot": None}
-    values.update(slots or {})
-    values.update(new_slots or {})
-    message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.93},
-        "entities": entities or [],
-    }
-    events: list[dict[str, Any]] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": text, "parse_data": message},
-    ]
-    events += [SlotSet(name, value) for name, value in (new_slots or {}).items()]
-    return Tracker(
-        sender_id="client-7",
-        slots=values,
-        latest_message=message,
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={"name": "find_services_form"},
-        latest_action_name="action_listen",
-    )
 
 
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
@@ -247,12 +101,8 @@ def test_a_zip_is_resolved_and_kept(
             return await ValidateFindServicesForm().run(dispatcher, t, domain)
 
     assert asyncio.run(scenario()) == [SlotSet("location", "01105")]
-    assert fake.requests == [
-        {
-            "path": "/api/places/resolve",
-            "query": {"q": "01105"},
-            "authorization": f"Bearer {TOKEN}",
-        }
+    assert [(r["method"], r["path"], r["query"], r["authorization"]) for r in fake.requests] == [
+        ("GET", "/api/places/resolve", {"q": "01105"}, f"Bearer {TOKEN}")
     ]
     assert dispatcher.messages == []
 
@@ -367,7 +217,11 @@ def test_search_sends_a_header_one_message_per_result_and_a_footer(
     slots = {"need": "moud_buprenorphine", "location": "01105", "search_offset": 6.0}
     events, dispatcher = run_action(ActionSearchServices(), slots, fake, monkeypatch)
 
-    assert events == [SlotSet("search_offset", 0.0)]
+    assert events == [
+        SlotSet("search_offset", 0.0),
+        SlotSet("search_features", []),
+        SlotSet("last_results", ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]),
+    ]
     sent = texts(dispatcher)
     assert sent[0] == "Here are places near Springfield for buprenorphine (Suboxone):"
     assert [RESULT.match(m).group(1) for m in sent[1:4]] == ["1", "2", "3"]  # type: ignore[union-attr]
@@ -378,24 +232,42 @@ def test_search_sends_a_header_one_message_per_result_and_a_footer(
     assert sent[4] == "Text MORE for more, or tell me another kind of help."
     assert len(sent) == 5
     assert_sms_sized(sent)
-    assert fake.requests == [
-        {
-            "path": "/api/services",
-            "query": {"need": "moud_buprenorphine", "near": "01105", "limit": "3", "offset": "0"},
-            "authorization": f"Bearer {TOKEN}",
-        }
-    ]
+    search, signal = fake.requests
+    assert (search["method"], search["path"], search["authorization"]) == (
+        "GET",
+        "/api/services",
+        f"Bearer {TOKEN}",
+    )
+    assert search["query"] == {
+        "need": "moud_buprenorphine",
+        "near": "01105",
+        "limit": "3",
+        "offset": "0",
+    }
+    # Her need is logged as an engagement signal, tied to her message.
+    assert signal["json"] == {
+        "client_id": "client-7",
+        "type": "need_expressed",
+        "value": "moud_buprenorphine",
+        "source": "bot",
+        "message_sid": "SM0123456789abcdef",
+    }
+    assert signal["authorization"] == f"Bearer {TOKEN}"
 
 
 def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeApi(results=[service(i) for i in range(1, 8)])
     slots = {"need": "moud_buprenorphine", "location": "01105"}
 
+    shown = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
     events, dispatcher = run_action(
-        ActionMoreServices(), {**slots, "search_offset": 0.0}, fake, monkeypatch
+        ActionMoreServices(), {**slots, **shown, "search_offset": 0.0}, fake, monkeypatch
     )
     sent = texts(dispatcher)
-    assert events == [SlotSet("search_offset", 3.0)]
+    assert events == [
+        SlotSet("search_offset", 3.0),
+        SlotSet("last_results", [f"svc-{i}|loc-{i}" for i in range(1, 7)]),
+    ]
     assert [RESULT.match(m).group(1) for m in sent[1:4]] == ["4", "5", "6"]  # type: ignore[union-attr]
     assert "MORE" in sent[-1]
     assert fake.requests[-1]["query"]["offset"] == "3"
@@ -404,7 +276,11 @@ def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch)
         ActionMoreServices(), {**slots, "search_offset": 3.0}, fake, monkeypatch
     )
     sent = texts(dispatcher)
-    assert events == [SlotSet("search_offset", 6.0)]
+    # "#7" stays the seventh place even if the slot lost the earlier pages.
+    assert events == [
+        SlotSet("search_offset", 6.0),
+        SlotSet("last_results", ["", "", "", "", "", "", "svc-7|loc-7"]),
+    ]
     assert len(sent) == 3 and sent[1].startswith("7) ")
     assert "MORE" not in sent[-1]  # nothing left to show
     assert fake.requests[-1]["query"]["offset"] == "6"
@@ -422,7 +298,11 @@ def test_no_results_is_said_kindly(monkeypatch: pytest.MonkeyPatch) -> None:
     events, dispatcher = run_action(
         ActionSearchServices(), {"need": "housing", "location": "holyoke"}, fake, monkeypatch
     )
-    assert events == [SlotSet("search_offset", 0.0)]
+    assert events == [
+        SlotSet("search_offset", 0.0),
+        SlotSet("search_features", []),
+        SlotSet("last_results", []),
+    ]
     assert responses(dispatcher) == ["utter_no_services_found"]
     assert texts(dispatcher) == []
 

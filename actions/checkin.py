@@ -1,0 +1,173 @@
+"""Check-in replies: her mood (1-5 or words), cravings, a slip, appointments, milestones.
+
+Each logs one engagement signal (never her words) and answers with encouragement, never
+shame. Some offer a next step ("Want me to find a recovery coach near you?") through the offer
+slot; her "yes" takes it (data/rules/support.yml).
+"""
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.signals import log_signal
+from actions.sms import to_gsm7
+
+# Mood words, most specific first; the first that matches gives the score (1 very hard .. 5
+# great).
+_MOOD_WORDS: tuple[tuple[str, int], ...] = (
+    (r"not (?:too |that |so )?bad", 4),
+    (r"not (?:so |that |too |very |really )?(?:good|great|well|ok|okay)", 2),
+    (r"(?:really|so|very) (?:bad|rough|hard|down|sad|low)", 1),
+    (r"awful|terrible|horrible|worst|hopeless|miserable|falling apart|muy mal|fatal", 1),
+    (r"(?:really|so|very) good|great|amazing|awesome|excellent|fantastic|happy|strong|blessed|"
+     r"hopeful|proud|muy bien|excelente|feliz", 5),
+    (r"good|well|better|pretty good|bien|positive", 4),
+    (r"ok|okay|fine|alright|all right|so so|so-so|meh|same|mas o menos|regular|normal", 3),
+    (r"bad|rough|hard|sad|down|low|stressed|anxious|tired|exhausted|struggling|depressed|"
+     r"overwhelmed|lonely|mal|triste|cansada", 2),
+)
+
+
+def parse_mood(text: str | None) -> int | None:
+    """Her mood as 1-5: a number she gave ("a 3", "2 out of 5") or her words."""
+    t = to_gsm7((text or "").lower())
+    number = re.search(r"(?<![\d/])([1-5])(?:\s*(?:/|out of|de)\s*5)?(?![\d/])", t)
+    if number:
+        return int(number.group(1))
+    for pattern, score in _MOOD_WORDS:
+        if re.search(r"\b(?:" + pattern + r")\b", t):
+            return score
+    return None
+
+
+async def answer_mood(
+    dispatcher: CollectingDispatcher, tracker: Tracker, mood: int | None
+) -> list[EventType]:
+    """Log the mood and answer it; a hard day gets support and an offer of someone to talk to."""
+    await log_signal(tracker, "checkin_mood", mood)
+    if mood is not None and mood <= 2:
+        dispatcher.utter_message(response="utter_checkin_mood_low")
+        return offer_need("mental_health")
+    if mood is not None and mood >= 4:
+        dispatcher.utter_message(response="utter_checkin_mood_good")
+    else:
+        dispatcher.utter_message(response="utter_checkin_mood_ok")
+    return []
+
+
+def offer_need(code: str) -> list[EventType]:
+    """The bot just offered to look for this need; her "yes" starts the search."""
+    return [SlotSet("offer", "need"), SlotSet("offered", code)]
+
+
+class ActionCheckinMood(Action):
+    def name(self) -> str:
+        return "action_checkin_mood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        mood = parse_mood(tracker.latest_message.get("text"))
+        return await answer_mood(dispatcher, tracker, mood)
+
+
+class ActionCraving(Action):
+    def name(self) -> str:
+        return "action_craving"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_craving_support")
+        await log_signal(tracker, "craving")
+        return offer_need("peer_recovery")
+
+
+class ActionReturnToUse(Action):
+    """ "i slipped": no shame, harm reduction (never use alone, naloxone), an offer to get back
+    on her medication."""
+
+    def name(self) -> str:
+        return "action_return_to_use"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_return_to_use")
+        await log_signal(tracker, "return_to_use")
+        return offer_need("moud")
+
+
+class ActionAppointmentAttended(Action):
+    def name(self) -> str:
+        return "action_appointment_attended"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_appointment_attended")
+        await log_signal(tracker, "appointment_attended")
+        return []
+
+
+class ActionAppointmentMissed(Action):
+    """A missed appointment: no judgment, and what got in the way (her answer is a
+    report_barrier)."""
+
+    def name(self) -> str:
+        return "action_appointment_missed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_missed_reason")
+        await log_signal(tracker, "appointment_missed")
+        return []
+
+
+_SPAN = re.compile(
+    r"\b(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a|un|una)\s*"
+    r"(days?|weeks?|wks?|months?|mos?|years?|yrs?|dias?|semanas?|meses|mes|anos?|años?)\b"
+)
+_UNITS = {
+    "d": "day", "w": "week", "m": "month", "y": "year", "s": "week", "a": "year",
+}
+_WORDS = {
+    "one": 1, "a": 1, "un": 1, "una": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+
+
+def parse_milestone(text: str | None) -> str | None:
+    """ "30 days today" -> "30 days"; "one year sober" -> "1 year"; "6 meses" -> "6 months"."""
+    t = to_gsm7((text or "").lower())
+    m = _SPAN.search(t)
+    if not m:
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else _WORDS.get(m.group(1), 1)
+    unit_word = m.group(2)
+    if unit_word.startswith("me"):  # meses / mes
+        unit = "month"
+    else:
+        unit = _UNITS.get(unit_word[0], "day")
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+class ActionMilestone(Action):
+    """ "30 days today!": genuine congratulations, and a milestone signal."""
+
+    def name(self) -> str:
+        return "action_milestone"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        milestone = parse_milestone(tracker.latest_message.get("text"))
+        said: dict[str, Any] = {"milestone": milestone.capitalize() if milestone else "Wow"}
+        dispatcher.utter_message(response="utter_milestone", **said)
+        await log_signal(tracker, "milestone", milestone)
+        return []

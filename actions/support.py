@@ -1,0 +1,170 @@
+"""Needs and barriers, her providers, DCF worries, a person, consent, and taking an offer.
+
+What gets in the way (rides, childcare, cost, hours, fear of DCF, feeling judged) is logged
+as a barrier signal and answered with matching help: a search for rides or childcare, legal
+help, a peer recovery coach, a case manager, or the same search narrowed to evening and
+weekend hours. The offer waits in the offer slot for her "yes".
+"""
+
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.checkin import offer_need
+from actions.find_services import first_page
+from actions.signals import log_signal, raise_alert
+from actions.sms import to_gsm7
+
+# Barrier categories (the signal's value) and the words that name them, in priority order.
+BARRIERS: tuple[tuple[str, str], ...] = (
+    ("dcf_fear", r"dcf|cps|51a|report me|call (?:dcf|the state)|take (?:my|the) (?:baby|kids?)|"
+     r"quit\w* (?:a )?mi"),
+    ("judged", r"judg\w*|ashamed|shame|rude|look(?:ed)? at me|disrespect\w*|stigma|"
+     r"treat\w* (?:me|you|people)|juzg\w*|verguenza"),
+    ("childcare", r"kids?|baby|babies|child ?care|daycare|day care|babysit\w*|watch (?:my|the)|"
+     r"hijos?|bebe|nino|ninos|cuide"),
+    ("transport", r"ride|rides|car|bus|transport\w*|gas|drive|driving|uber|lyft|carro|"
+     r"transporte|get there|llegar"),
+    ("distance", r"far|distance|too long to get|lejos"),
+    ("cost", r"cost\w*|pay|afford|money|insurance|masshealth|mass health|copay|expensive|bill|"
+     r"dinero|pagar|seguro"),
+    ("hours", r"hours?|time|times|schedule|work|job|shift|early|late|open|horario|trabajo"),
+)
+
+
+def barrier_in(text: str | None) -> str:
+    """The barrier she named, or "other"."""
+    t = to_gsm7((text or "").lower())
+    for category, pattern in BARRIERS:
+        if re.search(r"\b(?:" + pattern + r")\b", t):
+            return category
+    return "other"
+
+
+def offer_human() -> list[EventType]:
+    return [SlotSet("offer", "human"), SlotSet("offered", None)]
+
+
+class ActionHandleBarrier(Action):
+    def name(self) -> str:
+        return "action_handle_barrier"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        barrier = barrier_in(tracker.latest_message.get("text"))
+        await log_signal(tracker, "barrier_reported", barrier)
+        if barrier in ("transport", "distance"):
+            dispatcher.utter_message(response="utter_barrier_transport")
+            return offer_need("transportation")
+        if barrier == "childcare":
+            dispatcher.utter_message(response="utter_barrier_childcare")
+            return offer_need("childcare")
+        if barrier == "dcf_fear":
+            dispatcher.utter_message(response="utter_dcf_facts")
+            return offer_need("legal_advocacy")
+        if barrier == "judged":
+            dispatcher.utter_message(response="utter_barrier_judged")
+            return offer_need("peer_recovery")
+        if barrier == "cost":
+            dispatcher.utter_message(response="utter_barrier_cost")
+            return offer_human()
+        if barrier == "hours":
+            if tracker.get_slot("need") and tracker.get_slot("location"):
+                dispatcher.utter_message(response="utter_barrier_hours")
+                return [SlotSet("offer", "filter"), SlotSet("offered", "evening_hours")]
+            dispatcher.utter_message(response="utter_barrier_hours_no_search")
+            return []
+        dispatcher.utter_message(response="utter_barrier_other")
+        return offer_human()
+
+
+class ActionProviderFeedback(Action):
+    """Her provider judged her, or is great: listen, log it, offer another way."""
+
+    def name(self) -> str:
+        return "action_provider_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "provider_feedback_positive":
+            dispatcher.utter_message(response="utter_provider_positive")
+            await log_signal(tracker, "provider_rating", "positive")
+            return []
+        dispatcher.utter_message(response="utter_provider_negative")
+        await log_signal(tracker, "provider_rating", "negative")
+        return offer_need("peer_recovery")
+
+
+class ActionDcfWorry(Action):
+    """Fear of DCF: plain facts, no promises, an offer of legal advocacy."""
+
+    def name(self) -> str:
+        return "action_dcf_worry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_dcf_facts")
+        await log_signal(tracker, "barrier_reported", "dcf_fear")
+        return offer_need("legal_advocacy")
+
+
+class ActionRequestHuman(Action):
+    """A case manager: an escalation record for the dashboard, and honest timing."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if await raise_alert(tracker, "human_requested", "asked by text"):
+            dispatcher.utter_message(response="utter_human_requested")
+            await log_signal(tracker, "human_requested")
+        else:
+            dispatcher.utter_message(response="utter_human_request_failed")
+        return [SlotSet("offer", "none"), SlotSet("offered", None)]
+
+
+class ActionWithdrawConsent(Action):
+    """ "don't share my info anymore": recorded at once (the consent_withdrawn signal)."""
+
+    def name(self) -> str:
+        return "action_withdraw_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if await log_signal(tracker, "consent_withdrawn"):
+            dispatcher.utter_message(response="utter_consent_withdrawn")
+        else:
+            dispatcher.utter_message(response="utter_consent_withdraw_failed")
+        return []
+
+
+class ActionAcceptOffer(Action):
+    """Her "yes" to an offer: the offered need becomes her need (the rules then open
+    find_services_form), or the offered filter narrows the search she saw."""
+
+    def name(self) -> str:
+        return "action_accept_offer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        offer, offered = tracker.get_slot("offer"), tracker.get_slot("offered")
+        cleared: list[EventType] = [SlotSet("offer", "none"), SlotSet("offered", None)]
+        if offer == "need" and offered:
+            return [*cleared, SlotSet("need", str(offered))]
+        if offer == "filter" and offered:
+            features = [f for f in str(offered).split(",") if f]
+            if tracker.get_slot("need") and tracker.get_slot("location"):
+                return [*cleared, *await first_page(dispatcher, tracker, features)]
+        dispatcher.utter_message(response="utter_ok")
+        return cleared

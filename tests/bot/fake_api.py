@@ -1,0 +1,260 @@
+"""A real local HTTP server playing Tandem's services API, for the action tests.
+
+It answers in the API's shapes (directory search and details, places, signals, alerts,
+client profiles), records every request, and can be told to fail. `running()` starts it on
+127.0.0.1 (port 0) and points TANDEM_API_URL and TANDEM_SERVICE_TOKEN at it.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+TOKEN = "svc-token-for-tests"
+
+SPRINGFIELD = {"zip": "01105", "town": "Springfield", "state": "MA", "lat": 42.1, "lon": -72.6}
+HOLYOKE = {"zip": None, "town": "Holyoke", "state": "MA", "lat": 42.2, "lon": -72.6}
+FEATURES = {
+    "masshealth", "childcare_onsite", "transport_help", "perinatal", "women_only",
+    "evening_hours", "weekend_hours", "telehealth", "spanish", "walk_in", "same_week_intake",
+}
+
+
+def service(i: int, **overrides: Any) -> dict[str, Any]:
+    result = {
+        "service_id": f"svc-{i}",
+        "location_id": f"loc-{i}",
+        "name": f"Demo Recovery Program {i}",
+        "organization": f"Demo Org {i}",
+        "town": "Springfield",
+        "address": f"{100 + i} Main St, Springfield, MA 01105",
+        "phone": f"(413) 555-01{i:02d}",
+        "distance_miles": 0.5 * i,
+        "codes": ["moud_buprenorphine"],
+        "features": ["masshealth"],
+        "why": f"{0.5 * i} mi away; takes MassHealth",
+    }
+    result.update(overrides)
+    return result
+
+
+def details(i: int, **overrides: Any) -> dict[str, Any]:
+    result = {
+        "name": f"Demo Recovery Program {i}",
+        "organization": f"Demo Org {i}",
+        "summary": "Outpatient buprenorphine for pregnant and parenting women.",
+        "address": f"{100 + i} Main St, Springfield, MA 01105",
+        "town": "Springfield",
+        "phone": f"(413) 555-01{i:02d}",
+        "hours": "Mon-Fri 8am-6pm",
+        "application_process": "Call to set up an intake visit, usually within a week",
+        "what_to_bring": "Photo ID and your MassHealth card if you have one",
+        "fees_description": "MassHealth accepted; sliding scale",
+        "features": ["masshealth", "childcare_onsite"],
+        "feature_labels": ["takes MassHealth", "childcare on site"],
+        "codes": ["moud_buprenorphine"],
+    }
+    result.update(overrides)
+    return result
+
+
+@dataclass
+class FakeApi:
+    """What the fake services API answers, and what it was asked."""
+
+    places: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "01105": SPRINGFIELD,
+            "springfield": SPRINGFIELD,
+            "holyoke": HOLYOKE,
+        }
+    )
+    results: list[dict[str, Any]] = field(default_factory=list)
+    label: str = "buprenorphine (Suboxone)"
+    services_status: int = 200
+    services_error: str = ""
+    # Status codes for the write endpoints (201/200 unless told otherwise).
+    signals_status: int = 201
+    alerts_status: int = 201
+    clients_status: int = 200
+    details_status: int = 200
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    # -- what was asked ------------------------------------------------------------------
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        return [r["json"] for r in self.requests if r["path"] == path]
+
+    @property
+    def signals(self) -> list[dict[str, Any]]:
+        return self.bodies("/api/signals")
+
+    @property
+    def alerts(self) -> list[dict[str, Any]]:
+        return self.bodies("/api/alerts")
+
+    def patches(self, client_id: str) -> list[dict[str, Any]]:
+        return self.bodies(f"/api/clients/{client_id}")
+
+    async def record(self, request: web.Request) -> None:
+        body = None
+        if request.can_read_body:
+            body = await request.json()
+        self.requests.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": dict(request.query),
+                "authorization": request.headers.get("Authorization"),
+                "json": body,
+            }
+        )
+
+    # -- handlers ------------------------------------------------------------------------
+    async def resolve(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        q = request.query.get("q", "")
+        place = self.places.get(q.strip().lower())
+        if place is None:
+            return web.json_response(
+                {"error": "place_not_found", "message": "No such place."}, status=404
+            )
+        return web.json_response({"query": q, **place})
+
+    async def search(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        if self.services_status != 200:
+            return web.json_response(
+                {"error": self.services_error, "message": "..."}, status=self.services_status
+            )
+        near = request.query["near"]
+        place = self.places.get(near.lower())
+        if place is None:
+            return web.json_response({"error": "place_not_found", "message": "..."}, status=404)
+        limit, offset = int(request.query["limit"]), int(request.query["offset"])
+        wanted = [f for f in request.query.get("features", "").split(",") if f]
+        if set(wanted) - FEATURES:
+            return web.json_response({"error": "unknown_feature", "message": "..."}, status=400)
+        results = [r for r in self.results if set(wanted) <= set(r.get("features") or [])]
+        need = request.query["need"]
+        return web.json_response(
+            {
+                "place": {"query": near, **place},
+                "need": {"query": need, "codes": [need], "label": self.label},
+                "total": len(results),
+                "offset": offset,
+                "limit": limit,
+                "results": results[offset : offset + limit],
+            }
+        )
+
+    async def service_details(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        if self.details_status != 200:
+            return web.json_response({"error": "not_found"}, status=self.details_status)
+        i = int(request.match_info["service_id"].split("-")[-1])
+        return web.json_response(details(i))
+
+    async def signal(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        return web.json_response({"id": len(self.requests)}, status=self.signals_status)
+
+    async def alert(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        return web.json_response({"id": len(self.requests)}, status=self.alerts_status)
+
+    async def client(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        if self.clients_status != 200:
+            return web.json_response(
+                {"error": "invalid_field", "field": "x"}, status=self.clients_status
+            )
+        return web.json_response({"id": request.match_info["client_id"]})
+
+
+@asynccontextmanager
+async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_get("/api/places/resolve", fake.resolve)
+    app.router.add_get("/api/services", fake.search)
+    app.router.add_get("/api/services/{service_id}", fake.service_details)
+    app.router.add_post("/api/signals", fake.signal)
+    app.router.add_post("/api/alerts", fake.alert)
+    app.router.add_route("GET", "/api/clients/{client_id}", fake.client)
+    app.router.add_route("PATCH", "/api/clients/{client_id}", fake.client)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    url = f"http://{host}:{port}"
+    monkeypatch.setenv("TANDEM_API_URL", url)
+    monkeypatch.setenv("TANDEM_SERVICE_TOKEN", TOKEN)
+    try:
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def tracker(
+    slots: dict[str, Any] | None = None,
+    text: str = "",
+    intent: str = "inform_location",
+    entities: list[dict[str, Any]] | None = None,
+    new_slots: dict[str, Any] | None = None,
+    events_before: list[dict[str, Any]] | None = None,
+    active_loop: str | None = "find_services_form",
+    message_sid: str | None = "SM0123456789abcdef",
+) -> Tracker:
+    """A tracker whose latest user message is `text`; `new_slots` were just extracted from it
+    (the SlotSet events a form hands to its validation action); `events_before` came before
+    her message."""
+    values = {
+        "need": None,
+        "location": None,
+        "search_offset": 0.0,
+        "requested_slot": None,
+        "search_features": None,
+        "last_results": None,
+        "offer": "none",
+        "offered": None,
+        "crisis_active": False,
+    }
+    values.update(slots or {})
+    values.update(new_slots or {})
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.93},
+        "entities": entities or [],
+        "metadata": {"message_sid": message_sid} if message_sid else {},
+    }
+    events: list[dict[str, Any]] = list(events_before or [])
+    events += [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": message},
+    ]
+    events += [SlotSet(name, value) for name, value in (new_slots or {}).items()]
+    return Tracker(
+        sender_id="client-7",
+        slots=values,
+        latest_message=message,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )

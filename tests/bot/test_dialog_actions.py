@@ -1,0 +1,802 @@
+"""The actions behind issue 3's dialogs, on tracker fixtures against the fake services API
+(tests/bot/fake_api.py): filters, details, a bare number, onboarding and her profile, a loss,
+check-ins, barriers, providers, DCF, a person, consent, offers, and the crisis alert.
+
+Each checks what she is sent (responses from domain.yml, SMS-sized texts), the events, and
+what reached the API: signals and alerts carry categories, never her words, and every action
+still answers her when the API is down.
+"""
+
+import asyncio
+import inspect
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Action
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.checkin
+import actions.crisis
+import actions.find_services
+import actions.onboarding
+import actions.support
+from actions.checkin import (
+    ActionAppointmentAttended,
+    ActionAppointmentMissed,
+    ActionCheckinMood,
+    ActionCraving,
+    ActionMilestone,
+    ActionReturnToUse,
+    parse_mood,
+)
+from actions.crisis import ActionCrisisAlert, ActionMarkSafe
+from actions.find_services import (
+    ActionFilterServices,
+    ActionHandleNumber,
+    ActionRequestReferral,
+    ActionServiceDetails,
+    number_in,
+)
+from actions.onboarding import (
+    ActionReportLoss,
+    ActionUpdateName,
+    ActionUpdateStage,
+    ValidateOnboardingForm,
+)
+from actions.profile import clean_name, parse_stage
+from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
+from actions.support import (
+    ActionAcceptOffer,
+    ActionDcfWorry,
+    ActionHandleBarrier,
+    ActionProviderFeedback,
+    ActionRequestHuman,
+    ActionWithdrawConsent,
+    barrier_in,
+)
+from tests.bot.fake_api import FakeApi, closed_port_url, running, service, tracker
+
+REPO = Path(__file__).resolve().parents[2]
+ACTION_MODULES = [
+    actions.find_services,
+    actions.onboarding,
+    actions.checkin,
+    actions.support,
+    actions.crisis,
+]
+SHOWN = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
+SEARCH = {"need": "moud_buprenorphine", "location": "01105", **SHOWN}
+
+
+@pytest.fixture(scope="module")
+def domain() -> dict[str, Any]:
+    with (REPO / "domain.yml").open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def run(
+    action: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeApi | None = None,
+    domain: dict[str, Any] | None = None,
+    **tracker_args: Any,
+) -> tuple[list[dict[str, Any]], CollectingDispatcher]:
+    """Run the action on tracker(**tracker_args) against the fake API (or a closed port)."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(**tracker_args)
+
+    async def scenario() -> list[dict[str, Any]]:
+        if fake is None:
+            monkeypatch.setenv("TANDEM_API_URL", closed_port_url())
+            return await action.run(dispatcher, t, domain or {})
+        async with running(fake, monkeypatch):
+            return await action.run(dispatcher, t, domain or {})
+
+    return asyncio.run(scenario()), dispatcher
+
+
+def texts(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["text"] for m in dispatcher.messages if m.get("text")]
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages if m.get("response")]
+
+
+def assert_sms_sized(messages: list[str]) -> None:
+    for message in messages:
+        assert is_gsm7(message), message
+        assert gsm7_length(message) <= MAX_CHARS, message
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def test_a_filter_narrows_the_same_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(
+        results=[
+            service(1, features=["masshealth"]),
+            service(2, features=["masshealth", "childcare_onsite"]),
+            service(3, features=[]),
+        ]
+    )
+    events, dispatcher = run(
+        ActionFilterServices(), monkeypatch, fake,
+        slots={**SEARCH, "search_features": ["masshealth"]},
+        text="i need one with childcare", intent="filter_results",
+    )
+    search = [r for r in fake.requests if r["path"] == "/api/services"][0]
+    assert search["query"]["features"] == "masshealth,childcare_onsite"
+    sent = texts(dispatcher)
+    assert sent[0] == (
+        "Here are places near Springfield for buprenorphine (Suboxone) "
+        "(takes MassHealth, childcare on site):"
+    )
+    assert sent[1].startswith("1) Demo Recovery Program 2, Springfield.")
+    assert SlotSet("search_features", ["masshealth", "childcare_onsite"]) in events
+    assert SlotSet("last_results", ["svc-2|loc-2"]) in events
+    assert_sms_sized(sent)
+
+
+@pytest.mark.parametrize(
+    ("text", "feature"),
+    [
+        ("do they take masshealth", "masshealth"),
+        ("any open evenings", "evening_hours"),
+        ("en espanol", "spanish"),
+        ("en español", "spanish"),
+        ("any that do weekends", "weekend_hours"),
+        ("can i do it over video", "telehealth"),
+        ("do any take walk ins", "walk_in"),
+        ("only ones for pregnant women", "perinatal"),
+        ("women only please", "women_only"),
+        ("any that help with rides", "transport_help"),
+        ("which can see me this week", "same_week_intake"),
+    ],
+)
+def test_filters_in_her_words(
+    monkeypatch: pytest.MonkeyPatch, text: str, feature: str
+) -> None:
+    fake = FakeApi(results=[service(1, features=[feature])])
+    events, _ = run(ActionFilterServices(), monkeypatch, fake, slots=SEARCH, text=text)
+    assert SlotSet("search_features", [feature]) in events
+
+
+def test_show_all_drops_the_filters(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1), service(2)])
+    events, _ = run(
+        ActionFilterServices(), monkeypatch, fake,
+        slots={**SEARCH, "search_features": ["spanish"]}, text="show all again",
+    )
+    assert "features" not in fake.requests[0]["query"]
+    assert SlotSet("search_features", []) in events
+
+
+def test_a_filter_nobody_matches_says_so_kindly(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1, features=[])])
+    _, dispatcher = run(
+        ActionFilterServices(), monkeypatch, fake, slots=SEARCH, text="any open on weekends"
+    )
+    assert responses(dispatcher) == ["utter_no_filtered_services"]
+
+
+def test_a_filter_it_cannot_tell_lists_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1)])
+    events, dispatcher = run(
+        ActionFilterServices(), monkeypatch, fake, slots=SEARCH, text="i need a better one"
+    )
+    assert events == [] and responses(dispatcher) == ["utter_filter_which"]
+    assert fake.requests == []
+
+
+def test_a_filter_before_a_search_asks_for_the_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(
+        ActionFilterServices(), monkeypatch, FakeApi(), text="do they take masshealth"
+    )
+    assert responses(dispatcher) == ["utter_ask_need"]
+    assert SlotSet("search_features", ["masshealth"]) in events
+
+
+def test_a_filter_with_a_need_but_no_place_opens_the_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, _ = run(
+        ActionFilterServices(), monkeypatch, FakeApi(), slots={"need": "housing"},
+        text="spanish speaking please",
+    )
+    assert FollowupAction("find_services_form") in events
+
+
+def test_a_new_search_keeps_only_the_safe_features_of_her_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "i need a ride asap": neither "ride" nor "asap" narrow a transportation search."""
+    from actions.find_services import ActionSearchServices
+
+    fake = FakeApi(results=[service(1, features=["masshealth"])])
+    run(
+        ActionSearchServices(), monkeypatch, fake,
+        slots={"need": "transportation", "location": "01105"},
+        text="i need a ride asap, one that takes masshealth",
+    )
+    assert fake.requests[0]["query"]["features"] == "masshealth"
+
+
+# --- details and a bare number ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("tell me about #2", 2),
+        ("whats the address for the first one", 1),
+        ("more info on number 3", 3),
+        ("tell me about the second one", 2),
+        ("2", 2),
+        ("number two", 2),
+        ("tell me more about that last one", "last"),
+        ("01105", None),
+        ("dos", 2),
+    ],
+)
+def test_the_number_she_means(text: str, n: int | str | None) -> None:
+    assert number_in(text) == n
+
+
+def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ActionServiceDetails(), monkeypatch, fake, slots=SEARCH, text="tell me about #2",
+        intent="ask_service_details",
+    )
+    assert events == []
+    request = fake.requests[0]
+    assert (request["path"], request["query"]) == ("/api/services/svc-2", {"location_id": "loc-2"})
+    sent = texts(dispatcher)
+    assert len(sent) == 2
+    assert sent[0].startswith("2) Demo Recovery Program 2, 102 Main St, Springfield, MA 01105.")
+    assert "Call (413) 555-0102." in sent[0] and "Hours: Mon-Fri 8am-6pm." in sent[0]
+    assert "To start: Call to set up an intake visit" in sent[1]
+    assert "Bring: Photo ID" in sent[1] and "Cost: MassHealth accepted" in sent[1]
+    assert_sms_sized(sent)
+
+
+def test_details_of_a_place_with_long_fields_still_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from actions.find_services import details_messages
+    from tests.bot.fake_api import details
+
+    long = details(1, hours="Mon 8-5; " * 40, what_to_bring="ID \u2013 card \u201cX\u201d " * 40)
+    assert_sms_sized(details_messages(1, long))
+
+
+@pytest.mark.parametrize(
+    ("slots", "text", "expected"),
+    [
+        ({}, "tell me about #2", "utter_details_no_list"),
+        (SEARCH, "tell me about #9", "utter_details_which"),
+        (SEARCH, "tell me about that place", "utter_details_which"),
+    ],
+)
+def test_details_without_a_list_or_a_number(
+    monkeypatch: pytest.MonkeyPatch, slots: dict[str, Any], text: str, expected: str
+) -> None:
+    fake = FakeApi()
+    _, dispatcher = run(ActionServiceDetails(), monkeypatch, fake, slots=slots, text=text)
+    assert responses(dispatcher) == [expected]
+    assert fake.requests == []
+
+
+def test_details_when_the_api_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, dispatcher = run(ActionServiceDetails(), monkeypatch, None, slots=SEARCH, text="#1")
+    assert responses(dispatcher) == ["utter_details_unavailable"]
+    _, dispatcher = run(
+        ActionServiceDetails(), monkeypatch, FakeApi(details_status=404), slots=SEARCH, text="#1"
+    )
+    assert responses(dispatcher) == ["utter_details_unavailable"]
+
+
+def results_shown() -> list[dict[str, Any]]:
+    return [{"event": "action", "name": "action_search_services"}]
+
+
+def mood_asked() -> list[dict[str, Any]]:
+    return [
+        {"event": "action", "name": "action_search_services"},
+        {"event": "action", "name": "utter_checkin_ask_mood"},
+    ]
+
+
+def test_a_bare_number_after_results_is_a_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    _, dispatcher = run(
+        ActionHandleNumber(), monkeypatch, fake, slots=SEARCH, text="3",
+        intent="inform_number", events_before=results_shown(),
+    )
+    assert texts(dispatcher)[0].startswith("3) Demo Recovery Program 3")
+
+
+def test_a_bare_number_after_the_mood_question_is_her_mood(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ActionHandleNumber(), monkeypatch, fake, slots=SEARCH, text="2",
+        intent="inform_number", events_before=mood_asked(),
+    )
+    assert responses(dispatcher) == ["utter_checkin_mood_low"]
+    assert fake.signals[0]["type"] == "checkin_mood" and fake.signals[0]["value"] == 2
+    assert SlotSet("offer", "need") in events and SlotSet("offered", "mental_health") in events
+
+
+def test_a_bare_number_out_of_context_is_asked_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, dispatcher = run(ActionHandleNumber(), monkeypatch, FakeApi(), text="4")
+    assert responses(dispatcher) == ["utter_number_unclear"]
+
+
+def test_a_referral_is_not_made_by_text_yet_but_a_person_is_offered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events, dispatcher = run(ActionRequestReferral(), monkeypatch, FakeApi(), slots=SEARCH)
+    assert responses(dispatcher) == ["utter_referral_not_yet"]
+    assert SlotSet("offer", "human") in events
+
+
+# --- onboarding and her profile -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("jess", "Jess"),
+        ("my names ashley lol", "Ashley"),
+        ("call me mari", "Mari"),
+        ("danielle but call me dani", "Dani"),
+        ("just call me mama k", "Mama K"),
+        ("me llamo yesenia", "Yesenia"),
+        ("im destiny", "Destiny"),
+        ("01105", None),
+        ("i need subs", None),
+        ("idk", None),
+        ("why do u need that", None),
+    ],
+)
+def test_her_name_from_her_words(text: str, name: str | None) -> None:
+    assert clean_name(text) == name
+
+
+TODAY = date(2025, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "due", "born"),
+    [
+        ("im pregnant", "pregnant", None, None),
+        ("22 weeks", "pregnant", TODAY + timedelta(days=280 - 154), None),
+        ("due 9/14", "pregnant", date(2025, 9, 14), None),
+        ("due in august", "pregnant", date(2025, 8, 15), None),
+        ("due date is march 3", "pregnant", date(2026, 3, 3), None),
+        ("estoy embarazada de 5 meses", "pregnant", TODAY + timedelta(days=280 - 152), None),
+        ("tengo 20 semanas", "pregnant", TODAY + timedelta(days=140), None),
+        ("i had my baby last week", "postpartum", None, TODAY - timedelta(days=7)),
+        ("she was born 4/12", "postpartum", None, date(2025, 4, 12)),
+        ("my son is 3 months", "postpartum", None, TODAY - timedelta(days=91)),
+        ("mi bebe tiene 2 meses", "postpartum", None, TODAY - timedelta(days=61)),
+        ("postpartum", "postpartum", None, None),
+        ("both, i have a toddler and i'm pregnant again", "pregnant", None, None),
+        ("idk", None, None, None),
+        ("i lost the baby", None, None, None),
+    ],
+)
+def test_her_stage_from_her_words(
+    text: str, stage: str | None, due: date | None, born: date | None
+) -> None:
+    parsed = parse_stage(text, TODAY)
+    assert parsed.stage == stage
+    assert parsed.due_date == (due.isoformat() if due else None)
+    assert parsed.baby_birth_date == (born.isoformat() if born else None)
+
+
+def onboarding_tracker_args(slot: str, value: Any, text: str) -> dict[str, Any]:
+    return {
+        "text": text,
+        "intent": "inform_name",
+        "new_slots": {slot: value},
+        "active_loop": "onboarding_form",
+    }
+
+
+def test_onboarding_saves_her_name(domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ValidateOnboardingForm(), monkeypatch, fake, domain,
+        **onboarding_tracker_args("onboarding_name", "my names jess lol", "my names jess lol"),
+    )
+    assert SlotSet("onboarding_name", "given") in events
+    assert SlotSet("preferred_name", "Jess") in events
+    assert SlotSet("onboarded", True) in events
+    assert fake.patches("client-7") == [{"preferred_name": "Jess"}]
+    assert fake.requests[0]["method"] == "PATCH"
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("answer", ["skipped", "01105", "lol idk"])
+def test_onboarding_name_skipped(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    fake = FakeApi()
+    events, _ = run(
+        ValidateOnboardingForm(), monkeypatch, fake, domain,
+        **onboarding_tracker_args("onboarding_name", answer, answer),
+    )
+    assert SlotSet("onboarding_name", "skipped") in events
+    assert SlotSet("onboarded", True) in events
+    assert fake.requests == []
+
+
+def test_onboarding_saves_her_stage_and_due_date(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeApi()
+    events, _ = run(
+        ValidateOnboardingForm(), monkeypatch, fake, domain,
+        **onboarding_tracker_args("onboarding_stage", "due 12/25", "due 12/25"),
+    )
+    assert SlotSet("onboarding_stage", "given") in events
+    assert SlotSet("stage", "pregnant") in events
+    patch = fake.patches("client-7")[0]
+    assert patch["stage"] == "pregnant" and patch["due_date"].endswith("-12-25")
+
+
+def test_onboarding_goes_on_when_the_api_is_down(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events, dispatcher = run(
+        ValidateOnboardingForm(), monkeypatch, None, domain,
+        **onboarding_tracker_args("onboarding_stage", "had him 2 weeks ago", "had him 2 weeks ago"),
+    )
+    assert SlotSet("stage", "postpartum") in events
+    assert dispatcher.messages == []
+
+
+def test_her_name_any_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(ActionUpdateName(), monkeypatch, fake, text="call me bree")
+    assert dispatcher.messages[0]["response"] == "utter_name_noted"
+    assert dispatcher.messages[0]["preferred_name"] == "Bree"
+    assert SlotSet("preferred_name", "Bree") in events
+    assert fake.patches("client-7") == [{"preferred_name": "Bree"}]
+    _, dispatcher = run(ActionUpdateName(), monkeypatch, fake, text="what")
+    assert responses(dispatcher) == ["utter_name_unclear"]
+
+
+@pytest.mark.parametrize(
+    ("text", "response"),
+    [
+        ("i had my baby yesterday!", "utter_stage_postpartum"),
+        ("im 12 weeks", "utter_stage_pregnant"),
+        ("sometime", "utter_stage_unclear"),
+    ],
+)
+def test_her_stage_any_time(monkeypatch: pytest.MonkeyPatch, text: str, response: str) -> None:
+    _, dispatcher = run(ActionUpdateStage(), monkeypatch, FakeApi(), text=text)
+    assert responses(dispatcher) == [response]
+
+
+@pytest.mark.parametrize("api", ["up", "down"])
+def test_a_loss_gets_condolence_and_stops_stage_messages(
+    monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    fake = FakeApi() if api == "up" else None
+    events, dispatcher = run(
+        ActionReportLoss(), monkeypatch, fake, slots={"stage": "pregnant"},
+        text="i lost the baby", intent="report_loss",
+    )
+    assert responses(dispatcher) == ["utter_loss_condolence", "utter_loss_support"]
+    assert SlotSet("pregnancy_loss", True) in events and SlotSet("stage", None) in events
+    if fake is not None:
+        assert fake.patches("client-7") == [{"pregnancy_loss": True}]
+        assert [s["type"] for s in fake.signals] == ["pregnancy_loss"]
+
+
+# --- check-ins -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("feeling pretty good today", 4),
+        ("kinda rough day", 2),
+        ("im ok", 3),
+        ("not great tbh", 2),
+        ("really good actually", 5),
+        ("meh", 3),
+        ("4 out of 5", 4),
+        ("im a 2 today", 2),
+        ("today was awful", 1),
+        ("estoy bien", 4),
+        ("purple", None),
+    ],
+)
+def test_her_mood_in_words(text: str, mood: int | None) -> None:
+    assert parse_mood(text) == mood
+
+
+@pytest.mark.parametrize(
+    ("text", "response", "offers"),
+    [
+        ("honestly today sucks, so sad", "utter_checkin_mood_low", True),
+        ("im ok", "utter_checkin_mood_ok", False),
+        ("doing great!", "utter_checkin_mood_good", False),
+    ],
+)
+def test_a_mood_is_logged_and_answered(
+    monkeypatch: pytest.MonkeyPatch, text: str, response: str, offers: bool
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(ActionCheckinMood(), monkeypatch, fake, text=text)
+    assert responses(dispatcher) == [response]
+    assert fake.signals[0]["type"] == "checkin_mood"
+    assert (SlotSet("offer", "need") in events) is offers
+
+
+@pytest.mark.parametrize(
+    ("action", "signal", "response", "offered"),
+    [
+        (ActionCraving(), "craving", "utter_craving_support", "peer_recovery"),
+        (ActionReturnToUse(), "return_to_use", "utter_return_to_use", "moud"),
+        (ActionAppointmentAttended(), "appointment_attended", "utter_appointment_attended", None),
+        (ActionAppointmentMissed(), "appointment_missed", "utter_ask_missed_reason", None),
+    ],
+)
+def test_checkin_replies_log_their_signal(
+    monkeypatch: pytest.MonkeyPatch, action: Any, signal: str, response: str, offered: str | None
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(action, monkeypatch, fake, text="something she said")
+    assert responses(dispatcher) == [response]
+    assert [s["type"] for s in fake.signals] == [signal]
+    assert (SlotSet("offered", offered) in events) is (offered is not None)
+    # And without the API she still gets the same answer.
+    _, dispatcher = run(action, monkeypatch, None, text="something she said")
+    assert responses(dispatcher) == [response]
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "value"),
+    [
+        ("30 days today!!", "30 days", "30 days"),
+        ("one year sober today", "1 year", "1 year"),
+        ("hoy cumplo 6 meses", "6 months", "6 months"),
+        ("its my sobriety birthday", "Wow", None),
+    ],
+)
+def test_a_milestone_is_celebrated(
+    monkeypatch: pytest.MonkeyPatch, text: str, said: str, value: str | None
+) -> None:
+    fake = FakeApi()
+    _, dispatcher = run(ActionMilestone(), monkeypatch, fake, text=text)
+    assert dispatcher.messages[0]["response"] == "utter_milestone"
+    assert dispatcher.messages[0]["milestone"].lower() == said.lower()
+    assert fake.signals[0]["type"] == "milestone" and fake.signals[0].get("value") == value
+
+
+# --- needs and barriers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "barrier"),
+    [
+        ("i dont have a ride", "transport"),
+        ("the bus takes 2 hours", "transport"),
+        ("its too far", "distance"),
+        ("no one to watch my kids", "childcare"),
+        ("i cant afford it", "cost"),
+        ("the hours dont work with my job", "hours"),
+        ("im scared theyll call dcf", "dcf_fear"),
+        ("they judge me there", "judged"),
+        ("i was sick", "other"),
+    ],
+)
+def test_the_barrier_she_names(text: str, barrier: str) -> None:
+    assert barrier_in(text) == barrier
+
+
+@pytest.mark.parametrize(
+    ("text", "slots", "response", "offer", "offered"),
+    [
+        ("no ride", {}, "utter_barrier_transport", "need", "transportation"),
+        ("no babysitter", {}, "utter_barrier_childcare", "need", "childcare"),
+        ("scared of dcf", {}, "utter_dcf_facts", "need", "legal_advocacy"),
+        ("they judge me", {}, "utter_barrier_judged", "need", "peer_recovery"),
+        ("no money", {}, "utter_barrier_cost", "human", None),
+        ("hours are bad", SEARCH, "utter_barrier_hours", "filter", "evening_hours"),
+        ("i was sick", {}, "utter_barrier_other", "human", None),
+    ],
+)
+def test_a_barrier_is_logged_and_matching_help_offered(
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    slots: dict[str, Any],
+    response: str,
+    offer: str,
+    offered: str | None,
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(ActionHandleBarrier(), monkeypatch, fake, slots=slots, text=text)
+    assert responses(dispatcher) == [response]
+    assert events == [SlotSet("offer", offer), SlotSet("offered", offered)]
+    assert fake.signals[0]["type"] == "barrier_reported"
+
+
+def test_hours_without_a_search_explain_how_to_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(ActionHandleBarrier(), monkeypatch, FakeApi(), text="hours are bad")
+    assert responses(dispatcher) == ["utter_barrier_hours_no_search"] and events == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "response", "value", "offers"),
+    [
+        ("provider_feedback_negative", "utter_provider_negative", "negative", True),
+        ("provider_feedback_positive", "utter_provider_positive", "positive", False),
+    ],
+)
+def test_provider_feedback(
+    monkeypatch: pytest.MonkeyPatch, intent: str, response: str, value: str, offers: bool
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(ActionProviderFeedback(), monkeypatch, fake, intent=intent, text="x")
+    assert responses(dispatcher) == [response]
+    assert fake.signals[0]["type"] == "provider_rating" and fake.signals[0]["value"] == value
+    assert (SlotSet("offered", "peer_recovery") in events) is offers
+
+
+def test_worry_about_dcf(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(ActionDcfWorry(), monkeypatch, fake, text="will dcf take my baby")
+    assert responses(dispatcher) == ["utter_dcf_facts"]
+    assert SlotSet("offered", "legal_advocacy") in events
+
+
+def test_dcf_facts_are_plain_and_promise_nothing(domain: dict[str, Any]) -> None:
+    text = domain["responses"]["utter_dcf_facts"][0]["text"]
+    assert "not by itself a reason for DCF" in text
+    assert "can't promise" in text
+
+
+# --- a person, consent, offers ---------------------------------------------------------------
+
+
+def test_a_person_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ActionRequestHuman(), monkeypatch, fake, text="can i talk to a real person"
+    )
+    assert responses(dispatcher) == ["utter_human_requested"]
+    assert fake.alerts == [
+        {"client_id": "client-7", "kind": "human_requested", "detail": "asked by text"}
+    ]
+    assert [s["type"] for s in fake.signals] == ["human_requested"]
+    assert SlotSet("offer", "none") in events
+
+
+@pytest.mark.parametrize("fake", [None, FakeApi(alerts_status=500)])
+def test_a_person_when_the_api_fails_is_told_honestly(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None
+) -> None:
+    _, dispatcher = run(ActionRequestHuman(), monkeypatch, fake, text="a person please")
+    assert responses(dispatcher) == ["utter_human_request_failed"]
+
+
+def test_consent_is_withdrawn_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    _, dispatcher = run(ActionWithdrawConsent(), monkeypatch, fake, text="dont share my info")
+    assert responses(dispatcher) == ["utter_consent_withdrawn"]
+    assert fake.signals[0]["type"] == "consent_withdrawn"
+    _, dispatcher = run(ActionWithdrawConsent(), monkeypatch, None, text="dont share my info")
+    assert responses(dispatcher) == ["utter_consent_withdraw_failed"]
+
+
+def test_yes_to_an_offered_search_sets_the_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(
+        ActionAcceptOffer(), monkeypatch, FakeApi(),
+        slots={"offer": "need", "offered": "peer_recovery"}, text="yes",
+    )
+    assert events == [
+        SlotSet("offer", "none"),
+        SlotSet("offered", None),
+        SlotSet("need", "peer_recovery"),
+    ]
+    assert dispatcher.messages == []
+
+
+def test_yes_to_an_offered_filter_narrows_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(results=[service(1, features=["evening_hours"])])
+    events, dispatcher = run(
+        ActionAcceptOffer(), monkeypatch, fake,
+        slots={**SEARCH, "offer": "filter", "offered": "evening_hours"}, text="yes",
+    )
+    assert fake.requests[0]["query"]["features"] == "evening_hours"
+    assert SlotSet("search_features", ["evening_hours"]) in events
+    assert texts(dispatcher)[0].endswith("(evening hours):")
+
+
+# --- crisis ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("intent", "category"),
+    [
+        ("crisis_overdose", "overdose"),
+        ("crisis_suicide", "suicide"),
+        ("crisis_violence", "violence"),
+    ],
+)
+def test_a_crisis_raises_an_urgent_alert_without_her_words(
+    monkeypatch: pytest.MonkeyPatch, intent: str, category: str
+) -> None:
+    fake = FakeApi()
+    words = "he has a knife at 44 Elm St"
+    events, dispatcher = run(ActionCrisisAlert(), monkeypatch, fake, text=words, intent=intent)
+    assert events == [] and dispatcher.messages == []  # the crisis text was sent before
+    assert fake.alerts == [{"client_id": "client-7", "kind": "crisis", "detail": category}]
+    assert fake.signals == [
+        {
+            "client_id": "client-7",
+            "type": "crisis",
+            "value": category,
+            "source": "bot",
+            "message_sid": "SM0123456789abcdef",
+        }
+    ]
+    assert "Elm" not in str(fake.requests) and "knife" not in str(fake.requests)
+
+
+def test_a_crisis_alert_never_fails_the_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(
+        ActionCrisisAlert(), monkeypatch, None, text="x", intent="crisis_suicide"
+    )
+    assert events == [] and dispatcher.messages == []
+
+
+def test_yes_i_am_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, _ = run(ActionMarkSafe(), monkeypatch, None, slots={"crisis_active": True})
+    assert events == [SlotSet("crisis_active", False)]
+
+
+# --- the actions and the domain agree --------------------------------------------------------
+
+
+def test_every_domain_action_is_implemented(domain: dict[str, Any]) -> None:
+    implemented = {
+        cls().name()
+        for module in ACTION_MODULES
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Action) and cls.__module__ == module.__name__
+    }
+    assert set(domain["actions"]) == implemented
+
+
+def test_the_actions_only_send_responses_the_domain_has(domain: dict[str, Any]) -> None:
+    used: set[str] = set()
+    for module in ACTION_MODULES:
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        used |= set(re.findall(r'response="(utter_\w+)"', source))
+    assert used <= set(domain["responses"]), used - set(domain["responses"])
+
+
+def test_signal_types_are_the_apis(monkeypatch: pytest.MonkeyPatch) -> None:
+    allowed = {
+        "checkin_mood", "craving", "milestone", "need_expressed", "barrier_reported",
+        "referral_offered", "referral_accepted", "referral_declined", "referral_completed",
+        "consent_given", "consent_withdrawn", "appointment_attended", "appointment_missed",
+        "provider_rating", "crisis", "human_requested", "opt_out", "opt_in", "pregnancy_loss",
+        "return_to_use",
+    }
+    used: set[str] = set()
+    for module in ACTION_MODULES:
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        used |= set(re.findall(r'log_signal\(\s*tracker,\s*"(\w+)"', source))
+    assert used and used <= allowed, used - allowed
