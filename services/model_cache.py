@@ -17,6 +17,7 @@ MODEL_INPUTS = (
     "data/stories",
     "data/safety",
     "bot/crisis_guard.py",
+    "bot/language.py",
     "safety/crisis.py",
     "requirements/bot.txt",
 )
