@@ -286,8 +286,14 @@ def _check_pattern_text(where: str, pattern: str) -> None:
         )
 
 
-def _compile(where: str, pattern: str, *, anchored: bool = False) -> re.Pattern[str]:
-    """Compile and validate ``pattern``; ``anchored``: return it tried at word starts only."""
+def _compile(
+    where: str, pattern: str, *, anchored: bool = False, assertion_ok: bool = False
+) -> re.Pattern[str]:
+    """Compile and validate ``pattern``; ``anchored``: return it tried at word starts only.
+
+    ``assertion_ok`` is for macros: one may be a pure look-around (it matches the empty
+    string), since every pattern that uses it is checked on its own.
+    """
     with warnings.catch_warnings():
         # Python 3.10 only warns about e.g. a global flag in the middle of a pattern,
         # 3.11 raises: make both raise, so a lexicon is valid on both or on neither.
@@ -301,7 +307,7 @@ def _compile(where: str, pattern: str, *, anchored: bool = False) -> re.Pattern[
             f"{where}: pattern {pattern!r} sets inline flags; text is already normalised, "
             "flags are not allowed"
         )
-    if compiled.search("") is not None:
+    if not assertion_ok and compiled.search("") is not None:
         raise ValueError(
             f"{where}: pattern {pattern!r} matches the empty string, so it would match "
             "every message"
@@ -407,7 +413,7 @@ class CrisisLexicon:
             # A macro may use macros defined before it.
             expanded = _expand_macros(where, value, expanded_macros)
             _check_pattern_text(where, expanded)
-            _compile(where, expanded)
+            _compile(where, expanded, assertion_ok=True)
             macros[name] = value
             expanded_macros[name] = expanded
 

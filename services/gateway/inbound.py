@@ -89,7 +89,7 @@ class Gateway:
 
     def crisis_reply(self, text: str) -> list[str]:
         match = self.lexicon.match(text)
-        return [self.texts.get(match.response)] if match else []
+        return [self.texts.get(match.response, match.language)] if match else []
 
     def fallback(self, text: str) -> list[str]:
         return self.crisis_reply(text) or [self.text("holding")]

@@ -6,7 +6,7 @@ same words the bot would have sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -20,24 +20,45 @@ GATEWAY_MESSAGES_PATH = DATA_DIR / "gateway" / "messages.yml"
 @dataclass(frozen=True)
 class ResponseTexts:
     texts: dict[str, str]
+    # (name, language) -> the variant whose only condition is the `language` slot
+    translations: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def get(self, name: str) -> str:
+    def get(self, name: str, language: str | None = None) -> str:
+        """The text in `language` when the domain has that variant, else the default."""
+        if language and (name, language) in self.translations:
+            return self.translations[(name, language)]
         try:
             return self.texts[name]
         except KeyError:
             raise KeyError(f"no response text named {name!r}") from None
 
 
+def _language_of(variant: dict) -> str | None:
+    """"es" for a variant conditioned only on the language slot being "es"."""
+    condition = variant.get("condition")
+    if isinstance(condition, list) and len(condition) == 1:
+        (only,) = condition
+        if isinstance(only, dict) and only.get("type") == "slot" and only.get("name") == "language":
+            return str(only.get("value"))
+    return None
+
+
 def load_response_texts(
     domain_path: Path = DOMAIN_PATH, gateway_path: Path = GATEWAY_MESSAGES_PATH
 ) -> ResponseTexts:
-    """The first text variant of every domain response, plus the gateway's messages."""
+    """The unconditioned text of every domain response and its per-language variants, plus
+    the gateway's messages."""
     domain = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
     texts: dict[str, str] = {}
+    translations: dict[tuple[str, str], str] = {}
     for name, variants in (domain.get("responses") or {}).items():
-        first = next((v["text"] for v in variants if isinstance(v, dict) and "text" in v), None)
-        if first is not None:
-            texts[name] = first
+        for variant in variants:
+            if not isinstance(variant, dict) or "text" not in variant:
+                continue
+            if "condition" not in variant:
+                texts.setdefault(name, variant["text"])
+            elif language := _language_of(variant):
+                translations.setdefault((name, language), variant["text"])
     gateway = yaml.safe_load(gateway_path.read_text(encoding="utf-8")) or {}
     texts.update({f"gateway_{key}": value for key, value in gateway.items()})
-    return ResponseTexts(texts)
+    return ResponseTexts(texts, translations)

@@ -161,6 +161,29 @@ CRISIS_EN = [
     ("i feel like giving up on life", SUICIDE),
     ("im suicidle", SUICIDE),
     ("i want to unalive myself", SUICIDE),
+    # gaps found in review (2026-11-28)
+    ("i took all my pills", OVERDOSE),
+    ("just swallowed all of my sleeping pills", OVERDOSE),
+    ("it was laced with fent", OVERDOSE),
+    ("i think there was fent in it", OVERDOSE),
+    ("i want to sleep forever", SUICIDE),
+    ("i just want to go to sleep and never wake up", SUICIDE),
+    ("i'm thinking of hurting my baby", SUICIDE),
+    ("i feel like hurting the baby", SUICIDE),
+    ("im scared ill hurt my baby", SUICIDE),
+    ("i keep having thoughts of smothering the baby", SUICIDE),
+    ("i've been cutting", SUICIDE),
+    ("been cutting my arms again", SUICIDE),
+    ("i wont hurt myself but the thoughts keep coming", SUICIDE),
+    ("i'm not suicidal but i keep thinking everyone would be better off", SUICIDE),
+    ("i dont want to die but i cant go on", SUICIDE),
+    ("why not just kill myself", SUICIDE),
+    # emergencies after birth (911 first)
+    ("i'm soaking through a pad every hour since i had the baby", OVERDOSE),
+    ("passing clots the size of an egg", OVERDOSE),
+    ("the bleeding wont stop after my c section", OVERDOSE),
+    ("i think im hemorrhaging", OVERDOSE),
+    ("my chest hurts and i can barely breathe", OVERDOSE),
     (
         "ok so my appointment got moved to friday and the bus was late again, honestly "
         "i dont know why i bother, i just want to die tbh. anyway what time is group",
@@ -216,6 +239,13 @@ CRISIS_ES = [
     ("ojalá no despierte mañana", SUICIDE),
     ("YA NO AGUANTO MAS", SUICIDE),
     ("estoy pensando en suicidarme", SUICIDE),
+    ("tengo pensamientos de lastimar a mi bebé", SUICIDE),
+    ("me he estado cortando", SUICIDE),
+    ("no soy suicida pero ya no aguanto más", SUICIDE),
+    ("estaba cortada con fentanilo", OVERDOSE),
+    ("empapo una toalla por hora desde el parto", OVERDOSE),
+    ("no para de sangrar", OVERDOSE),
+    ("me duele mucho el pecho", OVERDOSE),
 ]
 
 CRISIS = [(t, i, "en") for t, i in CRISIS_EN] + [(t, i, "es") for t, i in CRISIS_ES]
@@ -376,6 +406,30 @@ ORDINARY_EN = [
     "my brother died of an overdose two years ago",
     "my baby is blue eyed",
     "i got hit with a big bill",
+    # recovery talk about fentanyl is not an overdose
+    "i need help getting off fentanyl",
+    "i used fent",
+    "i slipped and used fent last night",
+    "fentanyl is everywhere around here",
+    # adherence, not an overdose
+    "i took all my meds today",
+    "took all my pills this morning like im supposed to",
+    # natural answers to "are you safe?" after a crisis
+    "i'm not going to hurt myself",
+    "no im not going to kill myself",
+    "i would never hurt myself",
+    "yes im safe i wont hurt myself",
+    "i'm not suicidal",
+    "i dont want to die",
+    # worries, not intent
+    "im scared methadone will hurt the baby",
+    "will my subs hurt the baby",
+    "im scared ill hurt the baby if i take methadone",
+    "ive been cutting back on my dose",
+    "ive been cutting my hair short",
+    "i could sleep forever on this couch lol",
+    "still bleeding a little after birth is that normal",
+    "my nose is bleeding",
 ]
 
 ORDINARY_ES = [
@@ -416,6 +470,10 @@ ORDINARY_ES = [
     "donde consigo tiras de fentanilo",
     "mi hijo me pegó con un juguete",
     "me pegó un susto",
+    "quiero dejar el fentanilo",
+    "necesito ayuda con el fentanilo",
+    "no soy suicida",
+    "tengo miedo de que la metadona lastime a mi bebé",
 ]
 
 # Said on its own this is usually an exhausted mother, and the bot's low-mood flow

@@ -128,7 +128,8 @@ async def test_crisis_message_is_answered_when_the_bot_is_down(
 ) -> None:
     async with TestClient(TestServer(create_app(no_network_rasa))) as client:
         replies = {}
-        for text in ("she's not breathing", "i just want to die", "do u know a daycare"):
+        texts = ("she's not breathing", "i just want to die", "do u know a daycare")
+        for text in (*texts, "ya no quiero vivir"):
             response = await post_signed(client, form(text))
             replies[text] = " ".join(twiml_to_messages(await response.text()))
     overdose_text = replies["she's not breathing"]
@@ -137,6 +138,9 @@ async def test_crisis_message_is_answered_when_the_bot_is_down(
     assert overdose_text.startswith("Call 911 now") and "naloxone" in overdose_text
     assert "988" in suicide_text
     assert "911" in other_text and "988" in other_text
+    # a Spanish crisis gets the Spanish crisis text, as the bot would send it
+    spanish = replies["ya no quiero vivir"]
+    assert spanish.startswith("Gracias por decirmelo") and "marca 2" in spanish
 
 
 async def test_failed_or_slow_bot_turn_falls_back(
