@@ -18,6 +18,7 @@ MODEL_INPUTS = (
     "data/safety",
     "bot/crisis_guard.py",
     "bot/language.py",
+    "bot/sms_tokenizer.py",
     "safety/crisis.py",
     "requirements/bot.txt",
 )

@@ -408,6 +408,8 @@ ORDINARY_EN = [
     "i got hit with a big bill",
     # recovery talk about fentanyl is not an overdose
     "i need help getting off fentanyl",
+    "anywhere in brockton giving out free narcan",
+    "does the pharmacy hand out naloxone",
     "i used fent",
     "i slipped and used fent last night",
     "fentanyl is everywhere around here",
