@@ -11,6 +11,7 @@ from safety.crisis import CrisisLexicon
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.clients import api as clients_api
+from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
 from services.directory.taxonomy import load_taxonomy
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[app_keys.PHONES] = PhoneVault(
         settings.tandem_phone_hash_key, settings.tandem_phone_encryption_keys
     )
+    encrypted.use_keys(settings.tandem_phone_encryption_keys)
     app.cleanup_ctx.extend([_database, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)

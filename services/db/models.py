@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db.base import Base, UTCDateTime, utcnow
+from services.db.encrypted import EncryptedText
 
 
 def new_client_id() -> str:
@@ -66,7 +67,7 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(8))  # "inbound" or "outbound"
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     idempotency_token: Mapped[str | None] = mapped_column(String(128))
-    body: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(EncryptedText, default="")  # her words: encrypted
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     segments: Mapped[int] = mapped_column(Integer, default=1)
     # inbound: received, processing, answered, fallback, pending_replay, replayed, keyword,

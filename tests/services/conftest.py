@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 from services.app import create_app
 from services.app_keys import SESSIONS
 from services.cli import alembic_config
+from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Client
 from services.directory.hsds_import import import_hsds_package
@@ -66,7 +67,9 @@ def directory_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, directory_db: Path) -> Settings:
     shutil.copy(directory_db, tmp_path / "tandem.db")
-    return make_settings(tmp_path)
+    settings = make_settings(tmp_path)
+    encrypted.use_keys(settings.tandem_phone_encryption_keys)  # for rows made without the app
+    return settings
 
 
 @dataclass

@@ -6,12 +6,14 @@ import logging
 import uuid
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select, text
 
 from services.app import create_app
 from services.app_keys import PHONES
+from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Client
+from services.db.models import Client, Message
 from services.gateway.segments import count_segments
 from services.gateway.signature import sign
 from services.gateway.twiml import twiml_to_messages
@@ -90,6 +92,28 @@ async def test_phone_is_stored_encrypted_and_found_by_keyed_hash(
     # The same number in another format finds the same client.
     await post_signed(client, form("again", phone="4135550102"))
     assert await count_clients(settings) == 1
+
+
+async def test_her_words_are_stored_encrypted_and_read_back(
+    client: TestClient, settings: Settings, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.replies = ["Here are 3 places near 01105."]
+    await post_signed(client, form("i need suboxone near 01105"))
+    engine = make_engine(settings.effective_database_url)
+    async with engine.connect() as conn:
+        raw = [row[0] for row in await conn.execute(text("SELECT body FROM messages"))]
+    async with make_sessionmaker(engine)() as session:
+        bodies = list(await session.scalars(select(Message.body).order_by(Message.id)))
+    await engine.dispose()
+    assert bodies == ["i need suboxone near 01105", "Here are 3 places near 01105."]
+    assert raw and not any("suboxone" in r or "01105" in r for r in raw)
+    # A new key first, the old one still listed: old rows stay readable (key rotation).
+    encrypted.use_keys(f"{Fernet.generate_key().decode()},{settings.tandem_phone_encryption_keys}")
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session:
+        assert list(await session.scalars(select(Message.body).order_by(Message.id))) == bodies
+    await engine.dispose()
 
 
 async def test_bad_or_missing_signature_is_403_and_stores_nothing(
