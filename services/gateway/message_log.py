@@ -90,6 +90,23 @@ async def claim(session: AsyncSession, message_id: int, from_state: str, to_stat
     return result.rowcount == 1
 
 
+async def fail_stuck_sending(session: AsyncSession, before: datetime) -> int:
+    """Outbound messages left in "sending" with no Twilio sid since `before`: the process
+    died around the Twilio call. They become "failed" rather than being retried, because
+    Twilio may have sent them and a woman must never get a text twice."""
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.direction == "outbound",
+            Message.state == "sending",
+            Message.twilio_sid.is_(None),
+            Message.updated_at < before,
+        )
+        .values(state="failed", updated_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
 async def purge_older_than(session: AsyncSession, days: int) -> int:
     """Delete messages older than the retention period; returns how many."""
     cutoff = utcnow() - timedelta(days=days)

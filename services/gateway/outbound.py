@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy import select, update
@@ -51,6 +51,9 @@ OPTED_OUT_BY_TWILIO = "twilio_21610"
 SEGMENTS_PER_PART = 2
 STATUS_PATH = "/sms/status"
 TWILIO_TIMEOUT_SECONDS = 15.0
+# A message still "sending" with no sid this long after its last change was orphaned by a
+# process that stopped mid-call (a live call gives up after TWILIO_TIMEOUT_SECONDS).
+STUCK_AFTER = timedelta(minutes=10)
 
 OUTBOUND_STATES = (
     "scheduled",
@@ -279,6 +282,10 @@ class OutboundSender:
         """Send scheduled messages whose time has come, each at most once even with several
         workers; re-checks opt-out and quiet hours. Returns how many reached Twilio."""
         now = self._clock()
+        async with self._sessions() as session, session.begin():
+            stuck = await message_log.fail_stuck_sending(session, now - STUCK_AFTER)
+        if stuck:
+            log_event(logger, "sms_outbound_stuck_failed", logging.WARNING, count=stuck)
         async with self._sessions() as session:
             due = list(
                 await session.scalars(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from twilio.rest import Client as TwilioClient
 
+from services.app_keys import SESSIONS
+from services.db.models import Message
 from services.gateway.outbound import (
     OPTED_OUT_BY_TWILIO,
     UnknownClient,
@@ -244,3 +246,17 @@ async def test_a_custom_twilio_client_factory_is_used_and_closed(stack: Stack) -
     await stack.sender(twilio_client_factory=factory).send(client_id, "hello")
     assert len(made) == 1
     assert made[0].http_client.session.closed  # type: ignore[attr-defined]
+
+
+async def test_a_message_orphaned_in_sending_is_failed_not_sent_twice(stack: Stack) -> None:
+    client_id = await stack.new_client()
+    async with stack.app[SESSIONS]() as session, session.begin():
+        orphan = Message(client_id=client_id, direction="outbound", body="Hi", state="sending")
+        session.add(orphan)
+    stack.clock.now = datetime.now(UTC) + timedelta(minutes=5)
+    await stack.sender().send_due()
+    assert (await stack.message(orphan.id)).state == "sending"  # may still be in flight
+    stack.clock.now = datetime.now(UTC) + timedelta(minutes=11)
+    await stack.sender().send_due()
+    assert (await stack.message(orphan.id)).state == "failed"
+    assert stack.fake.received == []  # never retried: Twilio may have sent it
