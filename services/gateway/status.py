@@ -2,20 +2,24 @@
 
 Validated like the inbound webhook (X-Twilio-Signature over TANDEM_PUBLIC_URL + path + query).
 The state only moves forward (outbound.RANK): callbacks arrive out of order and a late "sent"
-never undoes "delivered". ErrorCode 21610 means she unsubscribed: the client is opted out.
+never undoes "delivered". ErrorCode 21610 means she unsubscribed: the client is opted out,
+found by the `To` number if the message itself is unknown.
 Valid requests always get 200 with an empty body, since Twilio retries on errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.app_keys import SESSIONS, SETTINGS
+from services.app_keys import PHONES, SESSIONS, SETTINGS
 from services.db.base import utcnow
-from services.db.models import Message
+from services.db.models import Client, Message
+from services.gateway.clients import InvalidPhone, normalize_phone
 from services.gateway.outbound import (
     OPTED_OUT_BY_TWILIO,
     RANK,
@@ -29,12 +33,46 @@ from services.logs import log_event
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
+RECHECK_DELAYS = (0.1, 0.2, 0.4, 0.8)
+
 
 def _error_code(raw: str | None) -> int | None:
     try:
         return int(raw) if raw else None
     except ValueError:
         return None
+
+
+async def _find_outbound(
+    sessions: async_sessionmaker, message_sid: str
+) -> tuple[int, str, str] | None:
+    """(id, client id, state) of the outbound message with this sid. The callback can beat
+    the sender's write of the sid (Twilio answers the create call, then calls back at once),
+    so an unknown sid is looked up again for up to about 1.5 s."""
+    for wait in (0.0, *RECHECK_DELAYS):
+        await asyncio.sleep(wait)
+        async with sessions() as session:
+            found = (
+                await session.execute(
+                    select(Message.id, Message.client_id, Message.state).where(
+                        Message.twilio_sid == message_sid, Message.direction == "outbound"
+                    )
+                )
+            ).first()
+        if found is not None:
+            return found[0], found[1], found[2]
+    return None
+
+
+async def _opt_out_by_phone(app: web.Application, raw_phone: str) -> None:
+    try:
+        digest = app[PHONES].lookup_hash(normalize_phone(raw_phone))
+    except InvalidPhone:
+        return
+    async with app[SESSIONS]() as session, session.begin():
+        client_id = await session.scalar(select(Client.id).where(Client.phone_hash == digest))
+        if client_id and await mark_opted_out(session, client_id, utcnow(), OPTED_OUT_BY_TWILIO):
+            log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
 
 
 @routes.post("/sms/status")
@@ -52,17 +90,15 @@ async def status_callback(request: web.Request) -> web.Response:
     message_sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     error_code = _error_code(params.get("ErrorCode"))
-    async with request.app[SESSIONS]() as session, session.begin():
-        found = (
-            await session.execute(
-                select(Message.id, Message.client_id, Message.state).where(
-                    Message.twilio_sid == message_sid, Message.direction == "outbound"
-                )
-            )
-        ).first()
-        if not message_sid or found is None:
-            log_event(logger, "sms_status_unknown_message", message_sid=message_sid, status=status)
-            return web.Response(status=200)
+    sessions = request.app[SESSIONS]
+    found = await _find_outbound(sessions, message_sid) if message_sid else None
+    if found is None:
+        log_event(logger, "sms_status_unknown_message", message_sid=message_sid, status=status)
+        if error_code == UNSUBSCRIBED:
+            # Her opt-out must never be lost, even for a message we cannot match.
+            await _opt_out_by_phone(request.app, params.get("To", ""))
+        return web.Response(status=200)
+    async with sessions() as session, session.begin():
         message_id, client_id, previous = found
         advanced = False
         if status in RANK:

@@ -3,8 +3,12 @@ fake Twilio server (and by hand, for bad signatures and unknown messages)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from services.app_keys import SESSIONS
+from services.db.models import Message
 from services.gateway.outbound import (
     FINAL_STATES,
     OPTED_OUT_BY_TWILIO,
@@ -15,7 +19,7 @@ from services.gateway.outbound import (
 from services.gateway.signature import sign
 from tests.services import fixtures_twilio
 from tests.services.conftest import AUTH_TOKEN
-from tests.services.fixtures_twilio import PUBLIC_STATUS, Stack
+from tests.services.fixtures_twilio import PHONE, PUBLIC_STATUS, Stack
 
 stack = fixtures_twilio.stack  # the fixture: services app + fake Twilio server
 
@@ -121,12 +125,39 @@ async def test_bad_missing_or_tampered_signature_is_403_and_changes_nothing(
 
 async def test_an_unknown_message_sid_is_200_with_an_empty_body(stack: Stack) -> None:
     client_id, message_id, _ = await sent_message(stack)
-    status, body = await stack.post_status(
-        callback("SM" + "f" * 32, "undelivered", ErrorCode="21610")
-    )
+    status, body = await stack.post_status(callback("SM" + "f" * 32, "delivered"))
     assert (status, body) == (200, "")
     assert (await stack.message(message_id)).state == "queued"
     assert (await stack.client(client_id)).status == "active"
+
+
+async def test_21610_for_an_unknown_message_still_opts_her_out_by_number(stack: Stack) -> None:
+    client_id, message_id, _ = await sent_message(stack)
+    other = await stack.new_client("+14135550177")
+    status, _ = await stack.post_status(
+        callback("SM" + "f" * 32, "undelivered", ErrorCode="21610", To=PHONE)
+    )
+    assert status == 200
+    assert (await stack.client(client_id)).status == "opted_out"
+    assert (await stack.client(other)).status == "active"
+    assert (await stack.message(message_id)).state == "queued"
+
+
+async def test_a_callback_that_beats_the_saved_sid_is_still_applied(stack: Stack) -> None:
+    client_id, message_id, sid = await sent_message(stack)
+    async with stack.app[SESSIONS]() as session, session.begin():
+        (await session.get(Message, message_id)).twilio_sid = None  # not written yet
+
+    async def save_sid_soon() -> None:
+        await asyncio.sleep(0.3)
+        async with stack.app[SESSIONS]() as session, session.begin():
+            (await session.get(Message, message_id)).twilio_sid = sid
+
+    (status, _), _ = await asyncio.gather(
+        stack.post_status(callback(sid, "delivered")), save_sid_soon()
+    )
+    assert status == 200
+    assert (await stack.message(message_id)).state == "delivered"
 
 
 async def test_valid_callbacks_answer_200_with_an_empty_body(stack: Stack) -> None:
