@@ -4,6 +4,7 @@ tests/services/test_openapi.py keeps it true to the routes and to real responses
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 routes = web.RouteTableDef()
 
 
+@cache
 def load_openapi(path: Path = OPENAPI_PATH) -> dict[str, Any]:
+    """Parsed once per process; callers must not change it."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
