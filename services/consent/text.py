@@ -72,6 +72,14 @@ def expiry(now: datetime, tz: str) -> tuple[date, datetime]:
     return last_day, ends.astimezone(UTC)
 
 
+def _listed(items: list[str | None], conjunction: str) -> str:
+    """ "a, b and c" of the items given (None: left out)."""
+    shown = [item for item in items if item]
+    if len(shown) == 1:
+        return shown[0]
+    return f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
+
+
 def _long_date(day: date, language: str) -> str:
     month = MONTHS[language][day.month - 1]
     if language == "es":
@@ -96,14 +104,16 @@ def consent_text(
     last_day, ends = expiry(now, tz)
     until = _long_date(last_day, language)
     recipient = f"{organization} ({service})" if service != organization else organization
+    # Only what Tandem has and may share: no name she never gave, no phone with do-not-contact
+    # (contact then goes through her case manager).
     stop, cancel = REVOKE_WORDS[language]
     if language == "en":
         who = f"{first_name}, here" if first_name else "Here"
-        # With do-not-contact her phone number is not shared: contact goes through her case manager.
-        information = (
-            f"your first name and that you're looking for {need_label}"
-            if do_not_contact
-            else f"your first name, phone number and that you're looking for {need_label}"
+        information = _listed(
+            ["your first name" if first_name else None]
+            + [None if do_not_contact else "phone number" if first_name else "your phone number"]
+            + [f"that you're looking for {need_label}"],
+            "and",
         )
         purpose = (
             "so they can work with your case manager to get you started. They won't contact "
@@ -125,10 +135,11 @@ def consent_text(
         )
     else:
         who = f"{first_name}, esto" if first_name else "Esto"
-        information = (
-            f"tu primer nombre y que buscas {need_label}"
-            if do_not_contact
-            else f"tu primer nombre, tu número de teléfono y que buscas {need_label}"
+        information = _listed(
+            ["tu primer nombre" if first_name else None]
+            + [None if do_not_contact else "tu número de teléfono"]
+            + [f"que buscas {need_label}"],
+            "y",
         )
         purpose = (
             "para que hablen con tu trabajadora de caso y puedas empezar. No te contactarán "
