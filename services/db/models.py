@@ -354,9 +354,7 @@ class Referral(Base):
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="RESTRICT"), index=True
     )
-    location_id: Mapped[str | None] = mapped_column(
-        ForeignKey("locations.id", ondelete="SET NULL")
-    )
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     need: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(64))  # "bot" or "staff:<id>"
     status: Mapped[str] = mapped_column(String(20), default="draft")
