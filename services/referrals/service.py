@@ -242,19 +242,23 @@ class ReferralService:
             if consent.status == "expired":
                 expired = True
             else:
+                if consent.status != "pending":
+                    raise ConsentNotPending(consent.status)
                 await self._check_signature(session, consent.client_id, message_sid)
                 referral = await self._answer(session, consent, "active", now, message_sid)
+                if referral is None:
+                    # Staff closed it before her YES: nothing left to share, keep it unsigned.
+                    raise ConcurrentChange("The referral this consent covers is closed.")
                 await record_signal(
                     session,
                     consent.client_id,
                     NewSignal("consent_given", str(consent.id), "bot", message_sid),
                 )
-                if referral is not None:
-                    await record_signal(
-                        session,
-                        consent.client_id,
-                        NewSignal("referral_accepted", referral.need, "bot", message_sid),
-                    )
+                await record_signal(
+                    session,
+                    consent.client_id,
+                    NewSignal("referral_accepted", referral.need, "bot", message_sid),
+                )
                 contact = await self._contact(session, referral)
         if expired:
             raise ConsentNotPending("expired")

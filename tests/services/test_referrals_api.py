@@ -329,3 +329,25 @@ async def test_referrals_and_consents_need_the_service_token(
     ):
         response = await client.request(method, path, json={})
         assert response.status == 401, path
+
+
+async def test_a_yes_after_staff_closed_the_referral_signs_nothing(
+    client: TestClient, api_headers: dict[str, str], woman: str
+) -> None:
+    offered = await offer(client, api_headers, woman)
+    await client.post(
+        f"/api/referrals/{offered['referral']['id']}/status",
+        json={"to": "cancelled", "reason": "entered twice", "actor": "staff:cm1"},
+        headers=api_headers,
+    )
+    response = await client.post(
+        f"/api/consents/{offered['consent']['id']}/grant",
+        json={"client_id": woman, "message_sid": await inbound(client, woman)},
+        headers=api_headers,
+    )
+    assert (response.status, (await response.json())["error"]) == (409, "concurrent_change")
+    [consent] = await (
+        await client.get(f"/api/clients/{woman}/consents", headers=api_headers)
+    ).json()
+    assert (consent["status"], consent["signed_message_sid"]) == ("pending", None)
+    assert await signal_types(client, api_headers, woman) == ["referral_offered"]
