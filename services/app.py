@@ -11,6 +11,7 @@ from safety.crisis import CrisisLexicon
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.clients import api as clients_api
+from services.consent import api as consent_api
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
@@ -24,6 +25,10 @@ from services.gateway.keywords import load_keywords
 from services.gateway.outbound import OutboundSender
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
+from services.openapi import load_openapi
+from services.openapi import routes as openapi_routes
+from services.referrals import api as referrals_api
+from services.referrals.service import ReferralService
 from services.settings import SECRET_FIELDS, Settings, load_settings
 from services.web import errors, service_token
 
@@ -47,6 +52,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[app_keys.SESSIONS] = make_sessionmaker(engine)
     yield
     await engine.dispose()
+
+
+async def _referrals(app: web.Application) -> AsyncIterator[None]:
+    app[app_keys.REFERRALS] = ReferralService(
+        app[app_keys.SESSIONS], app[app_keys.TAXONOMY], app[app_keys.SETTINGS], app[app_keys.PHONES]
+    )
+    yield
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
@@ -88,7 +100,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
         settings.tandem_phone_hash_key, settings.tandem_phone_encryption_keys
     )
     encrypted.use_keys(settings.tandem_phone_encryption_keys)
-    app.cleanup_ctx.extend([_database, _http_client, _gateway])
+    app[app_keys.OPENAPI] = load_openapi()
+    app.cleanup_ctx.extend([_database, _referrals, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)
     app.add_routes(status.routes)
@@ -96,5 +109,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(clients_api.routes)
     app.add_routes(engagement_api.routes)
     app.add_routes(alerts_api.routes)
+    app.add_routes(referrals_api.routes)
+    app.add_routes(consent_api.routes)
+    app.add_routes(openapi_routes)
     app.add_routes(metrics.routes)
     return app

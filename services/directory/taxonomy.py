@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +33,7 @@ class Taxonomy:
     labels: dict[str, str]
     groups: dict[str, tuple[str, tuple[str, ...]]]
     features: dict[str, str]
+    labels_es: dict[str, str] = field(default_factory=dict)  # codes and groups, in Spanish
 
     def resolve(self, query: str) -> Need:
         """A comma-separated list of codes or group keys -> the codes to search for."""
@@ -63,6 +64,12 @@ class Taxonomy:
     def feature_label(self, feature: str) -> str | None:
         return self.features.get(feature)
 
+    def label(self, code: str, language: str = "en") -> str:
+        """A code's or group's name for her, in her language (English when untranslated)."""
+        if language == "es" and code in self.labels_es:
+            return self.labels_es[code]
+        return self.labels.get(code) or self.groups[code][0]
+
 
 def parse_taxonomy(data: dict) -> Taxonomy:
     labels = {code: spec["label"] for code, spec in data["codes"].items()}
@@ -72,7 +79,18 @@ def parse_taxonomy(data: dict) -> Taxonomy:
         if unknown:
             raise ValueError(f"group {key} names unknown codes: {sorted(unknown)}")
         groups[key] = (spec["label"], tuple(spec["codes"]))
-    return Taxonomy(labels=labels, groups=groups, features=dict(data.get("features", {})))
+    labels_es = {
+        key: spec["label_es"]
+        for section in ("codes", "groups")
+        for key, spec in data.get(section, {}).items()
+        if spec.get("label_es")
+    }
+    return Taxonomy(
+        labels=labels,
+        groups=groups,
+        features=dict(data.get("features", {})),
+        labels_es=labels_es,
+    )
 
 
 @cache

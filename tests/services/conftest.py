@@ -16,7 +16,7 @@ from alembic import command
 from cryptography.fernet import Fernet
 
 from services.app import create_app
-from services.app_keys import SESSIONS
+from services.app_keys import OPENAPI, SESSIONS
 from services.cli import alembic_config
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
@@ -24,6 +24,7 @@ from services.db.models import Client
 from services.directory.hsds_import import import_hsds_package
 from services.directory.taxonomy import load_taxonomy
 from services.settings import DATA_DIR, Settings
+from tests.services.openapi_check import OpenApiChecker
 
 SERVICE_TOKEN = "test-service-token-0123456789"
 AUTH_TOKEN = "test-twilio-auth-token-0123456789"
@@ -134,8 +135,15 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
 @pytest.fixture
 async def client(settings: Settings, fake_rasa: tuple[FakeRasa, str]) -> AsyncIterator[TestClient]:
     app_settings = settings.model_copy(update={"rasa_url": fake_rasa[1]})
-    async with TestClient(TestServer(create_app(app_settings))) as test_client:
+    app = create_app(app_settings)
+    # Every /api response of every test is checked against the OpenAPI document.
+    checker = OpenApiChecker(app[OPENAPI])
+    app.middlewares.insert(0, checker.middleware)
+    async with TestClient(TestServer(app)) as test_client:
         yield test_client
+    assert not checker.violations, "responses differ from services/openapi.yaml:\n" + "\n".join(
+        checker.violations
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Closed-loop referrals: lifecycle (FHIR Task status), storage, API and FHIR export."""
