@@ -805,3 +805,45 @@ if given is not None:
         expected = {m.intent for m in _LEX.matches(crisis)}
         found = {m.intent for m in _LEX.matches(ordinary + ". " + crisis)}
         assert expected <= found
+
+
+# --------------------------------------------------------------------------------------
+# Red-team sets (tests/safety/cases/): texts written fresh by someone who had not read the
+# lexicon. Kept as files so a new pass can be added without touching this module.
+# --------------------------------------------------------------------------------------
+
+_CASES = Path(__file__).resolve().parent / "cases"
+
+
+def _case_lines(name: str) -> list[str]:
+    lines = (_CASES / name).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+REDTEAM_CRISIS = [tuple(line.split("\t")) for line in _case_lines("redteam_crisis.tsv")]
+REDTEAM_ORDINARY = _case_lines("redteam_ordinary.tsv")
+
+# Recall first: hyperbole that a real crisis could also be written as keeps its crisis reply.
+ACCEPTED_FALSE_ALARMS = ["the movie was so sad i wanted to die lol"]
+
+
+@pytest.mark.parametrize(("text", "intent"), REDTEAM_CRISIS)
+def test_redteam_crisis_texts_are_recognised(lexicon, text, intent):
+    hit = lexicon.match(text)
+    assert hit is not None, f"missed crisis: {text!r} (normalised: {normalize(text)!r})"
+    assert hit.intent == intent, f"{text!r}: got {hit.intent}, expected {intent}"
+
+
+@pytest.mark.parametrize("text", REDTEAM_ORDINARY)
+def test_redteam_ordinary_texts_are_not_flagged(lexicon, text):
+    assert lexicon.match(text) is None, f"false alarm on {text!r}: {lexicon.explain(text)}"
+
+
+@pytest.mark.parametrize("text", ACCEPTED_FALSE_ALARMS)
+def test_accepted_false_alarms_still_get_help(lexicon, text):
+    assert lexicon.match(text) is not None
+
+
+def test_redteam_sets_are_large_and_cover_every_category():
+    assert len(REDTEAM_CRISIS) >= 150 and len(REDTEAM_ORDINARY) >= 140
+    assert {intent for _, intent in REDTEAM_CRISIS} == {OVERDOSE, VIOLENCE, SUICIDE}
