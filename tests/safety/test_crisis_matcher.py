@@ -421,6 +421,8 @@ ORDINARY_EN = [
     "no im not going to kill myself",
     "i would never hurt myself",
     "yes im safe i wont hurt myself",
+    "i'm not in danger anymore",
+    "we are not in danger now he left",
     "i'm not suicidal",
     "i dont want to die",
     # worries, not intent
