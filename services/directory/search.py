@@ -1,18 +1,37 @@
 """Nearest-first search for services offering a need, around a place.
 
-A bounding box on the indexed latitude/longitude narrows the rows in SQL; exact great-circle
-distance orders them. Each service is listed once, at its nearest location.
+The derived search rows are clustered by code and latitude, so the rows of a bounding box are
+one range scan. The total is counted in SQL; only the rows of a small disc around the place,
+enough for the page, are loaded, and ordered by the exact great-circle distance. Each service
+is listed once, at its nearest location.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    bindparam,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal_column,
+    not_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.db.models import (
     Address,
@@ -111,164 +130,300 @@ async def search_services(
     features: Sequence[str] = (),
 ) -> SearchResult:
     """Active services offering any of the need's codes and every one of `features`, within
-    `radius_miles`, nearest first. Services not "active" (inactive, defunct, temporarily
-    closed) are never offered."""
-    dlat = radius_miles / MILES_PER_DEGREE_LAT
-    dlon = radius_miles / (MILES_PER_DEGREE_LAT * max(math.cos(math.radians(place.lat)), 0.01))
-    # One range scan of the derived search rows (active services only, clustered by code
-    # and latitude); features are checked by primary-key lookups.
-    conditions = [
-        ServiceSearch.code.in_(need.codes),
-        ServiceSearch.latitude.between(place.lat - dlat, place.lat + dlat),
-        ServiceSearch.longitude.between(place.lon - dlon, place.lon + dlon),
-    ]
-    conditions.extend(
-        exists().where(
-            ServiceFeature.service_id == ServiceSearch.service_id,
-            ServiceFeature.feature == feature,
-        )
-        for feature in dict.fromkeys(features)
+    `radius_miles`, nearest first (ties by name, then id). Services not "active" (inactive,
+    defunct, temporarily closed) are never offered: they have no search rows.
+
+    Two range scans of the derived search rows, whatever the size of the directory: one
+    counts the services within the radius (in SQL, nothing loaded), one loads the rows of a
+    smaller disc around the place that is sure to hold the page (grown only if it does not).
+    """
+    page_end = offset + limit
+    codes = list(dict.fromkeys(need.codes))
+    wanted = list(dict.fromkeys(features))
+    whole = _Disc.around(place, radius_miles)
+    total = await _count(session, whole, codes, wanted)
+    if total == 0 or limit <= 0:
+        return SearchResult(total=total, hits=[])
+    # Under an even spread, a disc holding about three pages' worth; widened when the place
+    # is in a sparser patch than the average of the whole disc.
+    share = RING_FILL * page_end / total
+    miles = radius_miles if share >= RING_ALL else radius_miles * math.sqrt(share)
+    while True:
+        nearest = await _nearest(session, _Disc.around(place, miles), codes, wanted)
+        if len(nearest) >= page_end or miles >= radius_miles:
+            break
+        grow = 2.0 if not nearest else max(1.5, math.sqrt(RING_FILL * page_end / len(nearest)))
+        miles = min(radius_miles, miles * grow)
+    # Every service within `miles` is here, and at least page_end of them (or all there
+    # are): no service outside can come before the end of the page.
+    ordered = sorted(
+        nearest.values(), key=lambda hit: (hit.distance_miles, hit.name, hit.service_id)
     )
-    rows = await session.execute(
+    page = ordered[offset:page_end]
+    await _fill_details(session, page)
+    for hit in page:
+        hit.why = explain(hit, need, taxonomy)
+    return SearchResult(total=total, hits=page)
+
+
+# The first disc searched for the page holds RING_FILL pages' worth under an even spread; when
+# that is at least RING_ALL of the whole disc, the whole disc is loaded at once.
+RING_FILL = 3.0
+RING_ALL = 0.25
+DEGREE = math.pi / 180
+# Relative margin on the haversine term inside which the arithmetic bounds below defer to
+# distance_miles in Python: far wider than rounding (1e-15), far thinner than any real gap.
+MARGIN = 1e-9
+
+
+@dataclass(frozen=True)
+class _Disc:
+    """The places within `miles` of a centre, as the parameters of the statements below.
+
+    A place is within the radius iff the haversine term
+        a = sin²(Δφ/2) + cos φ0 · cos φ · sin²(Δλ/2)
+    is at most A = sin²(miles / 2R). SQL brackets 4a with arithmetic only (no trigonometry per
+    row, the same on SQLite and PostgreSQL), from x²(1 - x²/3) <= sin²x <= x² and
+    |cos φ - (cos φ0 - sin φ0 · Δφ)| <= Δφ²/2 (Taylor). A row whose upper bound is below 4A
+    is certainly inside, one whose lower bound is above 4A certainly outside; the bounds are
+    within about Δφ²/2 of each other (1e-4 at 50 miles), so the ring in between holds a few
+    rows in ten thousand, and those are settled in Python by distance_miles, the one formula.
+    The box (the exact extent of the disc in latitude and longitude) is what the index scans.
+    It does not wrap the antimeridian: the directory is in Massachusetts.
+    """
+
+    lat: float
+    lon: float
+    miles: float
+    params: dict[str, float]
+
+    @classmethod
+    def around(cls, place: Place, miles: float) -> _Disc:
+        angle = miles / EARTH_RADIUS_MILES
+        phi = math.radians(place.lat)
+        dlat = math.degrees(angle)
+        south, north = max(place.lat - dlat, -90.0), min(place.lat + dlat, 90.0)
+        reach = math.sin(min(angle, math.pi / 2)) / max(math.cos(phi), 1e-12)
+        if reach >= 1 or north >= 90 or south <= -90:
+            west, east = -180.0, 180.0  # a pole is within the disc
+        else:
+            dlon = math.degrees(math.asin(reach))
+            west, east = place.lon - dlon, place.lon + dlon
+        pad = 1e-9  # degrees (a tenth of a millimetre): the box is a little larger, never smaller
+        four_a = 4 * math.sin(min(angle, math.pi) / 2) ** 2
+        cos0 = math.cos(phi)
+        return cls(
+            place.lat,
+            place.lon,
+            miles,
+            {
+                "lat0": place.lat,
+                "lon0": place.lon,
+                "south": south - pad,
+                "north": north + pad,
+                "west": west - pad,
+                "east": east + pad,
+                "cos0": cos0,
+                "sin0_deg": math.sin(phi) * DEGREE,
+                "cos0_deg2": cos0 * DEGREE * DEGREE,
+                # An upper bound of 4a below this: certainly inside; a lower bound above
+                # limit_out: certainly outside.
+                "limit_in": four_a * (1 - MARGIN),
+                "limit_out": four_a * (1 + MARGIN),
+            },
+        )
+
+    def miles_to(self, lat: float, lon: float) -> float | None:
+        """The exact distance to a row, or None when it is outside."""
+        miles = distance_miles(self.lat, self.lon, lat, lon)
+        return miles if miles <= self.miles else None
+
+
+def _within(
+    rows: Any,
+) -> tuple[list[ColumnElement[bool]], ColumnElement[bool], ColumnElement[bool]]:
+    """For search rows (the table or an alias): the box, and "certainly inside" and "maybe
+    inside" the disc (see _Disc), on the disc's bound parameters."""
+    k = DEGREE * DEGREE
+    y = rows.latitude - bindparam("lat0")  # Δφ in degrees
+    x = rows.longitude - bindparam("lon0")  # Δλ in degrees
+    yy, xx = y * y, x * x
+    cos_mid = bindparam("cos0") - bindparam("sin0_deg") * y  # cos φ0 - sin φ0 · Δφ
+    slack = (k / 2) * yy  # Δφ²/2 bounds the rest of cos φ
+    upper = k * yy + bindparam("cos0_deg2") * xx * (cos_mid + slack)
+    lower = k * yy * (1 - (k / 12) * yy) + bindparam("cos0_deg2") * xx * (cos_mid - slack) * (
+        1 - (k / 12) * xx
+    )
+    box = [
+        rows.latitude.between(bindparam("south"), bindparam("north")),
+        rows.longitude.between(bindparam("west"), bindparam("east")),
+    ]
+    return box, upper <= bindparam("limit_in"), lower <= bindparam("limit_out")
+
+
+def _offering(rows: Any, features: int) -> tuple[ColumnElement[bool], list[ColumnElement[bool]]]:
+    """Rows of the need's codes; and their services having each of `features` features (a
+    primary-key lookup each, placed last so that only rows within the disc pay for it)."""
+    return rows.code.in_(bindparam("codes", expanding=True)), [
+        exists().where(
+            ServiceFeature.service_id == rows.service_id,
+            ServiceFeature.feature == bindparam(f"feature_{n}"),
+        )
+        for n in range(features)
+    ]
+
+
+# The statements are built once per number of features and reused: building and keying a
+# statement this size costs more than running it on a small disc.
+@cache
+def _count_statement(features: int) -> CompoundSelect:
+    """The distinct services of the rows certainly inside the disc; then the rows of the thin
+    ring of doubt, each with whether its service has a row certainly inside (counted already)."""
+    code, wanted = _offering(ServiceSearch, features)
+    box, inside, maybe = _within(ServiceSearch)
+    other = aliased(ServiceSearch)
+    other_box, other_inside, _ = _within(other)
+    counted_already = exists().where(
+        other.service_id == ServiceSearch.service_id,
+        _offering(other, 0)[0],
+        *other_box,
+        other_inside,
+    )
+    return union_all(
+        select(
+            literal_column("'n'"),
+            literal_column("NULL"),
+            func.count(distinct(ServiceSearch.service_id)),
+            literal_column("NULL"),
+            literal_column("NULL"),
+        ).where(code, *box, inside, *wanted),
+        select(
+            literal_column("'d'"),
+            ServiceSearch.service_id,
+            case((counted_already, 1), else_=0),
+            ServiceSearch.latitude,
+            ServiceSearch.longitude,
+        ).where(code, *box, maybe, not_(inside), *wanted),
+    )
+
+
+@cache
+def _rows_statement(features: int) -> Select:
+    code, wanted = _offering(ServiceSearch, features)
+    box, _, maybe = _within(ServiceSearch)
+    return (
         select(
             ServiceSearch.service_id,
             ServiceSearch.location_id,
             ServiceSearch.latitude,
             ServiceSearch.longitude,
-        ).where(*conditions)
+            Service.name,
+            Service.organization_id,
+        )
+        .join(Service, Service.id == ServiceSearch.service_id)
+        .where(code, *box, maybe, *wanted)
     )
-    rows = rows.all()
-    within, candidates = _within_radius(rows, place, radius_miles, dlat, offset + limit)
-    nearest: dict[str, tuple[float, str]] = {}
-    for service_id, location_id, lat, lon in rows:
-        if service_id in candidates:
-            miles = distance_miles(place.lat, place.lon, lat, lon)
-            current = nearest.get(service_id)
-            if miles <= radius_miles and (current is None or miles < current[0]):
-                nearest[service_id] = (miles, location_id)
-    names = await _names(session, nearest)
-    ordered = sorted(nearest.items(), key=lambda item: (item[1][0], names[item[0]], item[0]))
-    page = [
-        ServiceHit(
-            service_id=service_id,
-            location_id=location_id,
-            name="",
-            organization_id="",
-            town="",
-            address="",
-            phone=None,
-            distance_miles=miles,
-        )
-        for service_id, (miles, location_id) in ordered[offset : offset + limit]
-    ]
-    await _fill_details(session, page)
-    for hit in page:
-        hit.why = explain(hit, need, taxonomy)
-    return SearchResult(total=within, hits=page)
 
 
-def _within_radius(
-    rows: Sequence[tuple[str, str, float, float]],
-    place: Place,
-    radius_miles: float,
-    dlat: float,
-    page_end: int,
-) -> tuple[int, set[str]]:
-    """How many services are within the radius, and the few that can be on the page.
+def _params(disc: _Disc, codes: list[str], features: list[str]) -> dict[str, object]:
+    return {
+        **disc.params,
+        "codes": codes,
+        **{f"feature_{n}": feature for n, feature in enumerate(features)},
+    }
 
-    A flat-earth distance (a few multiplications) settles most rows; the exact great-circle
-    distance is computed only in a thin ring around the radius. It is within a factor
-    (1 + eps) of the exact distance here (the scale of a degree of longitude changes by
-    less than eps across the box), so a service whose flat distance is more than the
-    page_end-th smallest times (1 + eps)^2 is farther than page_end others and cannot be on
-    the page.
-    """
-    lat0, lon0 = place.lat, place.lon
-    kx = math.cos(math.radians(lat0))
-    slope = math.tan(math.radians(min(abs(lat0) + dlat, 80.0)))
-    eps = 0.01 + 2 * slope * math.radians(dlat)
-    per_degree = EARTH_RADIUS_MILES * math.pi / 180
-    inner2 = (radius_miles / (1 + eps) / per_degree) ** 2
-    outer2 = (radius_miles * (1 + eps) / per_degree) ** 2
-    best: dict[str, float] = {}
-    for service_id, _, lat, lon in rows:
-        dy = lat - lat0
-        dx = (lon - lon0) * kx
-        d2 = dx * dx + dy * dy
-        if d2 > outer2 or (d2 > inner2 and distance_miles(lat0, lon0, lat, lon) > radius_miles):
+
+async def _count(session: AsyncSession, disc: _Disc, codes: list[str], features: list[str]) -> int:
+    """How many services have a row within the disc, counted in SQL but for the ring of doubt,
+    settled here."""
+    total, ring = 0, set()
+    for kind, service_id, number, lat, lon in await session.execute(
+        _count_statement(len(features)), _params(disc, codes, features)
+    ):
+        if kind == "n":
+            total += number
+        elif not number and disc.miles_to(lat, lon) is not None:
+            ring.add(service_id)
+    return total + len(ring)
+
+
+async def _nearest(
+    session: AsyncSession, disc: _Disc, codes: list[str], features: list[str]
+) -> dict[str, ServiceHit]:
+    """Every service within the disc, at its nearest location, with its exact distance."""
+    rows = await session.execute(_rows_statement(len(features)), _params(disc, codes, features))
+    nearest: dict[str, ServiceHit] = {}
+    for service_id, location_id, lat, lon, name, organization_id in rows:
+        miles = disc.miles_to(lat, lon)
+        if miles is None:
             continue
-        current = best.get(service_id)
-        if current is None or d2 < current:
-            best[service_id] = d2
-    if len(best) <= page_end:
-        return len(best), set(best)
-    kth = heapq.nsmallest(page_end, best.values())[-1]
-    cutoff = kth * (1 + eps) ** 4  # squared distances
-    return len(best), {service_id for service_id, d2 in best.items() if d2 <= cutoff}
+        hit = nearest.get(service_id)
+        if hit is None:
+            nearest[service_id] = ServiceHit(
+                service_id=service_id,
+                location_id=location_id,
+                name=name,
+                organization_id=organization_id,
+                town="",
+                address="",
+                phone=None,
+                distance_miles=miles,
+            )
+        elif (miles, location_id) < (hit.distance_miles, hit.location_id):
+            hit.distance_miles, hit.location_id = miles, location_id
+    return nearest
 
 
-async def _names(session: AsyncSession, nearest: dict[str, tuple[float, str]]) -> dict[str, str]:
-    """Service names, to break distance ties the same way on every page."""
-    # Ties are rare; only the services tied on distance need their names.
-    counts: dict[float, int] = {}
-    for miles, _ in nearest.values():
-        counts[miles] = counts.get(miles, 0) + 1
-    tied = [sid for sid, (miles, _) in nearest.items() if counts[miles] > 1]
-    names = dict.fromkeys(nearest, "")
-    for start in range(0, len(tied), 500):
-        chunk = tied[start : start + 500]
-        names.update(
-            (
-                await session.execute(select(Service.id, Service.name).where(Service.id.in_(chunk)))
-            ).all()
-        )
-    return names
+@cache
+def _details_statement() -> CompoundSelect:
+    """Addresses of the page's locations; codes, features and phones of its services."""
+    empty = literal_column("NULL")
+    ids = bindparam("ids", expanding=True)
+    return union_all(
+        select(
+            literal_column("'a'"), Address.location_id, Address.id, Address.address_1,
+            Address.city, Address.state_province, Address.postal_code,
+        ).where(Address.location_id.in_(bindparam("locations", expanding=True))),
+        select(
+            literal_column("'c'"), ServiceCode.service_id, ServiceCode.code, empty, empty,
+            empty, empty,
+        ).where(ServiceCode.service_id.in_(ids)),
+        select(
+            literal_column("'f'"), ServiceFeature.service_id, ServiceFeature.feature, empty,
+            empty, empty, empty,
+        ).where(ServiceFeature.service_id.in_(ids)),
+        select(
+            literal_column("'p'"), Phone.service_id, Phone.id, Phone.number, Phone.location_id,
+            empty, empty,
+        ).where(Phone.service_id.in_(ids)),
+    )  # fmt: skip
 
 
 async def _fill_details(session: AsyncSession, hits: list[ServiceHit]) -> None:
-    """Codes, features and a phone for the page of hits only."""
+    """Address, codes, features and a phone for the page of hits only, in one statement."""
     if not hits:
         return
     by_id = {h.service_id: h for h in hits}
-    ids = list(by_id)
-    for service_id, name, org_id in await session.execute(
-        select(Service.id, Service.name, Service.organization_id).where(Service.id.in_(ids))
-    ):
-        by_id[service_id].name, by_id[service_id].organization_id = name, org_id
-    by_location = {h.location_id: h for h in hits}
-    for location_id, address_1, city, state, postal_code in await session.execute(
-        select(
-            Address.location_id,
-            Address.address_1,
-            Address.city,
-            Address.state_province,
-            Address.postal_code,
-        )
-        .where(Address.location_id.in_(list(by_location)))
-        .order_by(Address.id.desc())
-    ):
-        for hit in hits:
-            if hit.location_id == location_id:
-                hit.town = city
-                hit.address = f"{address_1}, {city}, {state} {postal_code}"
-    for service_id, code in await session.execute(
-        select(ServiceCode.service_id, ServiceCode.code)
-        .where(ServiceCode.service_id.in_(ids))
-        .order_by(ServiceCode.code)
-    ):
-        by_id[service_id].codes.append(code)
-    for service_id, feature in await session.execute(
-        select(ServiceFeature.service_id, ServiceFeature.feature)
-        .where(ServiceFeature.service_id.in_(ids))
-        .order_by(ServiceFeature.feature)
-    ):
-        by_id[service_id].features.append(feature)
-    phones = await session.execute(
-        select(Phone.service_id, Phone.location_id, Phone.number)
-        .where(Phone.service_id.in_(ids))
-        .order_by(Phone.id)
-    )
-    for service_id, location_id, number in phones:
+    params = {"ids": list(by_id), "locations": list({h.location_id for h in hits})}
+    addresses: dict[str, tuple[str, str, str]] = {}
+    phones = []
+    for kind, key, order, v1, v2, v3, v4 in await session.execute(_details_statement(), params):
+        if kind == "a":
+            # The first address of a location (by id), as a place has one street address.
+            if key not in addresses or order < addresses[key][0]:
+                addresses[key] = (order, v2, f"{v1}, {v2}, {v3} {v4}")
+        elif kind == "c":
+            by_id[key].codes.append(order)
+        elif kind == "f":
+            by_id[key].features.append(order)
+        else:
+            phones.append((order, key, v2, v1))
+    for hit in hits:
+        hit.codes.sort()
+        hit.features.sort()
+        if hit.location_id in addresses:
+            _, hit.town, hit.address = addresses[hit.location_id]
+    for _, service_id, location_id, number in sorted(phones):
         hit = by_id[service_id]
         # Prefer the phone of the location she is offered, else any phone of the service.
         if hit.phone is None or location_id == hit.location_id:
