@@ -50,6 +50,10 @@ run: setup train ## run services, Rasa and the action server in the foreground (
 
 test: setup train test-services test-bot test-rasa test-e2e ## run every test suite
 
+# The machine's PostgreSQL (.ci/run starts it): tests that must also hold there use it.
+TANDEM_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+export TANDEM_TEST_POSTGRES_URL
+
 test-services: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/services tests/safety -q
 
