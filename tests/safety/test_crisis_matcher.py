@@ -822,11 +822,18 @@ def _case_lines(name: str) -> list[str]:
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
-REDTEAM_CRISIS = [tuple(line.split("\t")) for line in _case_lines("redteam_crisis.tsv")]
-REDTEAM_ORDINARY = _case_lines("redteam_ordinary.tsv")
+REDTEAM_CRISIS = [
+    tuple(line.split("\t"))
+    for name in ("redteam_crisis.tsv", "redteam2_crisis.tsv")
+    for line in _case_lines(name)
+]
+REDTEAM_ORDINARY = _case_lines("redteam_ordinary.tsv") + _case_lines("redteam2_ordinary.tsv")
 
 # Recall first: hyperbole that a real crisis could also be written as keeps its crisis reply.
-ACCEPTED_FALSE_ALARMS = ["the movie was so sad i wanted to die lol"]
+ACCEPTED_FALSE_ALARMS = [
+    "the movie was so sad i wanted to die lol",
+    "ugh i wanna die i farted at my ob appointment lmao",
+]
 
 
 @pytest.mark.parametrize(("text", "intent"), REDTEAM_CRISIS)
@@ -847,5 +854,5 @@ def test_accepted_false_alarms_still_get_help(lexicon, text):
 
 
 def test_redteam_sets_are_large_and_cover_every_category():
-    assert len(REDTEAM_CRISIS) >= 150 and len(REDTEAM_ORDINARY) >= 140
+    assert len(REDTEAM_CRISIS) >= 300 and len(REDTEAM_ORDINARY) >= 290
     assert {intent for _, intent in REDTEAM_CRISIS} == {OVERDOSE, VIOLENCE, SUICIDE}
