@@ -63,3 +63,15 @@ async def json_object(request: web.Request) -> dict[str, object]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "Send a JSON object.")
     return body
+
+
+def query_int(request: web.Request, name: str, default: int, low: int, high: int | None) -> int:
+    """An integer query parameter within low..high, or a 400 `invalid_parameter` naming it."""
+    try:
+        value = int(request.query.get(name, str(default)))
+    except ValueError:
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        allowed = f"{low}..{high}" if high is not None else f"{low} or more"
+        raise ApiError(400, "invalid_parameter", f"{name} must be {allowed}.", field=name)
+    return value

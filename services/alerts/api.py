@@ -19,7 +19,7 @@ from services.app_keys import SESSIONS
 from services.clients.api import client_or_404
 from services.engagement.signals import InvalidSignal, validate_signal
 from services.logs import log_event
-from services.web import ApiError, json_object
+from services.web import ApiError, json_object, query_int
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -62,12 +62,7 @@ async def list_alerts(request: web.Request) -> web.Response:
             f"status must be one of: {', '.join(sorted(STATUSES))}.",
             field="status",
         )
-    try:
-        limit = int(request.query.get("limit", "100"))
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ApiError(400, "invalid_parameter", f"limit must be 1..{MAX_LIMIT}.", field="limit")
+    limit = query_int(request, "limit", 100, 1, MAX_LIMIT)
     async with request.app[SESSIONS]() as session:
         alerts = await alerts_with_status(session, status, limit=limit)
     return web.json_response([alert_dict(a) for a in alerts])

@@ -17,7 +17,7 @@ from services.engagement.signals import (
     validate_signal,
 )
 from services.logs import log_event
-from services.web import ApiError, json_object
+from services.web import ApiError, json_object, query_int
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -47,12 +47,7 @@ async def list_signals(request: web.Request) -> web.Response:
     signal_type = request.query.get("type")
     if signal_type is not None and signal_type not in SIGNAL_TYPES:
         raise ApiError(400, "invalid_signal", "Unknown signal type.", field="type")
-    try:
-        limit = int(request.query.get("limit", "50"))
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ApiError(400, "invalid_parameter", f"limit must be 1..{MAX_LIMIT}.", field="limit")
+    limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
     async with request.app[SESSIONS]() as session:
         await client_or_404(session, client_id)
         rows = await signals_for(session, client_id, signal_type=signal_type, limit=limit)

@@ -18,7 +18,7 @@ from services.directory.taxonomy import UnknownNeed
 from services.logs import log_event
 from services.referrals import lifecycle, service
 from services.referrals.records import change_dict, referral_dict
-from services.web import ApiError, json_object
+from services.web import ApiError, json_object, query_int
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -100,16 +100,10 @@ def actor_field(body: dict[str, object], name: str) -> str:
 
 
 def paging(request: web.Request) -> tuple[int, int]:
-    try:
-        limit = int(request.query.get("limit", "50"))
-        offset = int(request.query.get("offset", "0"))
-    except ValueError:
-        limit, offset = 0, -1
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ApiError(400, "invalid_parameter", f"limit must be 1..{MAX_LIMIT}.", field="limit")
-    if offset < 0:
-        raise ApiError(400, "invalid_parameter", "offset must be 0 or more.", field="offset")
-    return limit, offset
+    return (
+        query_int(request, "limit", 50, 1, MAX_LIMIT),
+        query_int(request, "offset", 0, 0, None),
+    )
 
 
 def detail_dict(record: service.ReferralRecord) -> dict[str, object]:
