@@ -82,6 +82,7 @@ def test_every_first_message_but_a_greeting_or_a_crisis_gets_the_intro(domain: D
     rules = yaml.safe_load((REPO / "data" / "rules" / "first_contact.yml").read_text())["rules"]
     covered: set[str] = set()
     for rule in rules:
+        assert rule.get("conversation_start") is True, rule["rule"]
         condition = rule["condition"][0]["slot_was_set"]
         assert {"introduced": False} in condition and {"crisis_active": False} in condition
         first = rule["steps"][0]
