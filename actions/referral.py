@@ -113,7 +113,9 @@ async def offer_referral(
     if not any(shown):
         dispatcher.utter_message(response="utter_details_no_list")
         return []
-    n = picked_place(tracker, text if text is not None else tracker.latest_message.get("text") or "")
+    if text is None:
+        text = tracker.latest_message.get("text") or ""
+    n = picked_place(tracker, text)
     if n is None:
         dispatcher.utter_message(response="utter_referral_which")
         return []

@@ -2,8 +2,9 @@
 
 It answers in the API's shapes (directory search and details, places, signals, alerts,
 client profiles, and referrals with consent as notes/referral_contract.md sets them out),
-records every request, keeps the referrals' and consents' states, and can be told to fail. `running()` starts it on
-127.0.0.1 (port 0) and points TANDEM_API_URL and TANDEM_SERVICE_TOKEN at it.
+records every request, keeps the referrals' and consents' states, and can be told to fail.
+`running()` starts it on 127.0.0.1 (port 0) and points TANDEM_API_URL and TANDEM_SERVICE_TOKEN
+at it.
 """
 
 from __future__ import annotations
@@ -226,7 +227,8 @@ class FakeApi:
             return web.json_response(
                 {"error": "service_not_found", "message": "..."}, status=self.referral_status
             )
-        missing = [k for k in ("client_id", "service_id", "created_by", "language") if not body.get(k)]
+        required = ("client_id", "service_id", "created_by", "language")
+        missing = [k for k in required if not body.get(k)]
         if missing:
             return web.json_response(
                 {"error": "invalid_field", "field": missing[0]}, status=422
@@ -256,7 +258,9 @@ class FakeApi:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
         if self.grant_status != 200:
-            return web.json_response({"error": "internal", "message": "..."}, status=self.grant_status)
+            return web.json_response(
+                {"error": "internal", "message": "..."}, status=self.grant_status
+            )
         consent = self.consents.get(request.match_info["consent_id"])
         if consent is None or consent["client_id"] != body.get("client_id"):
             return web.json_response({"error": "not_found", "message": "..."}, status=404)

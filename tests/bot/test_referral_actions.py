@@ -22,11 +22,11 @@ from actions.find_services import number_in
 from actions.language import ValidateSlotMappings
 from actions.onboarding import ActionIntroduce
 from actions.referral import (
+    MAX_SERVICE_CHARS,
     ActionDeclineConsent,
     ActionGrantConsent,
     ActionOfferReferral,
     ActionWithdrawConsent,
-    MAX_SERVICE_CHARS,
     contact_message,
     service_label,
 )
