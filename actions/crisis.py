@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.language import SAVED_SLOT, needs_saving, save_language
 from actions.signals import log_signal, raise_alert
 
 CATEGORIES = {
@@ -30,6 +31,10 @@ class ActionCrisisAlert(Action):
         category = CATEGORIES.get(str(intent)) or str(tracker.get_slot("crisis_type") or "crisis")
         await raise_alert(tracker, "crisis", category)
         await log_signal(tracker, "crisis", category)
+        # Her language, if this is her first Spanish message (held back before the reply).
+        language = tracker.get_slot("language")
+        if needs_saving(tracker, language) and await save_language(tracker, str(language)):
+            return [SlotSet(SAVED_SLOT, language)]
         return []
 
 

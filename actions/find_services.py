@@ -1,5 +1,6 @@
 """Finding services near her: the find_services_form validation, the search, MORE, filters
-("do they take masshealth"), details ("tell me about #2") and a bare number.
+("do they take masshealth"), details ("tell me about #2") and a bare number (after results, her
+pick of a place: actions/referral.py offers the referral).
 
 The services API does the work (place resolution, directory search, labels, the one-line
 "why" of each result, a service's details); these actions only shape its answers into
@@ -28,8 +29,14 @@ PAGE_SIZE = 3
 ZIP_RE = re.compile(r"^0[12]\d{3}$")
 _ZIP_IN_TEXT = re.compile(r"\b0[12]\d{3}\b")
 
-FOOTER_MORE = "Text MORE for more, or tell me another kind of help."
-FOOTER_LAST = "Tell me another kind of help, or another town."
+FOOTER_MORE = (
+    "Text MORE for more, or tell me another kind of help. Want one of them to reach out to "
+    "you? Text its number."
+)
+FOOTER_LAST = (
+    "Tell me another kind of help, or another town. Want one of them to reach out to you? "
+    "Text its number."
+)
 
 # Features taken from the message that starts a search ("a sub doctor that takes
 # masshealth"). The others are words a need itself uses ("i need a ride", "childcare",
@@ -232,6 +239,7 @@ async def first_page(
         SlotSet("search_offset", 0.0),
         SlotSet("search_features", features),
         SlotSet("last_results", keys if shown else []),
+        SlotSet("details_shown", None),
         *events,
     ]
 
@@ -325,6 +333,10 @@ _CARDINALS = {
     "nine": 9, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
 }
 _LAST = ("last", "ultimo", "ultima")
+# "that one", "the one near me": "one" after these words is not the number 1.
+_NOT_A_NUMBER_BEFORE_ONE = frozenset(
+    "that this the which a any other same good last right closest nearest".split()
+)
 
 
 def number_in(text: str) -> int | str | None:
@@ -339,7 +351,9 @@ def number_in(text: str) -> int | str | None:
     digits = re.search(r"(?<![\d/])(\d{1,2})(?![\d/])", t)
     if digits:
         return int(digits.group(1))
-    for word in words:
+    for i, word in enumerate(words):
+        if word == "one" and i > 0 and words[i - 1] in _NOT_A_NUMBER_BEFORE_ONE:
+            continue
         if word in _CARDINALS:
             return _CARDINALS[word]
     return None
@@ -378,10 +392,16 @@ def details_messages(n: int, details: dict[str, Any]) -> list[str]:
     return messages
 
 
+def shown_results(tracker: Tracker) -> list[str]:
+    """The places she saw in this search, in the order they were numbered for her, as
+    "service_id|location_id" ("" for a place of an earlier page that is not known)."""
+    return [str(k) for k in tracker.get_slot("last_results") or []]
+
+
 async def send_details(
     dispatcher: CollectingDispatcher, tracker: Tracker, choice: int | str | None
 ) -> list[EventType]:
-    shown = [str(k) for k in tracker.get_slot("last_results") or []]
+    shown = shown_results(tracker)
     if not shown:
         dispatcher.utter_message(response="utter_details_no_list")
         return []
@@ -400,7 +420,8 @@ async def send_details(
         return []
     for message in details_messages(n, details):
         dispatcher.utter_message(text=message)
-    return []
+    # "i want that one" next picks this place (actions/referral.py).
+    return [SlotSet("details_shown", float(n))]
 
 
 class ActionServiceDetails(Action):
@@ -430,7 +451,8 @@ def last_question(tracker: Tracker) -> str | None:
 
 
 class ActionHandleNumber(Action):
-    """A bare "2": a place in the list she just saw, or her mood after a check-in question."""
+    """A bare "2": her pick of a place in the list she just saw (the referral offer), or her
+    mood after a check-in question."""
 
     def name(self) -> str:
         return "action_handle_number"
@@ -444,19 +466,9 @@ class ActionHandleNumber(Action):
         if context == "mood" and isinstance(choice, int) and 1 <= choice <= 5:
             return await answer_mood(dispatcher, tracker, choice)
         if context == "results" and tracker.get_slot("last_results"):
-            return await send_details(dispatcher, tracker, choice)
+            # Imported here: actions.referral builds on this module.
+            from actions.referral import offer_referral
+
+            return await offer_referral(dispatcher, tracker, text)
         dispatcher.utter_message(response="utter_number_unclear")
         return []
-
-
-class ActionRequestReferral(Action):
-    """ "can you sign me up": not by text yet; offer a case manager who can."""
-
-    def name(self) -> str:
-        return "action_request_referral"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_referral_not_yet")
-        return [SlotSet("offer", "human"), SlotSet("offered", None)]

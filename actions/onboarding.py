@@ -122,3 +122,19 @@ class ActionReportLoss(Action):
             SlotSet("due_date", None),
             *offer_need("mental_health"),
         ]
+
+
+class ActionIntroduce(Action):
+    """First contact, whatever she texts first (but a greeting, which gets the full welcome,
+    or a crisis, which gets the crisis reply and nothing before it): who Tandem is in one
+    line, that it is not an emergency service, and that STOP stops it. The rules then answer
+    her message (data/rules/first_contact.yml)."""
+
+    def name(self) -> str:
+        return "action_introduce"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_intro")
+        return [SlotSet("introduced", True)]

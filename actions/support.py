@@ -1,4 +1,5 @@
-"""Needs and barriers, her providers, DCF worries, a person, consent, and taking an offer.
+"""Needs and barriers, her providers, DCF worries, a person, and taking an offer (consent and
+referrals: actions/referral.py).
 
 What gets in the way (rides, childcare, cost, hours, fear of DCF, feeling judged) is logged
 as a barrier signal and answered with matching help: a search for rides or childcare, legal
@@ -130,22 +131,6 @@ class ActionRequestHuman(Action):
         else:
             dispatcher.utter_message(response="utter_human_request_failed")
         return [SlotSet("offer", "none"), SlotSet("offered", None)]
-
-
-class ActionWithdrawConsent(Action):
-    """ "don't share my info anymore": recorded at once (the consent_withdrawn signal)."""
-
-    def name(self) -> str:
-        return "action_withdraw_consent"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if await log_signal(tracker, "consent_withdrawn"):
-            dispatcher.utter_message(response="utter_consent_withdrawn")
-        else:
-            dispatcher.utter_message(response="utter_consent_withdraw_failed")
-        return []
 
 
 class ActionAcceptOffer(Action):

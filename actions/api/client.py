@@ -156,6 +156,56 @@ class TandemApi:
         )
 
 
+    # --- referrals and consent (notes/referral_contract.md) --------------------------------
+
+    async def create_referral(
+        self, client_id: str, service_id: str, need: str | None, language: str = "en"
+    ) -> dict[str, Any]:
+        """POST /api/referrals: a draft referral and the pending consent that covers it.
+
+        Answers {"referral": {...}, "consent": {"id", "status", "parts": [...], "expires_at"}};
+        the consent text (every 42 CFR 2.31 element) is the services side's, in `parts`."""
+        body: dict[str, Any] = {
+            "client_id": client_id,
+            "service_id": service_id,
+            "need": need,
+            "created_by": "bot",
+            "language": language,
+        }
+        return await self.request("POST", "/api/referrals", body=body)
+
+    async def grant_consent(
+        self, consent_id: str, client_id: str, message_sid: str | None
+    ) -> dict[str, Any]:
+        """POST /api/consents/{id}/grant: her YES (the inbound message id is her signature).
+
+        Answers {"consent", "referral", "service": {"name", "organization", "phone"}}; 409
+        when the consent is no longer pending."""
+        return await self.request(
+            "POST",
+            f"/api/consents/{quote(consent_id, safe='')}/grant",
+            body={"message_sid": message_sid, "client_id": client_id},
+        )
+
+    async def decline_consent(self, consent_id: str, client_id: str) -> dict[str, Any]:
+        """POST /api/consents/{id}/decline: her NO; answers the service's contact details."""
+        return await self.request(
+            "POST",
+            f"/api/consents/{quote(consent_id, safe='')}/decline",
+            body={"client_id": client_id},
+        )
+
+    async def withdraw_consents(self, client_id: str, message_sid: str | None) -> dict[str, Any]:
+        """POST /api/clients/{id}/consents/withdraw: every active or pending consent of hers.
+
+        Answers {"withdrawn": n, "referrals_cancelled": n, "services": ["Org - Service"]}."""
+        return await self.request(
+            "POST",
+            f"/api/clients/{quote(client_id, safe='')}/consents/withdraw",
+            body={"message_sid": message_sid},
+        )
+
+
 def _route(path: str) -> str:
     """The path without ids, for logs: /api/clients/c-123 -> /api/clients/{id}."""
     parts = path.split("/")

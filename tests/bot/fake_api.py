@@ -1,8 +1,10 @@
 """A real local HTTP server playing Tandem's services API, for the action tests.
 
 It answers in the API's shapes (directory search and details, places, signals, alerts,
-client profiles), records every request, and can be told to fail. `running()` starts it on
-127.0.0.1 (port 0) and points TANDEM_API_URL and TANDEM_SERVICE_TOKEN at it.
+client profiles, and referrals with consent as notes/referral_contract.md sets them out),
+records every request, keeps the referrals' and consents' states, and can be told to fail.
+`running()` starts it on 127.0.0.1 (port 0) and points TANDEM_API_URL and TANDEM_SERVICE_TOKEN
+at it.
 """
 
 from __future__ import annotations
@@ -86,6 +88,21 @@ class FakeApi:
     alerts_status: int = 201
     clients_status: int = 200
     details_status: int = 200
+    # Referrals and consent (the contract): statuses to answer instead of success, the consent
+    # text's parts, and the state the endpoints keep.
+    referral_status: int = 201
+    grant_status: int = 200
+    decline_status: int = 200
+    withdraw_status: int = 200
+    do_not_contact: bool | None = None
+    consent_parts: list[str] = field(
+        default_factory=lambda: [
+            "Consent part 1: Tandem would share your first name and phone number with them.",
+            "Consent part 2: reply YES to agree (your signature) or NO. Expires in 90 days.",
+        ]
+    )
+    referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    consents: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
     # -- what was asked ------------------------------------------------------------------
@@ -102,6 +119,24 @@ class FakeApi:
 
     def patches(self, client_id: str) -> list[dict[str, Any]]:
         return self.bodies(f"/api/clients/{client_id}")
+
+    def consent(
+        self, client_id: str = "client-7", service: int = 2, status: str = "pending"
+    ) -> str:
+        """A consent (and its referral) already on file; returns the consent id."""
+        n = len(self.consents) + 1
+        referral_id, consent_id = f"ref-{n}", f"cons-{n}"
+        self.referrals[referral_id] = {
+            "id": referral_id, "client_id": client_id, "service_id": f"svc-{service}",
+            "need": "moud_buprenorphine", "created_by": "bot", "consent_id": consent_id,
+            "status": {"pending": "draft", "active": "requested"}.get(status, "cancelled"),
+            "do_not_contact": bool(self.do_not_contact),
+        }
+        self.consents[consent_id] = {
+            "id": consent_id, "client_id": client_id, "status": status,
+            "referral_id": referral_id, "message_sid": None,
+        }
+        return consent_id
 
     async def record(self, request: web.Request) -> None:
         body = None
@@ -179,6 +214,107 @@ class FakeApi:
         return web.json_response({"id": request.match_info["client_id"]})
 
 
+    # -- referrals and consent (notes/referral_contract.md) --------------------------------
+    def _service_of(self, referral: dict[str, Any]) -> dict[str, Any]:
+        i = int(str(referral["service_id"]).split("-")[-1])
+        d = details(i)
+        return {k: d[k] for k in ("name", "organization", "phone", "address")}
+
+    async def create_referral(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        body = self.requests[-1]["json"] or {}
+        if self.referral_status != 201:
+            return web.json_response(
+                {"error": "service_not_found", "message": "..."}, status=self.referral_status
+            )
+        required = ("client_id", "service_id", "created_by", "language")
+        missing = [k for k in required if not body.get(k)]
+        if missing:
+            return web.json_response(
+                {"error": "invalid_field", "field": missing[0]}, status=422
+            )
+        consent_id = self.consent(body["client_id"], int(body["service_id"].split("-")[-1]))
+        consent = self.consents[consent_id]
+        referral = self.referrals[consent["referral_id"]]
+        referral.update(need=body.get("need"), language=body["language"])
+        if self.do_not_contact is None:
+            referral["do_not_contact"] = body.get("need") == "ipv_support"
+        return web.json_response(
+            {
+                "referral": referral,
+                "consent": {
+                    "id": consent_id, "status": "pending", "parts": self.consent_parts,
+                    "expires_at": "2099-01-01T00:00:00Z",
+                },
+            },
+            status=201,
+        )
+
+    def _answer(self, consent: dict[str, Any]) -> dict[str, Any]:
+        referral = self.referrals[consent["referral_id"]]
+        return {"consent": consent, "referral": referral, "service": self._service_of(referral)}
+
+    async def grant(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        body = self.requests[-1]["json"] or {}
+        if self.grant_status != 200:
+            return web.json_response(
+                {"error": "internal", "message": "..."}, status=self.grant_status
+            )
+        consent = self.consents.get(request.match_info["consent_id"])
+        if consent is None or consent["client_id"] != body.get("client_id"):
+            return web.json_response({"error": "not_found", "message": "..."}, status=404)
+        if consent["status"] != "pending":
+            return web.json_response(
+                {"error": "consent_not_pending", "message": "..."}, status=409
+            )
+        consent.update(status="active", message_sid=body.get("message_sid"))
+        self.referrals[consent["referral_id"]]["status"] = "requested"
+        return web.json_response(self._answer(consent))
+
+    async def decline(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        body = self.requests[-1]["json"] or {}
+        if self.decline_status != 200:
+            return web.json_response(
+                {"error": "internal", "message": "..."}, status=self.decline_status
+            )
+        consent = self.consents.get(request.match_info["consent_id"])
+        if consent is None or consent["client_id"] != body.get("client_id"):
+            return web.json_response({"error": "not_found", "message": "..."}, status=404)
+        if consent["status"] != "pending":
+            return web.json_response(
+                {"error": "consent_not_pending", "message": "..."}, status=409
+            )
+        consent["status"] = "declined"
+        self.referrals[consent["referral_id"]]["status"] = "cancelled"
+        return web.json_response(self._answer(consent))
+
+    async def withdraw(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        body = self.requests[-1]["json"] or {}
+        if self.withdraw_status != 200:
+            return web.json_response(
+                {"error": "internal", "message": "..."}, status=self.withdraw_status
+            )
+        client_id = request.match_info["client_id"]
+        withdrawn, cancelled, services = 0, 0, []
+        for consent in self.consents.values():
+            if consent["client_id"] != client_id or consent["status"] not in ("active", "pending"):
+                continue
+            consent.update(status="withdrawn", message_sid=body.get("message_sid"))
+            withdrawn += 1
+            referral = self.referrals[consent["referral_id"]]
+            if referral["status"] not in ("cancelled", "completed", "entered-in-error"):
+                referral["status"] = "cancelled"
+                cancelled += 1
+            service = self._service_of(referral)
+            services.append(f"{service['organization']} - {service['name']}")
+        return web.json_response(
+            {"withdrawn": withdrawn, "referrals_cancelled": cancelled, "services": services}
+        )
+
+
 @asynccontextmanager
 async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     app = web.Application()
@@ -189,6 +325,10 @@ async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     app.router.add_post("/api/alerts", fake.alert)
     app.router.add_route("GET", "/api/clients/{client_id}", fake.client)
     app.router.add_route("PATCH", "/api/clients/{client_id}", fake.client)
+    app.router.add_post("/api/referrals", fake.create_referral)
+    app.router.add_post("/api/consents/{consent_id}/grant", fake.grant)
+    app.router.add_post("/api/consents/{consent_id}/decline", fake.decline)
+    app.router.add_post("/api/clients/{client_id}/consents/withdraw", fake.withdraw)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -233,6 +373,13 @@ def tracker(
         "offer": "none",
         "offered": None,
         "crisis_active": False,
+        "consent_pending": False,
+        "referral_consent": None,
+        "referral_service": None,
+        "details_shown": None,
+        "introduced": True,
+        "language": "en",
+        "language_saved": None,
     }
     values.update(slots or {})
     values.update(new_slots or {})

@@ -221,6 +221,7 @@ def test_search_sends_a_header_one_message_per_result_and_a_footer(
         SlotSet("search_offset", 0.0),
         SlotSet("search_features", []),
         SlotSet("last_results", ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]),
+        SlotSet("details_shown", None),
     ]
     sent = texts(dispatcher)
     assert sent[0] == "Here are places near Springfield for buprenorphine (Suboxone):"
@@ -229,7 +230,10 @@ def test_search_sends_a_header_one_message_per_result_and_a_footer(
         "1) Demo Recovery Program 1, Springfield. Call (413) 555-0101. "
         "0.5 mi away; takes MassHealth"
     )
-    assert sent[4] == "Text MORE for more, or tell me another kind of help."
+    assert sent[4] == (
+        "Text MORE for more, or tell me another kind of help. "
+        "Want one of them to reach out to you? Text its number."
+    )
     assert len(sent) == 5
     assert_sms_sized(sent)
     search, signal = fake.requests
@@ -302,6 +306,7 @@ def test_no_results_is_said_kindly(monkeypatch: pytest.MonkeyPatch) -> None:
         SlotSet("search_offset", 0.0),
         SlotSet("search_features", []),
         SlotSet("last_results", []),
+        SlotSet("details_shown", None),
     ]
     assert responses(dispatcher) == ["utter_no_services_found"]
     assert texts(dispatcher) == []

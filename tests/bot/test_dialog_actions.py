@@ -23,7 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.checkin
 import actions.crisis
 import actions.find_services
+import actions.language
 import actions.onboarding
+import actions.referral
 import actions.support
 from actions.checkin import (
     ActionAppointmentAttended,
@@ -38,7 +40,6 @@ from actions.crisis import ActionCrisisAlert, ActionMarkSafe
 from actions.find_services import (
     ActionFilterServices,
     ActionHandleNumber,
-    ActionRequestReferral,
     ActionServiceDetails,
     number_in,
 )
@@ -56,7 +57,6 @@ from actions.support import (
     ActionHandleBarrier,
     ActionProviderFeedback,
     ActionRequestHuman,
-    ActionWithdrawConsent,
     barrier_in,
 )
 from tests.bot.fake_api import FakeApi, closed_port_url, running, service, tracker
@@ -68,6 +68,8 @@ ACTION_MODULES = [
     actions.checkin,
     actions.support,
     actions.crisis,
+    actions.referral,
+    actions.language,
 ]
 SHOWN = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
 SEARCH = {"need": "moud_buprenorphine", "location": "01105", **SHOWN}
@@ -252,7 +254,7 @@ def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
         ActionServiceDetails(), monkeypatch, fake, slots=SEARCH, text="tell me about #2",
         intent="ask_service_details",
     )
-    assert events == []
+    assert events == [SlotSet("details_shown", 2.0)]  # "i want that one" next picks it
     request = fake.requests[0]
     assert (request["path"], request["query"]) == ("/api/services/svc-2", {"location_id": "loc-2"})
     sent = texts(dispatcher)
@@ -309,13 +311,16 @@ def mood_asked() -> list[dict[str, Any]]:
     ]
 
 
-def test_a_bare_number_after_results_is_a_place(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bare_number_after_results_picks_that_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "3" after the list: the referral offer for the third place (actions/referral.py)."""
     fake = FakeApi()
-    _, dispatcher = run(
+    events, dispatcher = run(
         ActionHandleNumber(), monkeypatch, fake, slots=SEARCH, text="3",
         intent="inform_number", events_before=results_shown(),
     )
-    assert texts(dispatcher)[0].startswith("3) Demo Recovery Program 3")
+    assert fake.bodies("/api/referrals")[0]["service_id"] == "svc-3"
+    assert texts(dispatcher) == fake.consent_parts
+    assert SlotSet("consent_pending", True) in events
 
 
 def test_a_bare_number_after_the_mood_question_is_her_mood(
@@ -336,12 +341,6 @@ def test_a_bare_number_out_of_context_is_asked_about(monkeypatch: pytest.MonkeyP
     assert responses(dispatcher) == ["utter_number_unclear"]
 
 
-def test_a_referral_is_not_made_by_text_yet_but_a_person_is_offered(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    events, dispatcher = run(ActionRequestReferral(), monkeypatch, FakeApi(), slots=SEARCH)
-    assert responses(dispatcher) == ["utter_referral_not_yet"]
-    assert SlotSet("offer", "human") in events
 
 
 # --- onboarding and her profile -------------------------------------------------------------
@@ -690,13 +689,6 @@ def test_a_person_when_the_api_fails_is_told_honestly(
     assert responses(dispatcher) == ["utter_human_request_failed"]
 
 
-def test_consent_is_withdrawn_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeApi()
-    _, dispatcher = run(ActionWithdrawConsent(), monkeypatch, fake, text="dont share my info")
-    assert responses(dispatcher) == ["utter_consent_withdrawn"]
-    assert fake.signals[0]["type"] == "consent_withdrawn"
-    _, dispatcher = run(ActionWithdrawConsent(), monkeypatch, None, text="dont share my info")
-    assert responses(dispatcher) == ["utter_consent_withdraw_failed"]
 
 
 def test_yes_to_an_offered_search_sets_the_need(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,13 +13,20 @@ from typing import Any
 import pytest
 import yaml
 
+from actions.referral import MAX_SERVICE_CHARS, MAX_SERVICES_CHARS
 from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
 
 REPO = Path(__file__).resolve().parents[2]
 
 # The longest values a placeholder may take: her name is cut to 30 characters
-# (actions/profile.py), a milestone is like "100 days".
-PLACEHOLDER_VALUES = {"preferred_name": "X" * 30, "milestone": "100 days"}
+# (actions/profile.py), a milestone is like "100 days", a place's name and a list of places are
+# cut by actions/referral.py.
+PLACEHOLDER_VALUES = {
+    "preferred_name": "X" * 30,
+    "milestone": "100 days",
+    "service": "X" * MAX_SERVICE_CHARS,
+    "services": "X" * MAX_SERVICES_CHARS,
+}
 
 # GUIDE.md "Language": words Tandem never uses, whole words, any case.
 WORDS_TO_AVOID = re.compile(
@@ -135,7 +142,11 @@ def test_spanish_variants_are_spanish_and_conditioned_on_the_language_slot(
         "utter_ask_safe", "utter_ask_safe_first", "utter_glad_safe", "utter_not_safe",
     }
     for name, variant in spanish:
-        assert re.search(r"\b(llama|estas|aqui|ahora|gracias)\b", variant["text"]), name
+        assert re.search(
+            r"\b(llama|estas|aqui|ahora|gracias|tu|su|para|numero|escribe|puedes)\b",
+            variant["text"],
+            re.IGNORECASE,
+        ), name
 
 
 def test_no_number_meant_for_providers_only(domain: dict[str, Any]) -> None:

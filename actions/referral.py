@@ -1,0 +1,294 @@
+"""Referrals with her consent (42 CFR Part 2, section 2.31), in conversation.
+
+She picks a place from the results she saw ("the first one", "#2", "sign me up for 2",
+"quiero la 2"): action_offer_referral asks the services API for a draft referral and the
+pending consent that covers it, and sends the consent text the API wrote, part by part and
+word for word (the services side owns that text: the consent record stores exactly what she
+was shown). The consent id waits in the referral_consent slot for her answer:
+
+* YES: action_grant_consent grants it with the id of her inbound message (her signature), and
+  tells her honestly what happens next: who will contact her, and how to cancel.
+* NO: action_decline_consent declines it, and she gets the place's contact details to reach
+  out herself. Nothing is shared.
+
+Any other message clears referral_consent (its slot mapping in domain.yml) except a privacy
+question: a crisis, a new need or a question in between means a later "yes" answers something
+else (like "Are you safe right now?"), never the consent. No referral is offered while a
+crisis is open (crisis_active).
+
+She can take back her consent at any time (action_withdraw_consent): every active or pending
+consent of hers is withdrawn at once and the referrals relying on them are cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.api.client import ApiError, TandemApi
+from actions.find_services import number_in, shown_results
+from actions.signals import message_sid
+from actions.sms import MAX_CHARS, shorten, to_gsm7
+
+logger = logging.getLogger(__name__)
+
+PENDING_SLOT = "consent_pending"
+CONSENT_SLOT = "referral_consent"
+SERVICE_SLOT = "referral_service"
+# The place she last asked about ("tell me about #2"), so that "i want that one" is that one.
+DETAILS_SLOT = "details_shown"
+
+# Longest names put into a response (test_responses.py fills the placeholders with these).
+MAX_SERVICE_CHARS = 60
+MAX_SERVICES_CHARS = 90
+
+# Needs whose referrals never let the provider contact her directly (GUIDE.md: do-not-contact
+# is on by default for domestic-violence services); the API's flag wins when it sends one.
+DO_NOT_CONTACT_NEEDS = frozenset({"ipv_support"})
+
+
+def _clean(value: Any) -> str:
+    return " ".join(to_gsm7(str(value or "")).split()).strip(" .")
+
+
+def service_label(service: dict[str, Any] | None) -> str:
+    """The place's name as she saw it in the list, cut to fit a response."""
+    service = service or {}
+    name = _clean(service.get("name")) or _clean(service.get("organization")) or "that place"
+    return shorten(name, MAX_SERVICE_CHARS)
+
+
+def contact_message(service: dict[str, Any]) -> str | None:
+    """ "Demo Recovery Program 2, 102 Main St, Springfield. Call (413) 555-0102." """
+    name = _clean(service.get("name")) or _clean(service.get("organization"))
+    address = _clean(service.get("address"))
+    phone = _clean(service.get("phone"))
+    if not name or not (address or phone):
+        return None
+    text = name + (f", {address}" if address else "") + "."
+    if phone:
+        text += f" Call {phone}."
+    return shorten(text, MAX_CHARS)
+
+
+def picked_place(tracker: Tracker, text: str) -> int | None:
+    """The number of the place she picked in the list she saw, or None if it is unclear.
+
+    A number or an ordinal in her words wins ("sign me up for 2", "the 3rd", "la ultima");
+    without one ("i want that one", "sign me up") it is the place she last asked about, or
+    the only place in the list."""
+    shown = shown_results(tracker)
+    choice = number_in(text)
+    if choice == "last":
+        choice = len(shown)
+    if choice is None:
+        asked = tracker.get_slot(DETAILS_SLOT)
+        if isinstance(asked, (int, float)) and asked >= 1:
+            choice = int(asked)
+        elif len([key for key in shown if key]) == 1:
+            choice = next(i for i, key in enumerate(shown, 1) if key)
+    if isinstance(choice, int) and 1 <= choice <= len(shown) and shown[choice - 1]:
+        return choice
+    return None
+
+
+def _cleared() -> list[EventType]:
+    return [SlotSet(PENDING_SLOT, False), SlotSet(CONSENT_SLOT, None), SlotSet(SERVICE_SLOT, None)]
+
+
+async def offer_referral(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str | None = None
+) -> list[EventType]:
+    """Her pick from the list: a draft referral and the consent text for her YES or NO."""
+    if tracker.get_slot("crisis_active"):
+        # No referral while a crisis is open: she is asked first whether she is safe.
+        dispatcher.utter_message(response="utter_ask_safe_first")
+        return []
+    shown = shown_results(tracker)
+    if not any(shown):
+        dispatcher.utter_message(response="utter_details_no_list")
+        return []
+    if text is None:
+        text = tracker.latest_message.get("text") or ""
+    n = picked_place(tracker, text)
+    if n is None:
+        dispatcher.utter_message(response="utter_referral_which")
+        return []
+    key = shown[n - 1]
+    service_id = key.partition("|")[0]
+    language = "es" if tracker.get_slot("language") == "es" else "en"
+    need = tracker.get_slot("need")
+    try:
+        data = await TandemApi().create_referral(
+            tracker.sender_id, service_id, str(need) if need else None, language
+        )
+    except ApiError as err:
+        logger.warning("referral not created: %s", err.code)
+        dispatcher.utter_message(response="utter_referral_failed")
+        return []
+    consent = data.get("consent") if isinstance(data.get("consent"), dict) else {}
+    consent_id = consent.get("id")
+    parts = [p for p in consent.get("parts") or [] if isinstance(p, str) and p.strip()]
+    if not consent_id or not parts:
+        # Never wait for a YES to a consent text she was not shown.
+        logger.warning("referral answer without a consent id or text")
+        dispatcher.utter_message(response="utter_referral_failed")
+        return []
+    for part in parts:
+        dispatcher.utter_message(text=part)  # word for word: the record stores this text
+    return [
+        SlotSet(PENDING_SLOT, True),
+        SlotSet(CONSENT_SLOT, str(consent_id)),
+        SlotSet(SERVICE_SLOT, key),
+        SlotSet("offer", "none"),
+        SlotSet("offered", None),
+    ]
+
+
+class ActionOfferReferral(Action):
+    """ "the first one", "sign me up for 2", "can u refer me to the 3rd", "quiero la 2"."""
+
+    def name(self) -> str:
+        return "action_offer_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return await offer_referral(dispatcher, tracker)
+
+
+def _do_not_contact(data: dict[str, Any], tracker: Tracker) -> bool:
+    referral = data.get("referral") if isinstance(data.get("referral"), dict) else {}
+    for key in ("do_not_contact", "contacting_subject_prohibited"):
+        if isinstance(referral.get(key), bool):
+            return bool(referral[key])
+    need = referral.get("need") or tracker.get_slot("need")
+    return str(need) in DO_NOT_CONTACT_NEEDS
+
+
+class ActionGrantConsent(Action):
+    """Her YES to the consent text: the consent is granted with her message id, the referral
+    is requested, and she hears who will contact her and how to cancel."""
+
+    def name(self) -> str:
+        return "action_grant_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        consent_id = tracker.get_slot(CONSENT_SLOT)
+        if (
+            not consent_id
+            or not tracker.get_slot(PENDING_SLOT)
+            or tracker.get_slot("crisis_active")
+        ):
+            # Only a YES to the consent text she was just sent is a consent.
+            dispatcher.utter_message(response="utter_ok")
+            return _cleared()
+        try:
+            data = await TandemApi().grant_consent(
+                str(consent_id), tracker.sender_id, message_sid(tracker)
+            )
+        except ApiError as err:
+            logger.warning("consent not granted: %s", err.code)
+            if err.status in (404, 409, 410):
+                # Withdrawn, expired or already answered: nothing new is shared.
+                dispatcher.utter_message(response="utter_referral_closed")
+                return _cleared()
+            # Not recorded: nothing is shared, and her next YES tries again.
+            dispatcher.utter_message(response="utter_consent_grant_failed")
+            return []
+        service = data.get("service") if isinstance(data.get("service"), dict) else {}
+        label = service_label(service)
+        if _do_not_contact(data, tracker):
+            dispatcher.utter_message(response="utter_referral_sent_private", service=label)
+        else:
+            dispatcher.utter_message(response="utter_referral_sent", service=label)
+        return _cleared()
+
+
+class ActionDeclineConsent(Action):
+    """Her NO: nothing is shared, and she gets the place's contact details, no pressure."""
+
+    def name(self) -> str:
+        return "action_decline_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        consent_id = tracker.get_slot(CONSENT_SLOT)
+        if not consent_id:
+            dispatcher.utter_message(response="utter_ok")
+            return _cleared()
+        service: dict[str, Any] = {}
+        try:
+            data = await TandemApi().decline_consent(str(consent_id), tracker.sender_id)
+            if isinstance(data.get("service"), dict):
+                service = data["service"]
+        except ApiError as err:
+            # Not recorded as declined; it stays pending, unsigned, so nothing is shared.
+            logger.warning("consent not declined: %s", err.code)
+        contact = contact_message(service) if service else None
+        if contact is None:
+            contact = await _contact_from_directory(tracker)
+        dispatcher.utter_message(response="utter_referral_declined")
+        if contact:
+            dispatcher.utter_message(text=contact)
+        else:
+            dispatcher.utter_message(response="utter_referral_contact_in_list")
+        return _cleared()
+
+
+async def _contact_from_directory(tracker: Tracker) -> str | None:
+    """The place's contact details from the directory, when the decline did not send them."""
+    key = tracker.get_slot(SERVICE_SLOT)
+    service_id, _, location_id = str(key or "").partition("|")
+    if not service_id:
+        return None
+    try:
+        details = await TandemApi().service_details(service_id, location_id or None)
+    except ApiError:
+        return None
+    return contact_message(details)
+
+
+def _services_text(services: list[Any]) -> str:
+    names = [_clean(s) for s in services if _clean(s)]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return "the places you said yes to"
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return shorten(text, MAX_SERVICES_CHARS)
+
+
+class ActionWithdrawConsent(Action):
+    """ "cancel my referral", "don't share my info", "no compartan mi informacion": every
+    consent of hers is withdrawn at once (POST /api/clients/{id}/consents/withdraw, with the
+    id of this message), and she hears what was withdrawn, or that nothing is shared."""
+
+    def name(self) -> str:
+        return "action_withdraw_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            data = await TandemApi().withdraw_consents(tracker.sender_id, message_sid(tracker))
+        except ApiError as err:
+            logger.warning("consent not withdrawn: %s", err.code)
+            dispatcher.utter_message(response="utter_consent_withdraw_failed")
+            return _cleared()
+        withdrawn = data.get("withdrawn")
+        if isinstance(withdrawn, int) and withdrawn > 0:
+            dispatcher.utter_message(
+                response="utter_consent_withdrawn",
+                services=_services_text(list(data.get("services") or [])),
+            )
+        else:
+            dispatcher.utter_message(response="utter_consent_nothing_shared")
+        return _cleared()

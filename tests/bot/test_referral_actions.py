@@ -1,0 +1,410 @@
+"""Issue 5's conversation side: referrals with her consent, and issue 3's first-contact intro
+and saving her language, on tracker fixtures against the fake services API, which plays the
+referral contract (notes/referral_contract.md; tests/bot/fake_api.py).
+
+What is checked: what she is sent (the API's consent text word for word, domain responses,
+SMS-sized contact details), the slot events that keep the consent pending or clear it, and
+what reached the API (the service she picked, her message id as her signature). A consent is
+never granted without a pending consent text, during a crisis, or when the API said no.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.crisis import ActionCrisisAlert
+from actions.find_services import number_in
+from actions.language import ValidateSlotMappings
+from actions.onboarding import ActionIntroduce
+from actions.referral import (
+    MAX_SERVICE_CHARS,
+    ActionDeclineConsent,
+    ActionGrantConsent,
+    ActionOfferReferral,
+    ActionWithdrawConsent,
+    contact_message,
+    service_label,
+)
+from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
+from tests.bot.fake_api import FakeApi, closed_port_url, details, running, tracker
+
+SID = "SM0123456789abcdef"
+SHOWN = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
+SEARCH = {"need": "moud_buprenorphine", "location": "01105", **SHOWN}
+
+
+def run(
+    action: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeApi | None = None,
+    **tracker_args: Any,
+) -> tuple[list[dict[str, Any]], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    tracker_args.setdefault("active_loop", None)
+    t = tracker(**tracker_args)
+
+    async def scenario() -> list[dict[str, Any]]:
+        if fake is None:
+            monkeypatch.setenv("TANDEM_API_URL", closed_port_url())
+            return await action.run(dispatcher, t, {})
+        async with running(fake, monkeypatch):
+            return await action.run(dispatcher, t, {})
+
+    return asyncio.run(scenario()), dispatcher
+
+
+def texts(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["text"] for m in dispatcher.messages if m.get("text")]
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages if m.get("response")]
+
+
+def pending(fake: FakeApi, service: int = 2, **slots: Any) -> dict[str, Any]:
+    """Slots right after the consent text for place `service` was sent."""
+    consent_id = fake.consent("client-7", service)
+    return {
+        **SEARCH,
+        "consent_pending": True,
+        "referral_consent": consent_id,
+        "referral_service": f"svc-{service}|loc-{service}",
+        **slots,
+    }
+
+
+CLEARED = [
+    SlotSet("consent_pending", False),
+    SlotSet("referral_consent", None),
+    SlotSet("referral_service", None),
+]
+
+
+# --- her pick, and the consent text -------------------------------------------------------
+
+
+def test_her_pick_creates_a_referral_and_relays_the_consent_text_word_for_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ActionOfferReferral(), monkeypatch, fake, slots=SEARCH, text="the first one",
+        intent="choose_service",
+    )
+    (call,) = [r for r in fake.requests if r["path"] == "/api/referrals"]
+    assert call["method"] == "POST" and call["authorization"] == "Bearer svc-token-for-tests"
+    assert call["json"] == {
+        "client_id": "client-7",
+        "service_id": "svc-1",
+        "need": "moud_buprenorphine",
+        "created_by": "bot",
+        "language": "en",
+    }
+    assert texts(dispatcher) == fake.consent_parts  # the services side's text, unchanged
+    assert responses(dispatcher) == []
+    assert events == [
+        SlotSet("consent_pending", True),
+        SlotSet("referral_consent", "cons-1"),
+        SlotSet("referral_service", "svc-1|loc-1"),
+        SlotSet("offer", "none"),
+        SlotSet("offered", None),
+    ]
+    assert fake.consents["cons-1"]["status"] == "pending"
+    assert fake.referrals["ref-1"]["status"] == "draft"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots", "service"),
+    [
+        ("the first one", {}, "svc-1"),
+        ("#2", {}, "svc-2"),
+        ("sign me up for 2", {}, "svc-2"),
+        ("can u refer me to the 3rd", {}, "svc-3"),
+        ("quiero la 2", {"language": "es"}, "svc-2"),
+        ("la ultima", {"language": "es"}, "svc-3"),
+        ("number one please", {}, "svc-1"),
+        ("i want that one", {"details_shown": 3.0}, "svc-3"),
+        ("sign me up", {"last_results": ["", "", "", "svc-4|loc-4"]}, "svc-4"),
+    ],
+)
+def test_the_place_she_means(
+    monkeypatch: pytest.MonkeyPatch, text: str, slots: dict[str, Any], service: str
+) -> None:
+    fake = FakeApi()
+    run(ActionOfferReferral(), monkeypatch, fake, slots={**SEARCH, **slots}, text=text)
+    (body,) = fake.bodies("/api/referrals")
+    assert body["service_id"] == service
+    assert body["language"] == slots.get("language", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "slots", "expected"),
+    [
+        ("i want that one", SEARCH, "utter_referral_which"),
+        ("sign me up for 7", SEARCH, "utter_referral_which"),
+        ("the first one", {}, "utter_details_no_list"),
+        ("the first one", {**SEARCH, "crisis_active": True}, "utter_ask_safe_first"),
+    ],
+)
+def test_no_referral_without_a_clear_pick_a_list_or_while_a_crisis_is_open(
+    monkeypatch: pytest.MonkeyPatch, text: str, slots: dict[str, Any], expected: str
+) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(ActionOfferReferral(), monkeypatch, fake, slots=slots, text=text)
+    assert responses(dispatcher) == [expected]
+    assert events == [] and fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "fake", [None, FakeApi(referral_status=404), FakeApi(consent_parts=[])]
+)
+def test_no_consent_waits_when_the_text_could_not_be_sent(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None
+) -> None:
+    events, dispatcher = run(ActionOfferReferral(), monkeypatch, fake, slots=SEARCH, text="#1")
+    assert responses(dispatcher) == ["utter_referral_failed"]
+    assert events == []
+
+
+def test_number_in_her_words() -> None:
+    assert number_in("i want that one") is None
+    assert number_in("the one in springfield") is None
+    assert number_in("number one") == 1
+    assert number_in("one") == 1
+    assert number_in("the first one") == 1
+    assert number_in("refer me to the 3rd") == 3
+
+
+# --- YES ------------------------------------------------------------------------------------
+
+
+def test_yes_grants_the_consent_with_her_message_id_and_says_what_happens_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    slots = pending(fake, 2)
+    events, dispatcher = run(
+        ActionGrantConsent(), monkeypatch, fake, slots=slots, text="YES", intent="affirm"
+    )
+    (call,) = [r for r in fake.requests if r["path"].endswith("/grant")]
+    assert call["path"] == "/api/consents/cons-1/grant"
+    assert call["json"] == {"message_sid": SID, "client_id": "client-7"}
+    assert fake.consents["cons-1"]["status"] == "active"
+    assert fake.consents["cons-1"]["message_sid"] == SID
+    assert fake.referrals["ref-1"]["status"] == "requested"
+    assert dispatcher.messages[0]["response"] == "utter_referral_sent"
+    assert dispatcher.messages[0]["service"] == "Demo Recovery Program 2"
+    assert events == CLEARED
+
+
+def test_yes_to_a_do_not_contact_referral_says_only_her_case_manager_reaches_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(do_not_contact=True)
+    _, dispatcher = run(
+        ActionGrantConsent(), monkeypatch, fake, slots=pending(fake), text="yes"
+    )
+    assert responses(dispatcher) == ["utter_referral_sent_private"]
+
+
+def test_yes_to_a_consent_no_longer_pending_shares_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    slots = pending(fake)
+    fake.consents["cons-1"]["status"] = "withdrawn"
+    events, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
+    assert responses(dispatcher) == ["utter_referral_closed"]
+    assert fake.consents["cons-1"]["status"] == "withdrawn"
+    assert events == CLEARED
+
+
+@pytest.mark.parametrize("fake", [None, FakeApi(grant_status=500)])
+def test_a_yes_not_recorded_keeps_the_consent_pending_for_another_yes(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None
+) -> None:
+    slots = pending(fake or FakeApi())
+    events, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
+    assert responses(dispatcher) == ["utter_consent_grant_failed"]
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"consent_pending": False},  # a crisis, a new need or a question came in between
+        {"referral_consent": None},
+        {"crisis_active": True},
+    ],
+)
+def test_yes_without_a_pending_consent_text_grants_nothing(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any]
+) -> None:
+    fake = FakeApi()
+    slots = {**pending(fake), **extra}
+    events, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
+    assert fake.requests == []
+    assert fake.consents["cons-1"]["status"] == "pending"
+    assert responses(dispatcher) == ["utter_ok"]
+    assert events == CLEARED
+
+
+# --- NO -------------------------------------------------------------------------------------
+
+
+def test_no_declines_and_gives_her_the_contact_details(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ActionDeclineConsent(), monkeypatch, fake, slots=pending(fake, 2), text="no thanks",
+        intent="deny",
+    )
+    (call,) = [r for r in fake.requests if r["path"].endswith("/decline")]
+    assert call["path"] == "/api/consents/cons-1/decline"
+    assert call["json"] == {"client_id": "client-7"}
+    assert fake.consents["cons-1"]["status"] == "declined"
+    assert fake.referrals["ref-1"]["status"] == "cancelled"
+    assert responses(dispatcher) == ["utter_referral_declined"]
+    assert texts(dispatcher) == [
+        "Demo Recovery Program 2, 102 Main St, Springfield, MA 01105. Call (413) 555-0102."
+    ]
+    assert events == CLEARED
+
+
+def test_no_when_the_decline_fails_still_gives_the_details_from_the_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(decline_status=500)
+    _, dispatcher = run(ActionDeclineConsent(), monkeypatch, fake, slots=pending(fake, 3))
+    assert responses(dispatcher) == ["utter_referral_declined"]
+    assert texts(dispatcher)[0].startswith("Demo Recovery Program 3, 103 Main St")
+
+
+def test_no_when_the_api_is_down_points_to_the_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(ActionDeclineConsent(), monkeypatch, None, slots=pending(FakeApi()))
+    assert responses(dispatcher) == ["utter_referral_declined", "utter_referral_contact_in_list"]
+    assert events == CLEARED
+
+
+def test_contact_details_are_sms_sized() -> None:
+    long = details(1, name="A" * 200, address="B " * 200)
+    message = contact_message(long)
+    assert message is not None and is_gsm7(message) and gsm7_length(message) <= MAX_CHARS
+    assert contact_message({"name": "Only a name"}) is None
+    label = service_label({"name": "Caf\u00e9 \u201cHope\u201d " + "x" * 100})
+    assert label.startswith('Caf\u00e9 "Hope"') and is_gsm7(label)
+    assert gsm7_length(label) <= MAX_SERVICE_CHARS
+
+
+# --- withdrawal -----------------------------------------------------------------------------
+
+
+def test_withdrawal_is_immediate_and_says_what_was_withdrawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    fake.consent("client-7", 2, status="active")
+    fake.consent("client-7", 3, status="pending")
+    fake.consent("someone-else", 1, status="active")
+    events, dispatcher = run(
+        ActionWithdrawConsent(), monkeypatch, fake, text="dont share my info",
+        intent="withdraw_consent",
+    )
+    (call,) = fake.requests
+    assert call["path"] == "/api/clients/client-7/consents/withdraw"
+    assert call["json"] == {"message_sid": SID}
+    assert [c["status"] for c in fake.consents.values()] == ["withdrawn", "withdrawn", "active"]
+    assert [r["status"] for r in fake.referrals.values()] == ["cancelled", "cancelled", "requested"]
+    assert dispatcher.messages[0]["response"] == "utter_consent_withdrawn"
+    assert dispatcher.messages[0]["services"] == (
+        "Demo Org 2 - Demo Recovery Program 2 and Demo Org 3 - Demo Recovery Program 3"
+    )
+    assert events == CLEARED
+    assert fake.signals == []  # the API logs consent_withdrawn, one per consent
+
+
+def test_withdrawal_with_nothing_shared_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, dispatcher = run(ActionWithdrawConsent(), monkeypatch, FakeApi(), text="stop sharing")
+    assert responses(dispatcher) == ["utter_consent_nothing_shared"]
+
+
+@pytest.mark.parametrize("fake", [None, FakeApi(withdraw_status=500)])
+def test_withdrawal_not_recorded_is_said_honestly(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None
+) -> None:
+    _, dispatcher = run(ActionWithdrawConsent(), monkeypatch, fake, text="cancel my referral")
+    assert responses(dispatcher) == ["utter_consent_withdraw_failed"]
+
+
+# --- first contact and her language ---------------------------------------------------------
+
+
+def test_the_intro_is_one_response_and_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(ActionIntroduce(), monkeypatch, None, text="i need subs near 01105")
+    assert responses(dispatcher) == ["utter_intro"]
+    assert events == [SlotSet("introduced", True)]
+
+
+def validate(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None, **tracker_args: Any
+) -> list[dict[str, Any]]:
+    events, dispatcher = run(ValidateSlotMappings(), monkeypatch, fake, **tracker_args)
+    assert dispatcher.messages == []
+    return events
+
+
+def test_spanish_is_saved_to_her_profile_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ValidateSlotMappings().name() == "action_validate_slot_mappings"
+    fake = FakeApi()
+    events = validate(
+        monkeypatch, fake, text="necesito ayuda con suboxone", intent="need_moud",
+        new_slots={"language": "es", "need": "moud"},
+    )
+    assert fake.patches("client-7") == [{"language": "es"}]
+    assert SlotSet("language_saved", "es") in events and SlotSet("language", "es") in events
+    assert not [e for e in events if e["name"] == "need"]  # other slots are left as set
+
+    fake = FakeApi()
+    validate(
+        monkeypatch, fake, slots={"language_saved": "es"}, text="gracias",
+        new_slots={"language": "es"},
+    )
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "language"),
+    [("crisis_suicide", "es"), ("need_moud", "en"), ("need_moud", None)],
+)
+def test_no_profile_call_before_a_crisis_reply_or_for_english(
+    monkeypatch: pytest.MonkeyPatch, intent: str, language: str | None
+) -> None:
+    fake = FakeApi()
+    new_slots = {"language": language} if language else {"need": "moud"}
+    events = validate(monkeypatch, fake, text="...", intent=intent, new_slots=new_slots)
+    assert fake.requests == []
+    assert not [e for e in events if e["name"] == "language_saved"]
+
+
+def test_a_profile_save_that_fails_is_tried_again_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    events = validate(
+        monkeypatch, FakeApi(clients_status=500), text="hola", new_slots={"language": "es"}
+    )
+    assert not [e for e in events if e["name"] == "language_saved"]
+
+
+def test_spanish_crisis_saves_the_language_after_the_crisis_reply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    events, _ = run(
+        ActionCrisisAlert(), monkeypatch, fake, slots={"language": "es"},
+        text="no quiero vivir", intent="crisis_suicide",
+    )
+    assert fake.patches("client-7") == [{"language": "es"}]
+    assert events == [SlotSet("language_saved", "es")]
+    assert fake.alerts[0] == {"client_id": "client-7", "kind": "crisis", "detail": "suicide"}
