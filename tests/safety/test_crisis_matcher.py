@@ -824,10 +824,14 @@ def _case_lines(name: str) -> list[str]:
 
 REDTEAM_CRISIS = [
     tuple(line.split("\t"))
-    for name in ("redteam_crisis.tsv", "redteam2_crisis.tsv")
+    for name in ("redteam_crisis.tsv", "redteam2_crisis.tsv", "redteam3_crisis.tsv")
     for line in _case_lines(name)
 ]
-REDTEAM_ORDINARY = _case_lines("redteam_ordinary.tsv") + _case_lines("redteam2_ordinary.tsv")
+REDTEAM_ORDINARY = [
+    line
+    for name in ("redteam_ordinary.tsv", "redteam2_ordinary.tsv", "redteam3_ordinary.tsv")
+    for line in _case_lines(name)
+]
 
 # Recall first: hyperbole that a real crisis could also be written as keeps its crisis reply.
 ACCEPTED_FALSE_ALARMS = [
@@ -854,5 +858,5 @@ def test_accepted_false_alarms_still_get_help(lexicon, text):
 
 
 def test_redteam_sets_are_large_and_cover_every_category():
-    assert len(REDTEAM_CRISIS) >= 300 and len(REDTEAM_ORDINARY) >= 290
+    assert len(REDTEAM_CRISIS) >= 450 and len(REDTEAM_ORDINARY) >= 440
     assert {intent for _, intent in REDTEAM_CRISIS} == {OVERDOSE, VIOLENCE, SUICIDE}
