@@ -119,13 +119,13 @@ async def offer_referral(
     if n is None:
         dispatcher.utter_message(response="utter_referral_which")
         return []
-    key = shown[n - 1]
-    service_id = key.partition("|")[0]
+    # The list shows a service at one location: the referral is to that place.
+    service_id, _, location_id = shown[n - 1].partition("|")
     language = "es" if tracker.get_slot("language") == "es" else "en"
     need = tracker.get_slot("need")
     try:
         data = await TandemApi().create_referral(
-            tracker.sender_id, service_id, str(need) if need else None, language
+            tracker.sender_id, service_id, str(need) if need else None, language, location_id
         )
     except ApiError as err:
         logger.warning("referral not created: %s", err.code)
@@ -144,7 +144,7 @@ async def offer_referral(
     return [
         SlotSet(PENDING_SLOT, True),
         SlotSet(CONSENT_SLOT, str(consent_id)),
-        SlotSet(SERVICE_SLOT, key),
+        SlotSet(SERVICE_SLOT, shown[n - 1]),
         SlotSet("offer", "none"),
         SlotSet("offered", None),
     ]

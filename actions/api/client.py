@@ -159,7 +159,12 @@ class TandemApi:
     # --- referrals and consent (notes/referral_contract.md) --------------------------------
 
     async def create_referral(
-        self, client_id: str, service_id: str, need: str | None, language: str = "en"
+        self,
+        client_id: str,
+        service_id: str,
+        need: str | None,
+        language: str = "en",
+        location_id: str | None = None,
     ) -> dict[str, Any]:
         """POST /api/referrals: a draft referral and the pending consent that covers it.
 
@@ -172,6 +177,8 @@ class TandemApi:
             "created_by": "bot",
             "language": language,
         }
+        if location_id:
+            body["location_id"] = location_id
         return await self.request("POST", "/api/referrals", body=body)
 
     async def grant_consent(

@@ -104,6 +104,7 @@ def test_her_pick_creates_a_referral_and_relays_the_consent_text_word_for_word(
         "need": "moud_buprenorphine",
         "created_by": "bot",
         "language": "en",
+        "location_id": "loc-1",  # the place she saw in the list
     }
     assert texts(dispatcher) == fake.consent_parts  # the services side's text, unchanged
     assert responses(dispatcher) == []
@@ -139,6 +140,7 @@ def test_the_place_she_means(
     run(ActionOfferReferral(), monkeypatch, fake, slots={**SEARCH, **slots}, text=text)
     (body,) = fake.bodies("/api/referrals")
     assert body["service_id"] == service
+    assert body["location_id"] == service.replace("svc", "loc")
     assert body["language"] == slots.get("language", "en")
 
 
