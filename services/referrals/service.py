@@ -32,6 +32,7 @@ from services.settings import Settings
 DO_NOT_CONTACT_NEEDS: frozenset[str] = frozenset({"ipv_support"})
 DECLINED_REASON = "she chose to contact the service herself"
 WITHDRAWN_REASON = "consent withdrawn"
+SUPERSEDED_REASON = "she did not answer and picked another place"
 CONTACT_FIELDS = (
     "service_id",
     "location_id",
@@ -143,6 +144,7 @@ class ReferralService:
         async with self.sessions() as session, session.begin():
             client = await require_client(session, offer.client_id)
             details = await service_details(session, offer.service_id, offer.location_id)
+            await self._supersede_unanswered(session, client.id, offer.created_by, now)
             need = self.taxonomy.resolve(offer.need)  # a group narrows to a code the service has
             offered = [code for code in need.codes if code in details.codes]
             if not offered:
@@ -186,6 +188,23 @@ class ReferralService:
             referral = await referrals.get_referral(session, added.id)
         assert referral is not None
         return referral, consent
+
+    async def _supersede_unanswered(
+        self, session: AsyncSession, client_id: str, actor: str, now: datetime
+    ) -> None:
+        """One consent question open at a time: one she never answered (she moved on, or
+        picked another place) expires, and the draft referral it covered is cancelled."""
+        for old in await consents.open_consents_for(session, client_id):
+            if old.status != "pending" or not await consents.change_status(
+                session, old, ["pending"], "expired", actor=actor, now=now
+            ):
+                continue
+            for referral in await referrals.referrals_relying_on(session, [old.id]):
+                if referral.status == "draft":
+                    transition = check_transition("draft", "cancelled", SUPERSEDED_REASON)
+                    await referrals.apply_transition(
+                        session, referral, transition, actor=actor, now=now
+                    )
 
     async def _pending_consent(
         self, session: AsyncSession, consent_id: int, client_id: object, now: datetime

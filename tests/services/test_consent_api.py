@@ -256,3 +256,29 @@ async def test_answers_need_her_id_and_the_message(
             headers=api_headers,
         )
         assert (await no_sid.json())["field"] == "message_sid"
+
+
+async def test_an_unanswered_consent_expires_when_she_picks_another_place(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    woman = await add_woman(client)
+    first = await offer(client, api_headers, woman)
+    second = await offer(client, api_headers, woman)
+    detail = await (
+        await client.get(f"/api/referrals/{first['referral']['id']}", headers=api_headers)
+    ).json()
+    assert detail["status"] == "cancelled" and detail["consent"]["status"] == "expired"
+    assert detail["reason"] == "she did not answer and picked another place"
+    sid = await inbound(client, woman, "YES")
+    late = await client.post(
+        f"/api/consents/{first['consent']['id']}/grant",
+        json={"client_id": woman, "message_sid": sid},
+        headers=api_headers,
+    )
+    assert late.status == 409  # her YES can only sign the question she was last asked
+    granted = await client.post(
+        f"/api/consents/{second['consent']['id']}/grant",
+        json={"client_id": woman, "message_sid": sid},
+        headers=api_headers,
+    )
+    assert granted.status == 200

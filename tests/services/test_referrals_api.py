@@ -151,7 +151,6 @@ async def test_one_message_signs_one_consent(
     client: TestClient, api_headers: dict[str, str], woman: str
 ) -> None:
     first = await offer(client, api_headers, woman)
-    second = await offer(client, api_headers, woman)
     sid = await inbound(client, woman)
     ok = await client.post(
         f"/api/consents/{first['consent']['id']}/grant",
@@ -159,6 +158,7 @@ async def test_one_message_signs_one_consent(
         headers=api_headers,
     )
     assert ok.status == 200
+    second = await offer(client, api_headers, woman)
     reused = await client.post(
         f"/api/consents/{second['consent']['id']}/grant",
         json={"client_id": woman, "message_sid": sid},
@@ -246,10 +246,12 @@ async def test_list_filters_by_client_and_status_newest_first(
         first["referral"]["id"],
     ]
     drafts = await client.get("/api/referrals", params={"status": "draft"}, headers=api_headers)
-    assert {r["id"] for r in (await drafts.json())["referrals"]} == {
-        first["referral"]["id"],
-        theirs["referral"]["id"],
-    }
+    assert {r["id"] for r in (await drafts.json())["referrals"]} == {theirs["referral"]["id"]}
+    # Her first offer went unanswered when she picked again: cancelled, not a stale draft.
+    cancelled = await client.get(
+        "/api/referrals", params={"status": "cancelled"}, headers=api_headers
+    )
+    assert [r["id"] for r in (await cancelled.json())["referrals"]] == [first["referral"]["id"]]
     page = await client.get(
         "/api/referrals", params={"limit": "1", "offset": "1"}, headers=api_headers
     )
