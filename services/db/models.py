@@ -201,7 +201,11 @@ class ServiceFeature(Base):
 class ServiceSearch(Base):
     """Derived search rows: one per (code, location) of every active service with coordinates,
     clustered by code and latitude so a search is one range scan. Rebuilt from the directory
-    tables by services.directory.search.refresh_search_rows after every write to them."""
+    tables by services.directory.search.refresh_search_rows after every write to them.
+
+    Each row also carries what a search would otherwise look up per row: the service's features
+    and codes (sorted, comma-wrapped: ",masshealth,spanish,", or "" for none) and how many
+    located places it has, so a count needs a DISTINCT only over services at several places."""
 
     __tablename__ = "service_search"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -215,6 +219,9 @@ class ServiceSearch(Base):
     location_id: Mapped[str] = mapped_column(
         ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    features: Mapped[str] = mapped_column(Text, server_default="")
+    codes: Mapped[str] = mapped_column(Text, server_default="")
+    locations: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class Location(Base):

@@ -4,6 +4,11 @@ The derived search rows are clustered by code and latitude, so the rows of a bou
 one range scan. The total is counted in SQL; only the rows of a small disc around the place,
 enough for the page, are loaded, and ordered by the exact great-circle distance. Each service
 is listed once, at its nearest location.
+
+Each search row carries its service's features and codes (comma-wrapped strings) and its
+number of located places, so a search reads nothing but the rows it scans: a feature is a
+substring test, a service offering several of the need's codes is seen on the row of the first
+of them only, and only services at several places need a DISTINCT to be counted once.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
+    Text,
+    and_,
     bindparam,
     case,
     delete,
@@ -27,11 +35,15 @@ from sqlalchemy import (
     insert,
     literal_column,
     not_,
+    or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from services.db.models import (
     Address,
@@ -138,7 +150,7 @@ async def search_services(
     smaller disc around the place that is sure to hold the page (grown only if it does not).
     """
     page_end = offset + limit
-    codes = list(dict.fromkeys(need.codes))
+    codes = sorted(set(need.codes))
     wanted = list(dict.fromkeys(features))
     whole = _Disc.around(place, radius_miles)
     total = await _count(session, whole, codes, wanted)
@@ -261,55 +273,103 @@ def _within(
     return box, upper <= bindparam("limit_in"), lower <= bindparam("limit_out")
 
 
-def _offering(rows: Any, features: int) -> tuple[ColumnElement[bool], list[ColumnElement[bool]]]:
-    """Rows of the need's codes; and their services having each of `features` features (a
-    primary-key lookup each, placed last so that only rows within the disc pay for it)."""
-    return rows.code.in_(bindparam("codes", expanding=True)), [
-        exists().where(
-            ServiceFeature.service_id == rows.service_id,
-            ServiceFeature.feature == bindparam(f"feature_{n}"),
-        )
-        for n in range(features)
+class _position(FunctionElement[int]):
+    """Where a string first holds another, from 1; 0 if nowhere (a plain substring, no
+    pattern: case-sensitive on SQLite and PostgreSQL alike, unlike LIKE on SQLite)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_position)
+def _position_default(element: _position, compiler: SQLCompiler, **kw: Any) -> str:
+    haystack, needle = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"position({needle} IN {haystack})"
+
+
+@compiles(_position, "sqlite")
+def _position_sqlite(element: _position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_position, "postgresql")
+def _position_postgresql(element: _position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def _offering(
+    rows: Any, codes: int, features: int
+) -> tuple[ColumnElement[bool], list[ColumnElement[bool]], ColumnElement[bool] | None]:
+    """For search rows: those of the need's codes (what the index scans); their services
+    having each of `features` features (a substring test on the row, cheaper than the
+    distance arithmetic, so placed before it); and, when the need has several codes, the row
+    of the first of them (in the sorted bound codes) that the service offers, so that each
+    service is seen at each of its places once."""
+    wanted = [
+        _position(rows.features, bindparam(f"feature_{n}", type_=Text)) > 0 for n in range(features)
     ]
+    first = None
+    if codes > 1:
+        # The row of code i only if the service offers none of the codes before it.
+        first = and_(
+            *(
+                or_(
+                    rows.code != bindparam(f"code_{i}", type_=Text),
+                    *(
+                        _position(rows.codes, bindparam(f"wrapped_code_{j}", type_=Text)) == 0
+                        for j in range(i)
+                    ),
+                ).self_group()
+                for i in range(1, codes)
+            )
+        )
+    return rows.code.in_(bindparam("codes", expanding=True)), wanted, first
 
 
-# The statements are built once per number of features and reused: building and keying a
-# statement this size costs more than running it on a small disc.
+# The statements are built once per number of codes and of features, and reused: building and
+# keying a statement this size costs more than running it on a small disc.
 @cache
-def _count_statement(features: int) -> CompoundSelect:
-    """The distinct services of the rows certainly inside the disc; then the rows of the thin
-    ring of doubt, each with whether its service has a row certainly inside (counted already)."""
-    code, wanted = _offering(ServiceSearch, features)
+def _count_statement(codes: int, features: int) -> CompoundSelect:
+    """The services of the rows certainly inside the disc (a plain count of the services at one
+    place, a DISTINCT over the others); then the rows of the thin ring of doubt, each with
+    whether its service has a row certainly inside (counted already)."""
+    code, wanted, first = _offering(ServiceSearch, codes, features)
     box, inside, maybe = _within(ServiceSearch)
     other = aliased(ServiceSearch)
     other_box, other_inside, _ = _within(other)
-    counted_already = exists().where(
-        other.service_id == ServiceSearch.service_id,
-        _offering(other, 0)[0],
-        *other_box,
-        other_inside,
+    # The service's row of the same code at another place: it has one at each of its places.
+    counted_already = and_(
+        ServiceSearch.locations > 1,
+        exists().where(
+            other.service_id == ServiceSearch.service_id,
+            other.code == ServiceSearch.code,
+            *other_box,
+            other_inside,
+        ),
     )
+    once = [] if first is None else [first]
     return union_all(
         select(
             literal_column("'n'"),
             literal_column("NULL"),
-            func.count(distinct(ServiceSearch.service_id)),
+            func.count().filter(ServiceSearch.locations == 1)
+            + func.count(distinct(ServiceSearch.service_id)).filter(ServiceSearch.locations > 1),
             literal_column("NULL"),
             literal_column("NULL"),
-        ).where(code, *box, inside, *wanted),
+        ).where(code, *box, *wanted, inside, *once),
         select(
             literal_column("'d'"),
             ServiceSearch.service_id,
             case((counted_already, 1), else_=0),
             ServiceSearch.latitude,
             ServiceSearch.longitude,
-        ).where(code, *box, maybe, not_(inside), *wanted),
+        ).where(code, *box, *wanted, maybe, not_(inside), *once),
     )
 
 
 @cache
-def _rows_statement(features: int) -> Select:
-    code, wanted = _offering(ServiceSearch, features)
+def _rows_statement(codes: int, features: int) -> Select:
+    code, wanted, first = _offering(ServiceSearch, codes, features)
     box, _, maybe = _within(ServiceSearch)
     return (
         select(
@@ -321,15 +381,18 @@ def _rows_statement(features: int) -> Select:
             Service.organization_id,
         )
         .join(Service, Service.id == ServiceSearch.service_id)
-        .where(code, *box, maybe, *wanted)
+        .where(code, *box, *wanted, maybe, *([] if first is None else [first]))
     )
 
 
 def _params(disc: _Disc, codes: list[str], features: list[str]) -> dict[str, object]:
+    """The bound parameters; `codes` sorted and without repeats."""
     return {
         **disc.params,
         "codes": codes,
-        **{f"feature_{n}": feature for n, feature in enumerate(features)},
+        **{f"code_{i}": code for i, code in enumerate(codes)},
+        **{f"wrapped_code_{i}": f",{code}," for i, code in enumerate(codes)},
+        **{f"feature_{n}": f",{feature}," for n, feature in enumerate(features)},
     }
 
 
@@ -338,7 +401,7 @@ async def _count(session: AsyncSession, disc: _Disc, codes: list[str], features:
     settled here."""
     total, ring = 0, set()
     for kind, service_id, number, lat, lon in await session.execute(
-        _count_statement(len(features)), _params(disc, codes, features)
+        _count_statement(len(codes), len(features)), _params(disc, codes, features)
     ):
         if kind == "n":
             total += number
@@ -351,7 +414,9 @@ async def _nearest(
     session: AsyncSession, disc: _Disc, codes: list[str], features: list[str]
 ) -> dict[str, ServiceHit]:
     """Every service within the disc, at its nearest location, with its exact distance."""
-    rows = await session.execute(_rows_statement(len(features)), _params(disc, codes, features))
+    rows = await session.execute(
+        _rows_statement(len(codes), len(features)), _params(disc, codes, features)
+    )
     nearest: dict[str, ServiceHit] = {}
     for service_id, location_id, lat, lon, name, organization_id in rows:
         miles = disc.miles_to(lat, lon)
@@ -430,19 +495,61 @@ async def _fill_details(session: AsyncSession, hits: list[ServiceHit]) -> None:
             hit.phone = format_phone(number)
 
 
-async def refresh_search_rows(
-    db: AsyncSession | AsyncConnection, service_ids: Collection[str] | None = None
-) -> None:
-    """Rebuild the derived search rows (all, or those of some services) from the directory
-    tables. Call it in the same transaction as any write to services (status), codes,
-    locations or service_at_location, so a closed service is never offered."""
-    source = (
+class _joined(FunctionElement[str]):
+    """The values of a column over a group, sorted and comma-wrapped (",a,b,"), or NULL when
+    there are none."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_joined)
+def _joined_default(element: _joined, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite before 3.44 has no ORDER BY inside group_concat: the values come in the order
+    # they are read, and each is read here from a primary key (service_id, value), in order.
+    return f"(',' || group_concat({compiler.process(element.clauses, **kw)}, ',') || ',')"
+
+
+@compiles(_joined, "postgresql")
+def _joined_postgresql(element: _joined, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"(',' || string_agg({column}, ',' ORDER BY {column}) || ',')"
+
+
+def _search_source() -> Select:
+    """The search rows, as the directory tables have them."""
+    features = (
+        select(func.coalesce(_joined(ServiceFeature.feature), ""))
+        .where(ServiceFeature.service_id == ServiceAtLocation.service_id)
+        .scalar_subquery()
+    )
+    other = aliased(ServiceCode)
+    codes = (
+        select(func.coalesce(_joined(other.code), ""))
+        .where(other.service_id == ServiceAtLocation.service_id)
+        .scalar_subquery()
+    )
+    place, at = aliased(Location), aliased(ServiceAtLocation)
+    locations = (
+        select(func.count(distinct(at.location_id)))
+        .join(place, place.id == at.location_id)
+        .where(
+            at.service_id == ServiceAtLocation.service_id,
+            place.latitude.is_not(None),
+            place.longitude.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    return (
         select(
             ServiceCode.code,
             Location.latitude,
             Location.longitude,
             ServiceAtLocation.service_id,
             ServiceAtLocation.location_id,
+            features,
+            codes,
+            locations,
         )
         .join(ServiceAtLocation, ServiceAtLocation.service_id == ServiceCode.service_id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
@@ -454,7 +561,20 @@ async def refresh_search_rows(
         )
         .distinct()
     )
-    columns = ["code", "latitude", "longitude", "service_id", "location_id"]
+
+
+async def refresh_search_rows(
+    db: AsyncSession | AsyncConnection, service_ids: Collection[str] | None = None
+) -> None:
+    """Rebuild the derived search rows (all, or those of some services) from the directory
+    tables. Call it in the same transaction as any write to services (status), codes,
+    features, locations or service_at_location, so a closed service is never offered and
+    a search filters on the features a service has now."""
+    source = _search_source()
+    columns = [
+        "code", "latitude", "longitude", "service_id", "location_id", "features", "codes",
+        "locations",
+    ]  # fmt: skip
     if service_ids is None:
         await db.execute(delete(ServiceSearch))
         await db.execute(insert(ServiceSearch).from_select(columns, source))
