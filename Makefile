@@ -16,7 +16,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 # Rasa loads bot.crisis_guard and actions from the repo root; no telemetry (no network).
 RASA := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(BOT)/bin/rasa
 
-.PHONY: help setup run test test-services test-bot test-rasa test-e2e train lint clean
+.PHONY: help setup run test test-services test-bot test-rasa test-e2e train safety-model lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ train: $(VENV)/.installed $(BOT)/.installed ## train the Rasa model unless one m
 	if [ -f "$$model" ]; then echo "model up to date: $$model"; \
 	else echo "training $$model"; \
 	  time $(RASA) train --fixed-model-name "$$(basename $$model .tar.gz)" --out models; fi
+
+safety-model: $(BOT)/.installed ## retrain the crisis risk and opt-out models from data/safety/training and data/nlu
+	PYTHONPATH=$(CURDIR) $(BOT)/bin/python -m safety.train
 
 run: setup train ## run services, Rasa and the action server in the foreground (Ctrl-C stops all)
 	$(TANDEM) run

@@ -17,8 +17,8 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
+from safety.judge import CRISIS_INTENTS
 
-CRISIS_INTENTS = frozenset({"crisis_overdose", "crisis_suicide", "crisis_violence"})
 SAVED_SLOT = "language_saved"
 # Short: it runs before the bot answers her message.
 SAVE_TIMEOUT_S = 2.0

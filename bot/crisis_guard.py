@@ -1,15 +1,22 @@
-"""CrisisGuard: the Rasa NLU component that never lets a crisis message go unrecognised.
+"""CrisisGuard: the Rasa NLU component that has the last word on whether a message is a crisis.
 
-It runs LAST in the NLU pipeline (after DIETClassifier and FallbackClassifier) and asks
-the one crisis matcher (``safety.crisis``, shared with the services runtime) about every
-message. On a match it overrides whatever the classifiers predicted::
+It runs LAST in the NLU pipeline (after DIETClassifier and FallbackClassifier) and asks the
+one layered judgement (``safety.judge``: lexicon, then risk model; shared with the services
+runtime) about every message, overriding whatever the classifiers predicted:
+
+* a crisis (certain)::
 
     intent          {"name": "crisis_suicide", "confidence": 1.0}
     intent_ranking  the crisis intent first, then the classifiers' other intents
-    crisis          {"intent": "crisis_suicide", "language": "es"}
+    crisis          {"intent": "crisis_suicide", "language": "es", "level": "crisis", ...}
 
-Rules then route ``crisis_*`` intents to their crisis responses. A message that does not
-match is left exactly as the classifiers left it.
+* possible (between the model's thresholds): intent ``crisis_check`` and an entity
+  ``crisis_category`` (overdose, medical, violence, suicide), so the bot asks her directly;
+* neither: a crisis intent DIET guessed on its own is taken away (the judgement decides, not
+  DIET), and the message keeps the classifiers' best other intent.
+
+Rules send crisis intents to their crisis responses and ``crisis_check`` to the direct
+question; ``bot/crisis_policy.py`` carries the conversation after that.
 
 config.yml::
 
@@ -19,9 +26,9 @@ config.yml::
       - name: bot.crisis_guard.CrisisGuard
         lexicon_path: data/safety/crisis_lexicon.yml   # the default
 
-Training copies the lexicon into the model (so a trained model keeps answering with the
-lexicon it was trained and tested with), and the lexicon file's content is part of the
-component's fingerprint, so editing the lexicon makes ``rasa train`` retrain it.
+Training copies the lexicon and the risk model into the model (so a trained model keeps
+answering with what it was trained and tested with), and both files' contents are part of the
+component's fingerprint, so editing either makes ``rasa train`` retrain it.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
+    ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -48,6 +56,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon
+from safety.judge import ASK, CRISIS, CRISIS_INTENTS, DEFAULT_MODEL_PATH, SafetyJudge
+from safety.textmodel import TextModel
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +66,9 @@ DEFAULT_LEXICON_CONFIG_PATH = "data/safety/crisis_lexicon.yml"
 #: Message property (and key in Rasa's parse output) describing the crisis match.
 CRISIS_KEY = "crisis"
 PERSISTED_FILE_NAME = "crisis_lexicon.json"
+PERSISTED_MODEL_NAME = "risk_model.json"
+#: The entity that carries the category of a possible crisis (slot crisis_type).
+CATEGORY_ENTITY = "crisis_category"
 
 # <repo>/ : a relative lexicon_path that is missing from the working directory is
 # looked up here too, so `rasa` started from another directory still finds the lexicon.
@@ -100,14 +113,14 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-        lexicon: CrisisLexicon | None = None,
+        judge: SafetyJudge | None = None,
     ) -> None:
         """Constructs the component; use `create` or `load`."""
         self.component_config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
         self._resource = resource
         self._execution_context = execution_context
-        self._lexicon = lexicon
+        self._judge = judge
 
     @classmethod
     def create(
@@ -122,39 +135,46 @@ class CrisisGuard(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The lexicon file's content, so that changing it retrains this component."""
+        """The lexicon's and risk model's contents, so that changing either retrains this."""
         path = resolve_lexicon_path((config or {}).get(LEXICON_PATH_KEY))
         try:
-            return hashlib.sha256(path.read_bytes()).hexdigest()
+            return hashlib.sha256(path.read_bytes() + DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
         except OSError:
             # Missing file: `train` will say so clearly.
             return None
 
     @property
+    def judge(self) -> SafetyJudge:
+        """The judgement in use (read from the data files if not trained/loaded)."""
+        if self._judge is None:
+            self._judge = self._load_files(self.component_config)
+        return self._judge
+
+    @property
     def lexicon(self) -> CrisisLexicon:
-        """The lexicon in use (read from the configured file if not trained/loaded)."""
-        if self._lexicon is None:
-            self._lexicon = self._load_lexicon_file(self.component_config)
-        return self._lexicon
+        return self.judge.lexicon
 
     @staticmethod
-    def _load_lexicon_file(config: dict[str, Any]) -> CrisisLexicon:
+    def _load_files(config: dict[str, Any]) -> SafetyJudge:
         path = resolve_lexicon_path(config.get(LEXICON_PATH_KEY))
-        lexicon = CrisisLexicon.load(path)
-        logger.debug(f"Loaded crisis lexicon from '{path}': {lexicon!r}.")
-        return lexicon
+        judge = SafetyJudge.load(path, DEFAULT_MODEL_PATH)
+        logger.debug(f"Loaded crisis lexicon from '{path}': {judge.lexicon!r}.")
+        return judge
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Reads and validates the lexicon file and stores it in the model."""
-        self._lexicon = self._load_lexicon_file(self.component_config)
+        """Reads and validates the lexicon and risk model and stores them in the model."""
+        self._judge = self._load_files(self.component_config)
         self.persist()
         return self._resource
 
     def persist(self) -> None:
-        """Stores the lexicon (as plain data) in the model storage."""
+        """Stores the lexicon and the risk model (as plain data) in the model storage."""
         with self._model_storage.write_to(self._resource) as model_dir:
             (Path(model_dir) / PERSISTED_FILE_NAME).write_text(
-                json.dumps(self.lexicon.to_dict(), ensure_ascii=False), encoding="utf-8"
+                json.dumps(self.judge.lexicon.to_dict(), ensure_ascii=False), encoding="utf-8"
+            )
+            (Path(model_dir) / PERSISTED_MODEL_NAME).write_text(
+                json.dumps(self.judge.model.to_dict(), ensure_ascii=False), encoding="utf-8"
             )
 
     @classmethod
@@ -166,58 +186,86 @@ class CrisisGuard(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> CrisisGuard:
-        """Loads the lexicon the model was trained with (see parent class for docstring).
+        """Loads what the model was trained with (see parent class for docstring).
 
-        Falls back to the lexicon file if the model holds none (an untrained or damaged
-        resource). Raises if neither can be read: a bot that cannot see crises must not
-        start (the SMS gateway answers crisis messages itself while Rasa is down).
+        Falls back to the data files if the model holds nothing usable (an untrained or
+        damaged resource). Raises if neither can be read: a bot that cannot see crises must
+        not start (the SMS gateway answers crisis messages itself while Rasa is down).
         """
-        lexicon: CrisisLexicon | None = None
+        judge: SafetyJudge | None = None
         try:
             with model_storage.read_from(resource) as model_dir:
-                data = json.loads(
-                    (Path(model_dir) / PERSISTED_FILE_NAME).read_text(encoding="utf-8")
+                folder = Path(model_dir)
+                lexicon = CrisisLexicon.from_dict(
+                    json.loads((folder / PERSISTED_FILE_NAME).read_text(encoding="utf-8"))
                 )
-            lexicon = CrisisLexicon.from_dict(data)
-        except (ValueError, OSError) as exc:
+                model = TextModel.from_dict(
+                    json.loads((folder / PERSISTED_MODEL_NAME).read_text(encoding="utf-8"))
+                )
+            judge = SafetyJudge(lexicon, model)
+        except (ValueError, OSError, KeyError) as exc:
             logger.warning(
-                f"No usable crisis lexicon in the model for resource '{resource.name}' "
-                f"({exc}); reading the lexicon file instead."
+                f"No usable crisis judgement in the model for resource '{resource.name}' "
+                f"({exc}); reading the data files instead."
             )
-        component = cls(config, model_storage, resource, execution_context, lexicon)
-        if lexicon is None:
-            component._lexicon = cls._load_lexicon_file(component.component_config)
+        component = cls(config, model_storage, resource, execution_context, judge)
+        if judge is None:
+            component._judge = cls._load_files(component.component_config)
         return component
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Overrides the intent of every message that matches the crisis lexicon."""
-        lexicon = self.lexicon
+        """Sets the intent of every message from the layered crisis judgement."""
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or not text:
                 continue
-            hit = lexicon.match(text)
-            if hit is None:
-                continue
-
+            judgement = self.judge.judge(text)
             previous = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            logger.debug(
-                f"Crisis lexicon matched '{hit.intent}' ({hit.language}); overriding "
-                f"intent '{previous}'."
-            )  # no message text in logs
             ranking = [
                 entry
                 for entry in (message.get(INTENT_RANKING_KEY) or [])
-                if entry.get(INTENT_NAME_KEY) != hit.intent
+                if entry.get(INTENT_NAME_KEY) not in CRISIS_INTENTS
             ]
-            crisis_intent = {INTENT_NAME_KEY: hit.intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, crisis_intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [dict(crisis_intent)] + ranking, add_to_output=True)
+            if judgement.level not in (CRISIS, ASK):
+                if previous in CRISIS_INTENTS:
+                    # DIET alone does not decide a crisis: keep its best other guess.
+                    best = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback"}
+                    message.set(INTENT, dict(best), add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                continue
+            intent = judgement.intent
+            logger.debug(
+                f"Crisis judgement {judgement.level} '{intent}' ({judgement.source}, "
+                f"{judgement.language}); overriding intent '{previous}'."
+            )  # no message text in logs
+            forced = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, forced, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [dict(forced)] + ranking, add_to_output=True)
             message.set(
                 CRISIS_KEY,
-                {"intent": hit.intent, "language": hit.language},
+                {
+                    "intent": intent,
+                    "language": judgement.language,
+                    "level": judgement.level,
+                    "category": judgement.category,
+                    "source": judgement.source,
+                },
                 add_to_output=True,
             )
+            if judgement.level == ASK:
+                entities = [
+                    e for e in (message.get(ENTITIES) or []) if e.get("entity") != CATEGORY_ENTITY
+                ]
+                entities.append(
+                    {
+                        "entity": CATEGORY_ENTITY,
+                        "value": judgement.category,
+                        "start": 0,
+                        "end": len(text),
+                        "extractor": type(self).__name__,
+                    }
+                )
+                message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -35,6 +35,7 @@ __all__ = [
     "LANGUAGES",
     "CrisisLexicon",
     "CrisisMatch",
+    "guess_language",
     "normalize",
 ]
 
@@ -608,6 +609,11 @@ class CrisisLexicon:
             f"{c.intent}={sum(len(p) for p in c.patterns.values())}" for c in self._categories
         )
         return f"<CrisisLexicon {counts}, exclusions={len(self._exclusion_patterns)}>"
+
+
+def guess_language(text: str) -> str:
+    """ "es" when a text has more Spanish than English function words, else "en"."""
+    return _guess_language(normalize(text), LANGUAGES)
 
 
 def _guess_language(prepared: str, candidates: Sequence[str]) -> str:

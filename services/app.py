@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from safety.crisis import CrisisLexicon
+from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.clients import api as clients_api
@@ -74,7 +74,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         sessions=app[app_keys.SESSIONS],
         vault=app[app_keys.PHONES],
         http=app[app_keys.HTTP],
-        lexicon=app[app_keys.LEXICON],
+        judge=app[app_keys.JUDGE],
         texts=app[app_keys.RESPONSES],
         keywords=load_keywords(),
     )
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(middlewares=[errors, service_token], client_max_size=64 * 1024)
     app[app_keys.SETTINGS] = settings
     app[app_keys.TAXONOMY] = load_taxonomy()
-    app[app_keys.LEXICON] = CrisisLexicon.load()
+    app[app_keys.JUDGE] = default_judge()
     app[app_keys.RESPONSES] = load_response_texts()
     app[app_keys.PHONES] = PhoneVault(
         settings.tandem_phone_hash_key, settings.tandem_phone_encryption_keys

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from services.settings import REPO_ROOT
 
-# Inputs that change what `rasa train` produces (the crisis guard persists the lexicon).
+# Inputs that change what `rasa train` produces (the crisis guard persists the lexicon and
+# the risk model; the crisis policy reads safety/).
 MODEL_INPUTS = (
     "config.yml",
     "domain.yml",
@@ -17,9 +18,12 @@ MODEL_INPUTS = (
     "data/stories",
     "data/safety",
     "bot/crisis_guard.py",
+    "bot/crisis_policy.py",
     "bot/language.py",
     "bot/sms_tokenizer.py",
     "safety/crisis.py",
+    "safety/judge.py",
+    "safety/textmodel.py",
     "requirements/bot.txt",
 )
 MODELS_DIR = REPO_ROOT / "models"

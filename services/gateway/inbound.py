@@ -19,7 +19,8 @@ import aiohttp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from safety.crisis import CrisisLexicon
+from safety.crisis import guess_language
+from safety.judge import ASK, CRISIS, SafetyJudge
 from services.db.base import utcnow
 from services.db.models import Client, Message
 from services.gateway import message_log
@@ -65,7 +66,7 @@ class Gateway:
     sessions: async_sessionmaker
     vault: PhoneVault
     http: aiohttp.ClientSession
-    lexicon: CrisisLexicon
+    judge: SafetyJudge
     texts: ResponseTexts
     keywords: Keywords
     deliver: Deliver | None = None
@@ -79,20 +80,27 @@ class Gateway:
             lock = self._locks[client_id] = asyncio.Lock()
         return lock
 
-    def text(self, name: str) -> str:
+    def text(self, name: str, language: str | None = None) -> str:
         s = self.settings
-        return self.texts.get(f"gateway_{name}").format(
+        return self.texts.get(f"gateway_{name}", language).format(
             program=s.tandem_program_name,
             support=s.tandem_support_contact,
             frequency=s.tandem_message_frequency,
         )
 
     def crisis_reply(self, text: str) -> list[str]:
-        match = self.lexicon.match(text)
-        return [self.texts.get(match.response, match.language)] if match else []
+        """The bot's own first words for a crisis (the crisis reply) or a possible one (the
+        direct question, with 988 or 911 in it), from the same judgement the bot uses."""
+        judgement = self.judge.judge(text)
+        if judgement.level == CRISIS and judgement.category:
+            return [self.texts.get(f"utter_crisis_{judgement.category}", judgement.language)]
+        if judgement.level == ASK and judgement.category:
+            name = f"utter_crisis_check_{judgement.category}"
+            return [self.texts.get(name, judgement.language)]
+        return []
 
     def fallback(self, text: str) -> list[str]:
-        return self.crisis_reply(text) or [self.text("holding")]
+        return self.crisis_reply(text) or [self.text("holding", guess_language(text))]
 
     # -- the pipeline -------------------------------------------------------------------
 
@@ -176,22 +184,27 @@ class Gateway:
             if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
                 await self.set_opt_out(client_id, keyword is Keyword.OPT_OUT, "twilio_opt_out_type")
             return Turn([], "keyword")
-        keyword = self.keywords.classify(text, opted_out=opted_out) if text else None
+        asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
+        keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
+        language = guess_language(text)
         if keyword is Keyword.OPT_OUT:
             if opted_out:
                 return Turn([], "keyword")  # exactly one confirmation
             await self.set_opt_out(client_id, True, "sms_keyword")
-            return Turn([self.text("opted_out")], "keyword")
+            # A crisis said while opting out still gets the crisis lines, first.
+            return Turn([*self.crisis_reply(text), self.text("opted_out", language)], "keyword")
         if keyword is Keyword.OPT_IN:
             if opted_out:
                 await self.set_opt_out(client_id, False, "sms_keyword")
-            return Turn([self.text("opted_in")], "keyword")
+            return Turn([self.text("opted_in", language)], "keyword")
         if opted_out:
             # Nothing is sent to an opted-out number, with one exception for safety: a crisis
             # message she starts still gets the crisis lines.
             return Turn(self.crisis_reply(text), "ignored")
         if keyword is Keyword.HELP:
-            return Turn([self.text("help")], "keyword")
+            return Turn([self.text("help", language)], "keyword")
+        if keyword is Keyword.OPT_OUT_QUESTION and not self.crisis_reply(text):
+            return Turn([self.text("opt_out_question", language)], "keyword")
         if not text:
             return Turn([self.text("media_only")] if sms.num_media else [], "ignored")
         if len(text) > MAX_BODY_CHARS:
@@ -200,6 +213,15 @@ class Gateway:
         if flooded is not None:
             return flooded
         return await self._bot_turn(client_id, message_id, sms.sid, text)
+
+    async def _asked_to_opt_out(self, client_id: str) -> bool:
+        """Whether the last text Tandem sent her was the opt-out question (either language)."""
+        async with self.sessions() as session:
+            last = await message_log.last_reply_text(session, client_id)
+        if last is None:
+            return False
+        questions = {" ".join(self.text("opt_out_question", lang).split()) for lang in ("en", "es")}
+        return " ".join(last.split()) in questions
 
     async def _flood_reply(self, client_id: str, message_id: int, text: str) -> Turn | None:
         window = timedelta(seconds=self.settings.tandem_rate_limit_seconds)

@@ -1,9 +1,16 @@
-"""STOP / START / HELP and plain-language opt-outs, from data/gateway/keywords.yml."""
+"""Carrier keywords (STOP / START / HELP) and opt-outs in any words, English and Spanish.
+
+In order: a keyword that is the whole message; her "yes" to "Do you want to stop all texts?"
+when that was the last thing Tandem asked; a keyword followed by a word or two ("stop now",
+"STOP pls", "Stop."), unless the opt-out model reads it as something else ("stop by the
+clinic"); the plain-language lists in data/gateway/keywords.yml; the opt-out model
+(data/safety/optout_model.json, trained with the risk model by `make safety-model`). When the
+model is unsure, Tandem asks once (OPT_OUT_QUESTION) instead of guessing.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -11,43 +18,87 @@ from pathlib import Path
 
 import yaml
 
+from safety.crisis import normalize
+from safety.textmodel import TextModel
 from services.settings import DATA_DIR
 
 KEYWORDS_PATH = DATA_DIR / "gateway" / "keywords.yml"
+OPTOUT_MODEL_PATH = DATA_DIR / "safety" / "optout_model.json"
+# "stop now", "stop pls": a keyword and at most this many words after it.
+KEYWORD_PREFIX_WORDS = 3
+# "dont stop texting me", "no pares": the opposite of an opt-out, whatever the model says.
+_NEGATED = re.compile(r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b")
+_YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
 
 
 class Keyword(StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
-
-
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("'", "").replace("\u2019", "")
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+    OPT_OUT_QUESTION = "opt_out_question"
 
 
 @dataclass(frozen=True)
 class Keywords:
     words: dict[str, Keyword]
     plain_opt_out: tuple[re.Pattern[str], ...]
+    phrases: tuple[re.Pattern[str], ...] = ()
+    model: TextModel | None = None
 
-    def classify(self, body: str, *, opted_out: bool) -> Keyword | None:
-        text = _normalise(body)
+    def opt_out_probability(self, text: str) -> float:
+        return self.model.probabilities(text).get("optout", 0.0) if self.model else 0.0
+
+    def classify(self, body: str, *, opted_out: bool, asked: bool = False) -> Keyword | None:
+        """What a message is, before the bot sees it. ``asked``: the last text Tandem sent
+        her was the opt-out question."""
+        text = normalize(body)
+        if not text:
+            return None
         keyword = self.words.get(text.upper())
+        if asked and not opted_out and _YES.match(text):
+            return Keyword.OPT_OUT
         if keyword is Keyword.OPT_IN and text == "yes" and not opted_out:
             return None  # YES is an answer to the bot unless she is opted out
         if keyword is not None:
             return keyword
+        if opted_out:
+            return None  # only START/UNSTOP/YES matter now
+        words = text.split()
+        probability = self.opt_out_probability(body)
+        first = self.words.get(words[0].upper())
+        if first is Keyword.OPT_OUT and len(words) <= 1 + KEYWORD_PREFIX_WORDS:
+            if probability >= self.model_threshold("ask"):
+                return Keyword.OPT_OUT
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
+        if any(p.search(text) for p in self.phrases):
+            return Keyword.OPT_OUT
+        if len(words) < 2 or _NEGATED.search(text):
+            return None  # one word is a keyword or an answer ("no"), never the model's guess
+        if probability >= self.model_threshold("optout"):
+            return Keyword.OPT_OUT
+        if probability >= self.model_threshold("ask") and not asked:
+            return Keyword.OPT_OUT_QUESTION
         return None
+
+    def model_threshold(self, name: str) -> float:
+        if self.model is None:
+            return 2.0  # never
+        return self.model.thresholds[name]
 
 
 @cache
-def load_keywords(path: Path = KEYWORDS_PATH) -> Keywords:
+def load_keywords(
+    path: Path = KEYWORDS_PATH, model_path: Path | None = OPTOUT_MODEL_PATH
+) -> Keywords:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    words = {str(w).upper(): kind for kind in Keyword for w in data[kind.value]}
-    return Keywords(words, tuple(re.compile(p) for p in data.get("plain_opt_out", [])))
+    words = {
+        str(w).upper(): kind for kind in Keyword if kind.value in data for w in data[kind.value]
+    }
+    model = TextModel.load(model_path) if model_path else None
+    return Keywords(
+        words,
+        tuple(re.compile(p) for p in data.get("plain_opt_out", [])),
+        tuple(re.compile(p) for p in data.get("opt_out_phrases", [])),
+        model,
+    )

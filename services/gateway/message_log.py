@@ -40,6 +40,16 @@ async def replies_to(session: AsyncSession, message_id: int) -> list[str]:
     return list(rows)
 
 
+async def last_reply_text(session: AsyncSession, client_id: str) -> str | None:
+    """The last text Tandem sent her (a reply or a proactive message), or None."""
+    return await session.scalar(
+        select(Message.body)
+        .where(Message.client_id == client_id, Message.direction == "outbound")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
 def record_replies(session: AsyncSession, inbound: Message, texts: list[str]) -> None:
     """Replies sent in the TwiML response to `inbound`."""
     session.add_all(

@@ -60,5 +60,11 @@ def load_response_texts(
             elif language := _language_of(variant):
                 translations.setdefault((name, language), variant["text"])
     gateway = yaml.safe_load(gateway_path.read_text(encoding="utf-8")) or {}
-    texts.update({f"gateway_{key}": value for key, value in gateway.items()})
+    for key, value in gateway.items():
+        name = f"gateway_{key}"
+        if isinstance(value, dict):  # {en: ..., es: ...}
+            texts[name] = value["en"]
+            translations.update({(name, lang): text for lang, text in value.items()})
+        else:
+            texts[name] = value
     return ResponseTexts(texts, translations)

@@ -99,7 +99,7 @@ def test_crisis_overrides_the_classifier(guard):
     ranking = out.get(INTENT_RANKING_KEY)
     assert ranking[0] == {"name": "crisis_suicide", "confidence": 1.0}
     assert [r["name"] for r in ranking] == ["crisis_suicide", "greet", "goodbye"]
-    assert out.get(CRISIS_KEY) == {"intent": "crisis_suicide", "language": "en"}
+    assert _crisis(out) == {"intent": "crisis_suicide", "language": "en", "level": "crisis"}
     for key in (INTENT, INTENT_RANKING_KEY, CRISIS_KEY):
         assert key in out.output_properties
 
@@ -119,7 +119,7 @@ def test_crisis_overrides_the_classifier(guard):
 def test_each_crisis_category(guard, text, intent, language):
     [out] = guard.process([_message(text, intent="nlu_fallback", confidence=0.3)])
     assert out.get(INTENT) == {"name": intent, "confidence": 1.0}
-    assert out.get(CRISIS_KEY) == {"intent": intent, "language": language}
+    assert _crisis(out) == {"intent": intent, "language": language, "level": "crisis"}
 
 
 @pytest.mark.parametrize(
@@ -134,6 +134,29 @@ def test_ordinary_message_is_untouched(guard, text):
     assert out.get(INTENT) == {"name": "greet", "confidence": 0.9}
     assert CRISIS_KEY not in out.data
     assert out.output_properties == outputs_before
+
+
+def _crisis(message: Message) -> dict:
+    found = message.get(CRISIS_KEY) or {}
+    return {key: found.get(key) for key in ("intent", "language", "level")}
+
+
+def test_a_possible_crisis_is_asked_about(guard):
+    text = "gave my cousin all the baby stuff, wont need it after this weekend"
+    [out] = guard.process([_message(text, intent="nlu_fallback", confidence=0.3)])
+    assert out.get(INTENT) == {"name": "crisis_check", "confidence": 1.0}
+    assert _crisis(out) == {"intent": "crisis_check", "language": "en", "level": "ask"}
+    [entity] = [e for e in out.get("entities") if e["entity"] == "crisis_category"]
+    assert entity["value"] == "suicide"
+
+
+def test_diet_alone_never_decides_a_crisis(guard):
+    # DIET guessed a crisis intent; the judgement says this is an everyday text.
+    message = _message("dying to see my daughter this weekend", intent="crisis_suicide")
+    [out] = guard.process([message])
+    assert out.get(INTENT)["name"] != "crisis_suicide"
+    assert all(not r["name"].startswith("crisis_") for r in out.get(INTENT_RANKING_KEY))
+    assert CRISIS_KEY not in out.data
 
 
 def test_batch_of_messages(guard):
@@ -202,8 +225,9 @@ def test_model_keeps_the_lexicon_it_was_trained_with(
     lexicon_file.unlink()
     loaded = CrisisGuard.load(config, model_storage, resource, execution_context)
     [out] = loaded.process([_message("banana")])
-    assert out.get(INTENT)["name"] == "crisis_suicide"
-    [out] = loaded.process([_message("i want to die")])
+    # A lexicon hit the risk model finds very unlikely is asked about, not ignored.
+    assert out.get(INTENT)["name"] in ("crisis_suicide", "crisis_check")
+    [out] = loaded.process([_message("hello there")])
     assert out.get(INTENT)["name"] == "greet"
 
 
@@ -317,7 +341,8 @@ def test_in_a_trained_rasa_model(tmp_path, monkeypatch):
 
     assert crisis["intent"] == {"name": "crisis_suicide", "confidence": 1.0}
     assert crisis["intent_ranking"][0]["name"] == "crisis_suicide"
-    assert crisis[CRISIS_KEY] == {"intent": "crisis_suicide", "language": "en"}
+    assert crisis[CRISIS_KEY]["intent"] == "crisis_suicide"
+    assert crisis[CRISIS_KEY]["language"] == "en"
     assert ordinary["intent"]["name"] == "greet"
     assert CRISIS_KEY not in ordinary
     assert spanish["intent"]["name"] == "crisis_violence"

@@ -61,7 +61,9 @@ def test_no_test_example_appears_in_the_training_data(training, test_set) -> Non
 def test_the_test_set_is_large_and_covers_every_intent(test_set, domain_intents) -> None:
     assert len(test_set) >= 300
     counts = Counter(intent for _, intent in test_set)
-    assert set(counts) == domain_intents, set(counts) ^ domain_intents
+    # Given only by the crisis judgement and measured on blind sets (bench/safety_eval.py).
+    expected = domain_intents - {"crisis_check", "crisis_medical"}
+    assert set(counts) == expected, set(counts) ^ expected
     thin = {intent: n for intent, n in counts.items() if n < 5}
     assert not thin, f"intents with fewer than 5 test examples: {thin}"
 
@@ -82,4 +84,6 @@ def test_the_test_set_is_realistic_sms(test_set) -> None:
 
 def test_every_domain_intent_has_training_examples(training, domain_intents) -> None:
     trained = Counter(intent for _, intent in training)
-    assert set(trained) == domain_intents, set(trained) ^ domain_intents
+    # crisis_check is only ever given by the crisis judgement (bot/crisis_guard.py).
+    expected = domain_intents - {"crisis_check"}
+    assert set(trained) == expected, set(trained) ^ expected

@@ -93,7 +93,9 @@ def test_every_first_message_but_a_greeting_or_a_crisis_gets_the_intro(domain: D
         "greet",  # the full welcome and the onboarding questions
         "crisis_overdose",
         "crisis_suicide",
-        "crisis_violence",  # the crisis reply, nothing before it
+        "crisis_violence",
+        "crisis_medical",  # the crisis reply, nothing before it
+        "crisis_check",  # the direct safety question, nothing before it
         "checkin_start",  # the scheduler's, for women who texted before
         "inform_safe",  # only ever an answer to "Are you safe right now?"
     }

@@ -1,0 +1,144 @@
+"""The layered crisis judgement both runtimes use: one call, one answer.
+
+1. The lexicon (``safety.crisis``): phrases that are nearly certain. A match is a crisis,
+   unless the risk model finds the whole text very unlikely to be one (below
+   ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks.
+2. The risk model (``safety.textmodel``, ``data/safety/risk_model.json``): a classifier over
+   word and character n-grams, trained on labelled texts by ``make safety-model``. Its risk is
+   the probability that the text is not ``none``. At or above the ``crisis`` threshold it is a
+   crisis; between ``ask`` and ``crisis`` it is possible, and Tandem asks her directly, with
+   988 or 911 in the same text (asking does not plant the idea).
+3. The conversation: her last few texts read together. Warning signs spread over several
+   messages ("the baby is at my mom's all weekend", "gave my stuff away", "feel calm now that
+   i decided") can add up to a risk no single one has; then Tandem asks directly.
+
+    judge = SafetyJudge.load()                    # once, at start-up
+    j = judge.judge(text, history=earlier_texts)  # per message, never raises
+    if j.level == CRISIS: ...                     # j.intent, j.response_language
+
+The bot (``bot/crisis_guard.py``, ``bot/crisis_policy.py``) and the SMS gateway's fallback
+(services, when Rasa is down) call the same function, so they never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon, guess_language, normalize
+from safety.textmodel import TextModel
+
+DEFAULT_MODEL_PATH = DEFAULT_LEXICON_PATH.parent / "risk_model.json"
+
+CRISIS = "crisis"
+ASK = "ask"
+NONE = "none"
+
+#: Risk-model class -> crisis intent (and the crisis reply ``utter_<intent>``).
+CATEGORY_INTENTS = {
+    "overdose": "crisis_overdose",
+    "medical": "crisis_medical",
+    "violence": "crisis_violence",
+    "suicide": "crisis_suicide",
+}
+INTENT_CATEGORIES = {intent: category for category, intent in CATEGORY_INTENTS.items()}
+#: The intent the bot gets when Tandem should ask her directly.
+CHECK_INTENT = "crisis_check"
+#: Every intent the judgement (and only the judgement) may give a message.
+CRISIS_INTENTS = frozenset({*CATEGORY_INTENTS.values(), CHECK_INTENT})
+#: The lexicon floor applies only to texts of at least this many words ("kms" is a crisis).
+FLOOR_MIN_WORDS = 5
+#: How many of her earlier texts the conversation layer reads with the new one.
+HISTORY_TEXTS = 3
+
+
+@dataclass(frozen=True)
+class Judgement:
+    level: str  # CRISIS, ASK or NONE
+    category: str | None  # overdose, medical, violence, suicide
+    language: str  # "en" or "es": the language to answer in
+    source: str  # "lexicon", "model", "conversation" or ""
+    risk: float  # the model's risk for this text (0..1)
+
+    @property
+    def intent(self) -> str | None:
+        """``crisis_<category>`` for a crisis, ``crisis_check`` for a question, else None."""
+        if self.level == CRISIS and self.category:
+            return CATEGORY_INTENTS[self.category]
+        return CHECK_INTENT if self.level == ASK else None
+
+
+NO_RISK = Judgement(NONE, None, "en", "", 0.0)
+
+
+class SafetyJudge:
+    def __init__(self, lexicon: CrisisLexicon, model: TextModel) -> None:
+        self.lexicon = lexicon
+        self.model = model
+        self.crisis_at = model.thresholds["crisis"]
+        self.ask_at = model.thresholds["ask"]
+        self.conversation_at = model.thresholds.get("conversation", self.ask_at)
+        self.lexicon_floor = model.thresholds.get("lexicon_floor", 0.0)
+
+    @classmethod
+    def load(
+        cls,
+        lexicon_path: Path | str = DEFAULT_LEXICON_PATH,
+        model_path: Path | str = DEFAULT_MODEL_PATH,
+    ) -> SafetyJudge:
+        return cls(CrisisLexicon.load(lexicon_path), TextModel.load(model_path))
+
+    def risk(self, text: str) -> tuple[float, str | None]:
+        """(probability the text is a crisis, the likeliest crisis category)."""
+        probs = self.model.probabilities(text)
+        category = max(CATEGORY_INTENTS, key=lambda c: probs.get(c, 0.0))
+        return 1.0 - probs.get("none", 0.0), category
+
+    def judge(self, text: str, history: Sequence[str] = ()) -> Judgement:
+        """The judgement for ``text``; ``history``: her earlier texts since the last crisis
+        reply or question, oldest first (only the last few are read). Never raises: if
+        anything fails the lexicon alone decides."""
+        try:
+            return self._judge(text, history)
+        except Exception:  # a bug here must never silence the lexicon
+            hit = self.lexicon.match(text)
+            if hit is None:
+                return NO_RISK
+            return Judgement(CRISIS, INTENT_CATEGORIES.get(hit.intent), hit.language, "lexicon", 1)
+
+    def _judge(self, text: str, history: Sequence[str]) -> Judgement:
+        if not normalize(text):
+            return NO_RISK
+        risk, category = self.risk(text)
+        hit = self.lexicon.match(text)
+        if hit is not None:
+            # A phrase that is nearly always a crisis, in a text the model finds very unlikely
+            # to be one (a past overdose, a TV show): ask rather than alarm.
+            # Only a text with words around the phrase can be read as past, learning or TV.
+            context = len(normalize(text).split()) >= FLOOR_MIN_WORDS
+            level = ASK if context and risk < self.lexicon_floor else CRISIS
+            lexicon_category = INTENT_CATEGORIES.get(hit.intent, category)
+            if lexicon_category == "overdose" and category == "medical":
+                # The lexicon files medical emergencies under overdose (both start with
+                # 911); the model tells a bleeding mother or a baby's fever apart.
+                lexicon_category = "medical"
+            return Judgement(level, lexicon_category, hit.language, "lexicon", risk)
+        language = guess_language(text)
+        if risk >= self.crisis_at:
+            return Judgement(CRISIS, category, language, "model", risk)
+        if risk >= self.ask_at:
+            return Judgement(ASK, category, language, "model", risk)
+        recent = [t for t in list(history)[-HISTORY_TEXTS:] if normalize(t)]
+        if recent:
+            together, together_category = self.risk(" ".join([*recent, text]))
+            if together >= self.conversation_at:
+                return Judgement(ASK, together_category, language, "conversation", risk)
+        return Judgement(NONE, None, language, "", risk)
+
+
+@cache
+def default_judge() -> SafetyJudge:
+    """The judgement from the repository's data files, loaded once per process."""
+    return SafetyJudge.load()

@@ -1,0 +1,97 @@
+"""The labelled texts the risk and opt-out models learn from, and their fingerprint.
+
+Stdlib + PyYAML only (both runtimes import it: the tests check in each that the committed
+models were trained on the data as it is now). Training itself is ``safety/train.py``.
+
+* ``data/safety/training/*.tsv``: ``label<TAB>text`` (comment lines start with ``#``);
+* ``data/nlu/*.yml``: crisis intents as their category, every other intent as ``none``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+TRAINING_DIR = REPO / "data" / "safety" / "training"
+NLU_DIR = REPO / "data" / "nlu"
+RISK_MODEL = REPO / "data" / "safety" / "risk_model.json"
+OPTOUT_MODEL = REPO / "data" / "safety" / "optout_model.json"
+MODELS = (RISK_MODEL, OPTOUT_MODEL)
+
+# TSV labels -> risk-model class (labels not listed are not used by that model).
+RISK_LABELS = {
+    "suicide": "suicide",
+    "selfharm": "suicide",
+    "overdose": "overdose",
+    "medical": "medical",
+    "violence": "violence",
+    "none": "none",
+    "optout": "none",
+    "not_optout": "none",
+}
+OPTOUT_LABELS = {"optout": "optout", "not_optout": "none", "none": "none"}
+NLU_CRISIS = {
+    "crisis_overdose": "overdose",
+    "crisis_suicide": "suicide",
+    "crisis_violence": "violence",
+    "crisis_medical": "medical",
+}
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
+_CODE = ("textmodel.py", "crisis.py", "train.py", "training_data.py")
+
+
+def training_files() -> list[Path]:
+    return sorted(TRAINING_DIR.glob("*.tsv")) + sorted(NLU_DIR.glob("*.yml"))
+
+
+def data_hash() -> str:
+    """sha256 over the training files (name and content) and the code that shapes a model."""
+    digest = hashlib.sha256()
+    for path in [*training_files(), *(REPO / "safety" / name for name in _CODE)]:
+        digest.update(path.relative_to(REPO).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stale_models() -> list[str]:
+    """The model files not trained on the data as it is now (`make safety-model`)."""
+    sha = data_hash()
+    return [
+        path.name
+        for path in MODELS
+        if not path.exists()
+        or json.loads(path.read_text(encoding="utf-8"))["meta"].get("data_sha256") != sha
+    ]
+
+
+def tsv_rows() -> list[tuple[str, str]]:
+    rows = []
+    for path in sorted(TRAINING_DIR.glob("*.tsv")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            label, sep, text = line.partition("\t")
+            if not sep or not text.strip():
+                raise ValueError(f"{path}:{n}: expected label<TAB>text")
+            rows.append((label.strip(), text.strip()))
+    return rows
+
+
+def nlu_rows() -> list[tuple[str, str]]:
+    rows = []
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            intent = block.get("intent")
+            if not intent:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
+                if text:
+                    rows.append((NLU_CRISIS.get(intent, "none"), text))
+    return rows

@@ -1,0 +1,137 @@
+"""Opt-out in any words (FCC: any reasonable means), in her language, through the real webhook:
+a keyword with a word or two after it, plain requests in English and Spanish the list never
+saw, one question when it is unclear, and never a crisis or a stop taken as anything else."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from services.app_keys import GATEWAY
+from services.settings import Settings
+from tests.services.conftest import FakeRasa
+from tests.services.test_gateway_inbound import client_status, say
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        "stop now",
+        "STOP pls",
+        "Stop!!",
+        "stop it",
+        "quit texting",
+        "remove me",
+        "take me off ur list",
+        "please take my number off this",
+        "i dont want these texts anymore",
+        "can you stop sending me stuff, i moved on",
+        "unsubscribe me please",
+    ],
+)
+async def test_english_opt_outs_in_other_words(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, stop: str
+) -> None:
+    fake, _ = fake_rasa
+    (confirmation,) = await say(client, stop)
+    assert "unsubscribed" in confirmation and "START" in confirmation
+    assert await client_status(settings) == "opted_out"
+    assert await say(client, "hello?") == []
+    assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        "no me manden mas mensajes",
+        "ya no quiero recibir textos",
+        "borra mi numero por favor",
+        "dejen de escribirme",
+    ],
+)
+async def test_spanish_opt_outs_are_confirmed_in_spanish(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, stop: str
+) -> None:
+    (confirmation,) = await say(client, stop)
+    assert "Ya no recibiras mas mensajes" in confirmation and "START" in confirmation
+    assert await client_status(settings) == "opted_out"
+    (welcome,) = await say(client, "START")
+    assert await client_status(settings) == "active"
+    assert "STOP" in welcome
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop by the clinic tmrw?",
+        "i want to stop using",
+        "how do i stop my cravings",
+        "cancel my referral",
+        "no",
+        "can you text me the address",
+        "my bf wants me to stop methadone",
+    ],
+)
+async def test_texts_about_stopping_something_else_reach_the_bot(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, text: str
+) -> None:
+    fake, _ = fake_rasa
+    assert await say(client, text) == fake.replies
+    assert fake.messages() == [text]
+    assert await client_status(settings) == "active"
+
+
+async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    fake, _ = fake_rasa
+    keywords = client.app[GATEWAY].keywords
+    unclear = "no more"
+    probability = keywords.opt_out_probability(unclear)
+    assert keywords.model_threshold("ask") <= probability < keywords.model_threshold("optout")
+    (question,) = await say(client, unclear)
+    assert question.startswith("Do you want to stop all texts") and "STOP" in question
+    assert await client_status(settings) == "active"
+    (confirmation,) = await say(client, "yes")
+    assert "unsubscribed" in confirmation
+    assert await client_status(settings) == "opted_out"
+    assert fake.received == []
+
+
+async def test_after_the_question_anything_else_goes_to_the_bot(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    fake, _ = fake_rasa
+    await say(client, "no more")
+    assert await say(client, "sorry i meant no more places, i found one") == fake.replies
+    assert await client_status(settings) == "active"
+    assert await say(client, "yes") == fake.replies, "the question was asked only once"
+    assert await client_status(settings) == "active"
+
+
+async def test_a_crisis_said_while_opting_out_gets_the_crisis_lines_first(
+    client: TestClient, settings: Settings
+) -> None:
+    replies = await say(client, "stop texting me i wont be here tomorrow anyway i want to die")
+    assert "988" in replies[0]
+    assert "unsubscribed" in replies[-1]
+    assert await client_status(settings) == "opted_out"
+
+
+async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.status = 503
+    (reply,) = await say(client, "gave my cousin all the baby stuff, wont need it after this weekend")
+    assert "are you having thoughts of ending your life?" in reply
+    assert "988" in reply
+
+
+async def test_the_holding_message_is_in_her_language_when_the_bot_is_down(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    fake.status = 503
+    (reply,) = await say(client, "necesito ayuda para encontrar una clinica de metadona")
+    assert reply.startswith("Gracias por tu mensaje") and "911" in reply and "988" in reply
