@@ -69,6 +69,22 @@ CHECK_REPLIES = {
     "violence": "utter_crisis_violence",
     "medical": "utter_crisis_medical",
 }
+# What she says in an overdose that carries no stage of its own still moves to the next step;
+# any other intent (a need, a question) first gets "are you safe right now?".
+OVERDOSE_REPLY_INTENTS = frozenset(
+    {
+        "affirm",
+        "deny",
+        "nlu_fallback",
+        "ask_help",
+        "inform_safe",
+        "crisis_overdose",
+        "crisis_check",
+        "need_naloxone",
+        "out_of_scope",
+        "chitchat",
+    }
+)
 PLAN_STEPS = (
     "utter_plan_warning_signs",
     "utter_plan_reasons",
@@ -114,7 +130,7 @@ class ActionCrisisFollowup(Action):
         if tracker.get_slot("crisis_asked"):
             return events + await self._answer_to_check(tracker, say, category, said, judged, step)
         if category == "overdose" and judged in (None, "overdose"):
-            return events + self._overdose(say, text, step, said)
+            return events + self._overdose(say, text, step, said, intent)
         if category == "medical" and judged in (None, "medical"):
             return events + self._medical(say, text, step, said)
         if step.startswith("plan"):
@@ -157,6 +173,9 @@ class ActionCrisisFollowup(Action):
             say("utter_passive_ideation", "utter_offer_safety_plan")
             return _open("suicide", "plan_offer")
         if said == NO or judged:
+            if judged and slot_was_asked(tracker):
+                # Her answer to the direct question was itself a crisis: staff hear of it.
+                await raise_alert(tracker, "crisis", category)
             say("utter_medical_followup" if category == "medical" else "utter_not_safe")
             if category == "suicide":
                 say("utter_offer_safety_plan")
@@ -169,11 +188,23 @@ class ActionCrisisFollowup(Action):
         return _close()
 
     @staticmethod
-    def _overdose(say, text, step, said):  # type: ignore[no-untyped-def]
+    def _overdose(say, text, step, said, intent):  # type: ignore[no-untyped-def]
         stage = overdose_stage(text)
-        if stage is None and said in (SAFE, YES) and step.startswith("overdose:ems"):
+        if stage is None and said == SAFE:
             say("utter_help_there")
             return _close()
+        if stage is None and step == "overdose:asked":
+            if said in (YES, SAFE):
+                say("utter_glad_safe")
+                return _close()
+            if said != NO:
+                say("utter_crisis_release")
+                return _close()
+            stage = "how"
+        if stage is None and intent not in OVERDOSE_REPLY_INTENTS:
+            # Something else entirely ("i need a ride"): make sure everyone is safe first.
+            say("utter_check_again")
+            return [SlotSet("crisis_step", "overdose:asked")]
         if stage is None:
             last = step.removeprefix("overdose:") or None
             stage = OVERDOSE_NEXT.get(last, "breathing")
@@ -208,6 +239,18 @@ class ActionCrisisFollowup(Action):
             return _close()
         say(PLAN_STEPS[done])
         return [SlotSet("crisis_step", f"plan_{done + 1}")]
+
+
+def slot_was_asked(tracker: Tracker) -> bool:
+    """Whether the direct question was open before her latest message (a crisis intent
+    clears the slot as soon as her message is read)."""
+    asked = before = False
+    for event in tracker.events:
+        if event.get("event") == "user":
+            before = asked
+        elif event.get("event") == "slot" and event.get("name") == "crisis_asked":
+            asked = bool(event.get("value"))
+    return before
 
 
 def _open(category: str, step: str) -> list[EventType]:

@@ -118,9 +118,8 @@ class CrisisPolicy(Policy):
         latest = tracker.latest_action_name or ""
         if latest == FOLLOWUP or latest.startswith(QUESTION):
             return ACTION_LISTEN_NAME, []
-        if latest == ACTION_DEACTIVATE_LOOP_NAME and tracker.get_slot("crisis_asked"):
-            if not any(a.startswith(QUESTION) for a in actions_since_her_message(tracker)):
-                return f"{QUESTION}_{tracker.get_slot('crisis_type') or 'suicide'}", []
+        if latest == ACTION_DEACTIVATE_LOOP_NAME and asking_since_her_message(tracker):
+            return f"{QUESTION}_{tracker.get_slot('crisis_type') or 'suicide'}", []
         if latest != ACTION_LISTEN_NAME or not tracker.latest_message:
             return None, []
         intent = (tracker.latest_message.intent or {}).get("name")
@@ -178,10 +177,16 @@ def slot_before_her_message(tracker: DialogueStateTracker, name: str) -> Any:
     return value
 
 
-def actions_since_her_message(tracker: DialogueStateTracker) -> list[str]:
+def asking_since_her_message(tracker: DialogueStateTracker) -> bool:
+    """This policy decided to ask her directly after her latest message (it closed a form
+    first) and has not asked yet."""
     events = list(tracker.events)
-    return [
-        str(e.action_name)
-        for e in events[_her_message_index(events) + 1 :]
-        if isinstance(e, ActionExecuted) and e.action_name
-    ]
+    after = events[_her_message_index(events) + 1 :]
+    decided = any(
+        isinstance(e, SlotSet) and e.key == "crisis_asked" and e.value is True for e in after
+    )
+    asked = any(
+        isinstance(e, ActionExecuted) and str(e.action_name or "").startswith(QUESTION)
+        for e in after
+    )
+    return decided and not asked

@@ -18,7 +18,6 @@ MODEL_INPUTS = (
     "data/stories",
     "data/safety",
     "bot/crisis_guard.py",
-    "bot/crisis_policy.py",
     "bot/language.py",
     "bot/sms_tokenizer.py",
     "safety/crisis.py",

@@ -318,3 +318,49 @@ def test_every_followup_response_exists_in_both_languages() -> None:
         variants = domain["responses"][name]
         languages = {(v.get("condition") or [{}])[0].get("value", "en") for v in variants}
         assert languages == {"en", "es"}, name
+
+
+def test_a_crisis_as_the_answer_to_the_question_alerts_staff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The guard gave her answer crisis_suicide, whose slot mapping cleared crisis_asked.
+    fake = FakeApi()
+    t = tracker(
+        slots={"crisis_active": True, "crisis_type": "suicide", "crisis_asked": False},
+        text="yes i have the pills right here",
+        intent="crisis_suicide",
+        events_before=[SlotSet("crisis_asked", True)],
+        active_loop=None,
+    )
+    t.latest_message["crisis"] = {"level": "crisis", "category": "suicide"}
+    t.events.append(SlotSet("crisis_asked", False))
+    dispatcher = CollectingDispatcher()
+
+    async def scenario() -> list[Any]:
+        async with running(fake, monkeypatch):
+            return await ActionCrisisFollowup().run(dispatcher, t, {})
+
+    asyncio.run(scenario())
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_not_safe",
+        "utter_offer_safety_plan",
+    ]
+    assert fake.alerts == [{"client_id": "client-7", "kind": "crisis", "detail": "suicide"}]
+
+
+def test_something_else_during_an_overdose_first_asks_if_everyone_is_safe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    open_ = {"crisis_active": True, "crisis_type": "overdose"}
+    said, slots, _ = followup(
+        monkeypatch,
+        "i need a ride to my appt",
+        intent="need_transportation",
+        crisis_step="overdose:how",
+        **open_,
+    )
+    assert said == ["utter_check_again"]
+    said, slots, _ = followup(
+        monkeypatch, "yes", intent="affirm", crisis_step=slots["crisis_step"], **open_
+    )
+    assert said == ["utter_glad_safe"] and slots["crisis_active"] is False
