@@ -123,7 +123,8 @@ async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
 ) -> None:
     fake, _ = fake_rasa
     fake.status = 503
-    (reply,) = await say(client, "gave my cousin all the baby stuff, wont need it after this weekend")
+    text = "gave my cousin all the baby stuff, wont need it after this weekend"
+    (reply,) = await say(client, text)
     assert "are you having thoughts of ending your life?" in reply
     assert "988" in reply
 
