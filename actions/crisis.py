@@ -19,6 +19,7 @@ from actions.crisis_words import (
     PERSON,
     SAFE,
     SKIP,
+    UNSAFE,
     UNSURE,
     YES,
     answer,
@@ -128,7 +129,9 @@ class ActionCrisisFollowup(Action):
             return events + [SlotSet("crisis_step", "person")]
 
         if tracker.get_slot("crisis_asked"):
-            return events + await self._answer_to_check(tracker, say, category, said, judged, step)
+            return events + await self._answer_to_check(
+                tracker, say, category, said, judged, step, text, intent
+            )
         if category == "overdose" and judged in (None, "overdose"):
             return events + self._overdose(say, text, step, said, intent)
         if category == "medical" and judged in (None, "medical"):
@@ -137,9 +140,13 @@ class ActionCrisisFollowup(Action):
             return events + self._plan(say, step, said, judged)
         return events + await self._answer_to_safe(tracker, say, category, said, judged, step)
 
-    async def _answer_to_check(self, tracker, say, category, said, judged, step):  # type: ignore[no-untyped-def]
+    async def _answer_to_check(self, tracker, say, category, said, judged, step, text, intent):  # type: ignore[no-untyped-def]
         """Her answer to the direct question (YES means danger)."""
-        if judged or said == YES or (said == UNSURE and category != "suicide"):
+        if category == "overdose" and overdose_stage(text) is not None:
+            # "no he woke up after the narcan": not a no; the next step still matters.
+            await raise_alert(tracker, "crisis", category)
+            return self._overdose(say, text, "", said, intent)
+        if judged or said in (YES, UNSAFE) or (said == UNSURE and category != "suicide"):
             category = judged or category
             await raise_alert(tracker, "crisis", category)
             say(CHECK_REPLIES[category])
@@ -172,7 +179,7 @@ class ActionCrisisFollowup(Action):
         if said in (PASSIVE, UNSURE) and category == "suicide" and not judged:
             say("utter_passive_ideation", "utter_offer_safety_plan")
             return _open("suicide", "plan_offer")
-        if said == NO or judged:
+        if said in (NO, UNSAFE) or judged:
             if judged and slot_was_asked(tracker):
                 # Her answer to the direct question was itself a crisis: staff hear of it.
                 await raise_alert(tracker, "crisis", category)

@@ -12,7 +12,8 @@ import re
 
 from safety.crisis import normalize
 
-PASSIVE = "passive"  # thoughts without a plan: "i just think about it", "not tonight"
+PASSIVE = "passive"  # thoughts without a plan: "i just think about it", "every day"
+UNSAFE = "unsafe"  # "im not ok", "no estoy a salvo"
 UNSURE = "unsure"
 SAFE = "safe"
 YES = "yes"
@@ -41,6 +42,24 @@ _PASSIVE = _words(
     r"(?:wish|wishing) i (?:wasnt|was not|werent) here",
     r"dont want to wake up",
     r"not be here",
+    # how often, not whether: "every day", "all the time", "more than i want to admit"
+    r"every ?day",
+    r"all the time",
+    r"a lot",
+    r"more than i",
+    r"most days",
+    r"every night",
+    r"todos los dias",
+    r"todo el tiempo",
+    r"siempre",
+    r"cada dia",
+    r"cada noche",
+)
+_UNSAFE = _words(
+    r"(?:im|i am|were|we are|i dont feel|i dont) not (?:safe|ok|okay|fine|good|alright)",
+    r"not (?:safe|ok|okay|fine)",
+    r"(?:no estoy|no me siento|no estamos) (?:bien|a salvo|segura|seguras|tranquila)",
+    r"(?:hes|shes|he is|she is|el|ella) (?:still|sigue|todavia)",
 )
 _UNSURE = _words(
     r"i dont know",
@@ -77,20 +96,26 @@ _SAFE = _words(
 _YES = re.compile(
     r"^(?:yes|yeah|yea|yep|yup|ya|y|si|sip|sii|claro|correct|true|i am|i do|it is|yes i am)\b"
 )
-_NO = re.compile(r"^(?:no|nope|nah|naw|never|nunca|not at all|no no|n)\b")
+_NO = re.compile(r"^(?:no|nope|nah|naw|never|nunca|not at all|not really|no no|n)\b")
+# A yes later in the text: "tbh yes", "la verdad que si", "honestly yeah".
+_YES_LATER = _words(
+    r"yes", r"yeah", r"yea", r"yep", r"yup", r"claro", r"(?:que|verdad|pues|bueno) si"
+)
 _PERSON = _words(r"person", r"persona", r"human", r"someone real", r"a real person", r"call me")
 _PLAN = _words(r"plan")
 _SKIP = _words(r"skip", r"saltar", r"pass", r"paso")
 
 
 def answer(text: str, intent: str | None = None) -> str | None:
-    """Her answer in her words: PASSIVE, UNSURE, SAFE, YES, NO, PERSON, PLAN, SKIP, or None
+    """Her answer in her words: UNSAFE, PASSIVE, UNSURE, SAFE, YES, NO, PERSON, PLAN, SKIP, or None
     when the text answers nothing. The meaning of YES and NO depends on the question."""
     norm = normalize(text)
     if not norm:
         return None
     if _PERSON.search(norm) or intent == "request_human":
         return PERSON
+    if _UNSAFE.search(norm):
+        return UNSAFE
     if _PASSIVE.search(norm):
         return PASSIVE
     if _SAFE.search(norm) or intent == "inform_safe":
@@ -99,7 +124,7 @@ def answer(text: str, intent: str | None = None) -> str | None:
         return UNSURE
     if _NO.search(norm) or intent == "deny":
         return NO
-    if _YES.search(norm) or intent == "affirm":
+    if _YES.search(norm) or _YES_LATER.search(norm) or intent == "affirm":
         return YES
     if _PLAN.search(norm):
         return PLAN

@@ -49,6 +49,18 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from actions.crisis_words import (  # noqa: E402
+    NO,
+    PASSIVE,
+    SAFE,
+    UNSAFE,
+    UNSURE,
+    YES,
+    answer,
+    overdose_stage,
+)
+from safety.judge import CRISIS as JUDGED_CRISIS  # noqa: E402
+from safety.judge import default_judge  # noqa: E402
 from services.gateway.signature import sign, signed_url  # noqa: E402
 from services.gateway.twiml import twiml_to_messages  # noqa: E402
 
@@ -202,10 +214,6 @@ def answer_figures(cases: list[dict]) -> dict[str, tuple[int, int]]:
     them (actions/crisis_words.py, and the judgement on the reply itself): danger seen when
     there is danger, safety seen when she is safe; a reply that answers nothing is asked again
     (counted as missed either way)."""
-    from actions.crisis_words import NO, PASSIVE, SAFE, UNSURE, YES, answer
-    from safety.judge import CRISIS as JUDGED_CRISIS
-    from safety.judge import default_judge
-
     judge = default_judge()
     danger_seen = [0, 0]
     safe_seen = [0, 0]
@@ -214,11 +222,12 @@ def answer_figures(cases: list[dict]) -> dict[str, tuple[int, int]]:
         meaning = answer(text)
         judged = judge.judge(text).level == JUDGED_CRISIS
         if question == "safe":  # "Are you safe right now?": yes means safe
-            danger = judged or meaning in (NO, UNSURE, PASSIVE)
+            danger = judged or meaning in (NO, UNSAFE, UNSURE, PASSIVE)
             safe = not judged and meaning in (YES, SAFE)
         else:  # the direct question: yes means danger
-            danger = judged or meaning in (YES, UNSURE, PASSIVE)
-            safe = not judged and meaning in (NO, SAFE)
+            stage = overdose_stage(text) if question == "overdose" else None
+            danger = judged or stage is not None or meaning in (YES, UNSAFE, UNSURE, PASSIVE)
+            safe = not danger and meaning in (NO, SAFE)
         if case.get("danger"):
             danger_seen[0] += danger
             danger_seen[1] += 1
