@@ -86,7 +86,7 @@ async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
 ) -> None:
     fake, _ = fake_rasa
     keywords = client.app[GATEWAY].keywords
-    unclear = "no more"
+    unclear = "this isnt for me"
     probability = keywords.opt_out_probability(unclear)
     assert keywords.model_threshold("ask") <= probability < keywords.model_threshold("optout")
     (question,) = await say(client, unclear)
@@ -102,8 +102,8 @@ async def test_after_the_question_anything_else_goes_to_the_bot(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
     fake, _ = fake_rasa
-    await say(client, "no more")
-    assert await say(client, "sorry i meant no more places, i found one") == fake.replies
+    await say(client, "this isnt for me")
+    assert await say(client, "sorry i meant the clinic, i found one") == fake.replies
     assert await client_status(settings) == "active"
     assert await say(client, "yes") == fake.replies, "the question was asked only once"
     assert await client_status(settings) == "active"
@@ -123,7 +123,7 @@ async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
 ) -> None:
     fake, _ = fake_rasa
     fake.status = 503
-    text = "gave my cousin all the baby stuff, wont need it after this weekend"
+    text = "i dont think i can keep doing this"
     (reply,) = await say(client, text)
     assert "are you having thoughts of ending your life?" in reply
     assert "988" in reply
