@@ -611,9 +611,13 @@ class CrisisLexicon:
         return f"<CrisisLexicon {counts}, exclusions={len(self._exclusion_patterns)}>"
 
 
-def guess_language(text: str) -> str:
-    """ "es" when a text has more Spanish than English function words, else "en"."""
-    return _guess_language(normalize(text), LANGUAGES)
+def guess_language(text: str, default: str = "en") -> str:
+    """ "es" when a text has more Spanish than English function words, "en" when it has more
+    English ones, else ``default`` (her saved language, for "STOP" or "ok")."""
+    words = normalize(text).split()
+    es = sum(1 for w in words if w in _ES_HINTS)
+    en = sum(1 for w in words if w in _EN_HINTS)
+    return "es" if es > en else "en" if en > es else default
 
 
 def _guess_language(prepared: str, candidates: Sequence[str]) -> str:

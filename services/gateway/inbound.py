@@ -177,6 +177,7 @@ class Gateway:
             client = await session.get(Client, client_id)
             assert client is not None
             opted_out = client.opted_out
+            saved_language = client.language
 
         if sms.opt_out_type:
             # Twilio's Advanced Opt-Out already answered her: record the change, send nothing.
@@ -186,7 +187,7 @@ class Gateway:
             return Turn([], "keyword")
         asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
-        language = guess_language(text)
+        language = guess_language(text, default=saved_language)
         if keyword is Keyword.OPT_OUT:
             if opted_out:
                 return Turn([], "keyword")  # exactly one confirmation

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 
 from services.app_keys import GATEWAY
+from services.db.engine import make_engine, make_sessionmaker
+from services.db.models import Client
 from services.settings import Settings
 from tests.services.conftest import FakeRasa
 from tests.services.test_gateway_inbound import client_status, say
@@ -136,3 +139,15 @@ async def test_the_holding_message_is_in_her_language_when_the_bot_is_down(
     fake.status = 503
     (reply,) = await say(client, "necesito ayuda para encontrar una clinica de metadona")
     assert reply.startswith("Gracias por tu mensaje") and "911" in reply and "988" in reply
+
+
+async def test_a_bare_keyword_is_confirmed_in_her_saved_language(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    await say(client, "hola")
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await session.execute(update(Client).values(language="es"))
+    await engine.dispose()
+    (confirmation,) = await say(client, "STOP")
+    assert "Ya no recibiras mas mensajes" in confirmation
