@@ -77,6 +77,55 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+# Labels of a blind set (../shared/evaluation/BLIND_SETS.md, INTENTS.md) that are not one
+# intent: any crisis intent (the judgement's, crisis_check included) is right for "crisis";
+# opt-outs never reach the NLU (the SMS gateway handles them), so they are left out here.
+BLIND_CRISIS = "crisis"
+BLIND_LEFT_OUT = {"opt_out"}
+FIRST_SIGHT_LOG = REPO / "bench" / "results" / "nlu_first_sight.md"
+
+
+def load_blind_set(path: Path) -> list[tuple[str, str]]:
+    """(text, label) pairs from a blind set's `cases:`, opt-outs left out."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        (str(c["text"]), str(c["category"]))
+        for c in data.get("cases") or []
+        if str(c["category"]) not in BLIND_LEFT_OUT
+    ]
+
+
+def blind_predictions(parsed: list[dict[str, Any]]) -> list[str]:
+    names = [str((p.get("intent") or {}).get("name")) for p in parsed]
+    return [BLIND_CRISIS if n.startswith(CRISIS_PREFIX) else n for n in names]
+
+
+def append_first_sight(name: str, result: dict[str, Any], fallback: float, note: str) -> None:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    if not FIRST_SIGHT_LOG.exists():
+        FIRST_SIGHT_LOG.parent.mkdir(parents=True, exist_ok=True)
+        FIRST_SIGHT_LOG.write_text(
+            "# NLU: first-sight log\n\n"
+            "Each row is a set written blind (briefed with GUIDE.md and the intent list only),\n"
+            "measured by `bench/nlu_eval.py --blind` before anything was changed because of it.\n\n"
+            "| date | commit | set | size | accuracy | macro F1 | fallback | worst intents "
+            "| note |\n"
+            "|---|---|---|---|---|---|---|---|---|\n",
+            encoding="utf-8",
+        )
+    worst = sorted(result["per_intent_f1"].items(), key=lambda kv: kv[1])[:6]
+    row = (
+        f"| {time.strftime('%Y-%m-%d')} | {commit} | {name} | {result['examples']} | "
+        f"{result['accuracy']:.3f} | {result['macro_f1']:.3f} | {fallback:.3f} | "
+        + ", ".join(f"{k} {v:.2f}" for k, v in worst)
+        + f" | {note} |\n"
+    )
+    with FIRST_SIGHT_LOG.open("a", encoding="utf-8") as f:
+        f.write(row)
+
+
 def train(out_dir: Path) -> tuple[Path, float]:
     """rasa train (NLU and dialogue) into out_dir; the model and the wall-clock seconds.
 
@@ -212,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="a Rasa NLU YAML file (repeatable); default: each file in tests/nlu, then all",
     )
+    parser.add_argument("--blind", type=Path, help="a blind set (cases: text, category)")
+    parser.add_argument("--log", metavar="NAME", help="with --blind: append to the first-sight log")
+    parser.add_argument("--note", default="", help="a note for the log row")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--errors", action="store_true", help="list every misclassified example")
@@ -235,6 +287,21 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("no model: give --model or --train")
         model = models[-1]
     print(f"model: {model}")
+
+    if args.blind:
+        examples = load_blind_set(args.blind)
+        parsed = asyncio.run(predict(model, [t for t, _ in examples]))
+        predicted = blind_predictions(parsed)
+        result = evaluate(
+            examples, [{"intent": {"name": p}} for p in predicted]
+        )
+        fallback = sum(p == "nlu_fallback" for p in predicted) / len(predicted)
+        print(f"\n== {args.blind.name} (blind): fallback rate {fallback:.3f}")
+        report(result, train_seconds, show_errors=args.errors)
+        if args.log:
+            append_first_sight(args.log, result, fallback, args.note)
+            print(f"appended to {FIRST_SIGHT_LOG.relative_to(REPO)}")
+        return 0
 
     test_sets = args.test_set or sorted(TEST_SET_DIR.glob("*.yml"))
     by_set = {path: load_examples(path) for path in test_sets}
