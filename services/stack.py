@@ -86,8 +86,8 @@ def children(settings: Settings, model: Path) -> list[Child]:
                 "-m",
                 str(model),
                 "--enable-api",
-                "--auth-token",
-                settings.rasa_token,
+                # One argument: a token that starts with "-" is not taken for an option.
+                f"--auth-token={settings.rasa_token}",
                 "-i",
                 rasa.hostname or "127.0.0.1",
                 "-p",
