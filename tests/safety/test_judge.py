@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 _REPO = Path(__file__).resolve().parents[2]
 if str(_REPO) not in sys.path:
@@ -163,3 +164,18 @@ def _shifted(model: TextModel, *, none_bias: float) -> TextModel:
     return TextModel(
         model.classes, tuple(intercept), model.weights, model.thresholds, model.meta
     )
+
+
+def test_blind_set_c_does_not_fall_below_its_first_sight(judge: SafetyJudge) -> None:
+    """Set C was written blind and measured first through the stack (bench/results/
+    safety_first_sight.md, round 3), then kept here as a regression guard: the judgement may
+    get better on it, never worse. (Its targets are the issue's, not these floors.)"""
+    data = yaml.safe_load((CASES / "blind_C.yml").read_text(encoding="utf-8"))
+    crisis = [c["text"] for c in data["cases"] if c["category"].startswith("crisis")]
+    everyday = [c["text"] for c in data["cases"] if c["category"] == "everyday_tricky"]
+    levels = [judge.judge(t).level for t in crisis]
+    assert sum(lv == CRISIS for lv in levels) / len(crisis) >= 0.82
+    assert sum(lv != NONE for lv in levels) / len(crisis) >= 0.89
+    false = [judge.judge(t).level for t in everyday]
+    assert sum(lv == CRISIS for lv in false) / len(everyday) <= 0.04
+    assert sum(lv == ASK for lv in false) / len(everyday) <= 0.17
