@@ -166,12 +166,16 @@ def cmd_serve(_: argparse.Namespace) -> int:
     from aiohttp import web
 
     from services.app import create_app
-    from services.logs import configure_logging
+    from services.logs import AccessLogger, configure_logging
 
     settings = load_settings()
     configure_logging()
     web.run_app(
-        create_app(settings), host=settings.tandem_host, port=settings.tandem_port, print=None
+        create_app(settings),
+        host=settings.tandem_host,
+        port=settings.tandem_port,
+        print=None,
+        access_log_class=AccessLogger,
     )
     return 0
 
