@@ -75,3 +75,8 @@ def test_make_private_leaves_other_databases_alone(tmp_path: Path) -> None:
     assert sqlite_path("sqlite:///:memory:") is None
     assert sqlite_path("postgresql://db/rasa") is None
     assert sqlite_path("not a url") is None
+
+
+def test_models_are_trained_private() -> None:
+    recipe = (REPO_ROOT / "Makefile").read_text().split("\ntrain:", 1)[1].split("\n\n", 1)[0]
+    assert "umask 077; time $(RASA) train" in recipe
