@@ -39,11 +39,12 @@ setup: $(VENV)/.installed $(BOT)/.installed ## create both environments, local s
 	$(TANDEM) db upgrade
 	$(TANDEM) directory import data/directory
 
+# Models are private to their owner (umask 077), like the databases (services/file_modes.py).
 train: $(VENV)/.installed $(BOT)/.installed ## train the Rasa model unless one matches config, domain and data
 	@model=$$($(TANDEM) model-path); \
 	if [ -f "$$model" ]; then echo "model up to date: $$model"; \
 	else echo "training $$model"; \
-	  time $(RASA) train --fixed-model-name "$$(basename $$model .tar.gz)" --out models; fi
+	  umask 077; time $(RASA) train --fixed-model-name "$$(basename $$model .tar.gz)" --out models; fi
 
 safety-model: $(BOT)/.installed ## retrain the crisis risk and opt-out models from data/safety/training and data/nlu
 	PYTHONPATH=$(CURDIR) $(BOT)/bin/python -m safety.train

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import aiohttp
 
-from services.settings import REPO_ROOT, load_settings
+from services.file_modes import make_private, private_umask
+from services.settings import REPO_ROOT, Settings, load_settings
+
+
+def secure_var(settings: Settings) -> None:
+    """var/ and the SQLite databases private to their owner (see file_modes.py)."""
+    make_private(
+        settings.tandem_var_dir,
+        settings.effective_database_url,
+        settings.effective_tracker_store_url,
+    )
 
 
 def cmd_init_local(_: argparse.Namespace) -> int:
@@ -21,6 +31,7 @@ def cmd_init_local(_: argparse.Namespace) -> int:
         print("init-local is for development; production takes secrets from the environment.")
         return 2
     path, added = ensure_local_secrets(settings.tandem_var_dir)
+    secure_var(settings)
     print(f"{path}: {'generated ' + ', '.join(added) if added else 'up to date'}")
     return 0
 
@@ -42,6 +53,7 @@ def cmd_db(args: argparse.Namespace) -> int:
     config = alembic_config(settings.effective_database_url)
     if args.action == "upgrade":
         command.upgrade(config, "head")
+        secure_var(settings)
         print("database is at the latest schema")
     else:
         command.check(config)
@@ -166,12 +178,17 @@ def cmd_serve(_: argparse.Namespace) -> int:
     from aiohttp import web
 
     from services.app import create_app
-    from services.logs import configure_logging
+    from services.logs import AccessLogger, configure_logging
 
     settings = load_settings()
     configure_logging()
+    secure_var(settings)
     web.run_app(
-        create_app(settings), host=settings.tandem_host, port=settings.tandem_port, print=None
+        create_app(settings),
+        host=settings.tandem_host,
+        port=settings.tandem_port,
+        print=None,
+        access_log_class=AccessLogger,
     )
     return 0
 
@@ -179,7 +196,9 @@ def cmd_serve(_: argparse.Namespace) -> int:
 def cmd_run(_: argparse.Namespace) -> int:
     from services.stack import run_stack
 
-    return run_stack(load_settings())
+    settings = load_settings()
+    secure_var(settings)
+    return run_stack(settings)
 
 
 def cmd_model_path(_: argparse.Namespace) -> int:
@@ -324,6 +343,8 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Databases, logs and models it (or the processes it starts) creates: 0600, folders 0700.
+    private_umask()
     args = build_parser().parse_args(argv)
     return COMMANDS[args.command](args)
 

@@ -21,6 +21,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "TANDEM_PHONE_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
     "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
+    "ACTION_SERVER_TOKEN": lambda: secrets.token_urlsafe(32),
 }
 
 

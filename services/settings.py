@@ -27,6 +27,7 @@ SECRET_FIELDS = (
     "tandem_phone_encryption_keys",
     "twilio_auth_token",
     "rasa_token",
+    "action_server_token",
 )
 
 
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).
     tandem_phone_encryption_keys: str = ""
     rasa_token: str = ""
+    # Rasa sends it to the action server on every call (bot/endpoints.yml); the action server
+    # refuses calls without it.
+    action_server_token: str = ""
 
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: str = ""

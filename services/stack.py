@@ -1,7 +1,8 @@
 """`tandem run`: the services, the Rasa server and the action server in the foreground.
 
-Each runs as a child process with its configuration passed through the environment; Ctrl-C
-(or any child exiting) stops all three.
+Each runs as a child process with its configuration and secrets passed through the environment,
+never on the command line; Ctrl-C (or any child exiting) stops all three. Rasa and the action
+server start through small launchers in bot/ (rasa_server.py, action_server.py).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def bot_environment(settings: Settings) -> dict[str, str]:
     if tracker_url.startswith("sqlite:///"):
         Path(tracker_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return {
+        # Secrets go through the environment (private to the user), never argv (`ps`).
         "RASA_TOKEN": settings.rasa_token,
+        "ACTION_SERVER_TOKEN": settings.action_server_token,
         "ACTION_ENDPOINT_URL": settings.action_server_url.rstrip("/") + "/webhook",
         "RASA_TRACKER_STORE_URL": tracker_url,
         "RASA_TRACKER_DIALECT": urlsplit(tracker_url).scheme.split("+")[0],
@@ -66,9 +69,9 @@ def children(settings: Settings, model: Path) -> list[Child]:
             settings.action_server_url,
             settings.action_server_url.rstrip("/") + "/health",
             [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "actions",
+                str(BOT_BIN / "python"),
+                "-m",
+                "bot.action_server",
                 "--actions",
                 "actions",
                 "-p",
@@ -81,13 +84,12 @@ def children(settings: Settings, model: Path) -> list[Child]:
             settings.rasa_url,
             settings.rasa_url.rstrip("/") + "/",
             [
-                str(BOT_BIN / "rasa"),
-                "run",
+                str(BOT_BIN / "python"),
+                "-m",
+                "bot.rasa_server",
                 "-m",
                 str(model),
                 "--enable-api",
-                # One argument: a token that starts with "-" is not taken for an option.
-                f"--auth-token={settings.rasa_token}",
                 "-i",
                 rasa.hostname or "127.0.0.1",
                 "-p",

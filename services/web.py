@@ -31,13 +31,23 @@ async def errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
         )
     except web.HTTPException:
         raise
-    except Exception:
-        log_event(logger, "unhandled_error", logging.ERROR, path=request.path, exc_info=True)
+    except Exception as error:
+        # With its traceback (logs.py formats it without exception messages, which can hold
+        # request data), but never the request body or query.
+        log_event(
+            logger,
+            "unhandled_error",
+            logging.ERROR,
+            exc_info=error,
+            method=request.method,
+            path=request.path,
+        )
         if request.path.startswith("/api/"):
             return web.json_response(
                 {"error": "internal", "message": "Something went wrong."}, status=500
             )
-        raise
+        # Answered here so aiohttp does not log it a second time.
+        return web.Response(status=500, text="Something went wrong.")
 
 
 @web.middleware
@@ -45,8 +55,11 @@ async def service_token(request: web.Request, handler):  # type: ignore[no-untyp
     protected = request.path.startswith("/api/") or request.path == "/metrics"
     if protected and request.path != "/api/openapi.json":
         expected = request.app[SETTINGS].tandem_service_token
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        # Exactly `Bearer <token>`: a bare token is refused, like any other scheme.
+        given = request.headers.get("Authorization", "")
+        if not expected or not hmac.compare_digest(
+            given.encode("utf-8", "replace"), f"Bearer {expected}".encode()
+        ):
             return web.json_response(
                 {"error": "unauthorized", "message": "A valid service token is required."},
                 status=401,
@@ -58,20 +71,25 @@ async def json_object(request: web.Request) -> dict[str, object]:
     """The request body as a JSON object, or a 400 `invalid_json`."""
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "Send a JSON object.")
     return body
 
 
+# The largest value a database integer (and an SQL OFFSET) holds everywhere Tandem runs.
+MAX_QUERY_INT = 2**31 - 1
+
+
 def query_int(request: web.Request, name: str, default: int, low: int, high: int | None) -> int:
     """An integer query parameter within low..high, or a 400 `invalid_parameter` naming it."""
-    try:
-        value = int(request.query.get(name, str(default)))
-    except ValueError:
-        value = low - 1
-    if value < low or (high is not None and value > high):
-        allowed = f"{low}..{high}" if high is not None else f"{low} or more"
+    high = MAX_QUERY_INT if high is None else high
+    raw = request.query.get(name, str(default)).strip()
+    digits = raw.removeprefix("-")
+    # ASCII digits only (int() also takes other scripts' digits), and few enough of them.
+    value = int(raw) if digits.isascii() and digits.isdigit() and len(digits) <= 10 else low - 1
+    if not low <= value <= high:
+        allowed = f"{low}..{high}"
         raise ApiError(400, "invalid_parameter", f"{name} must be {allowed}.", field=name)
     return value

@@ -1,8 +1,8 @@
 """POST /sms/inbound: Twilio's inbound-message webhook.
 
 Only the HTTP edge lives here: parse the form, verify X-Twilio-Signature against the public
-URL, hand the message to the gateway pipeline (inbound.py), answer with TwiML. Nothing is
-stored for a request that fails the signature check.
+URL, check the ids (forms.py), hand the message to the gateway pipeline (inbound.py), answer
+with TwiML. Nothing is stored for a request that fails any of these checks.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from aiohttp import web
 
 from services.app_keys import GATEWAY, SETTINGS
 from services.gateway.clients import InvalidPhone
+from services.gateway.forms import BadForm, message_sid, num_media, read_form
 from services.gateway.inbound import InboundSms
 from services.gateway.signature import is_valid_signature, signed_url
 from services.gateway.twiml import messages_to_twiml
@@ -27,13 +28,6 @@ def twiml_response(texts: list[str]) -> web.Response:
     return web.Response(text=messages_to_twiml(texts), content_type="text/xml")
 
 
-def _count(value: str | None) -> int:
-    try:
-        return max(0, int(value or 0))
-    except ValueError:
-        return 0
-
-
 def reject(reason: str) -> None:
     INBOUND_REJECTED.labels(reason).inc()
     log_event(logger, "sms_inbound_rejected", logging.WARNING, reason=reason)
@@ -43,21 +37,25 @@ def reject(reason: str) -> None:
 async def inbound(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     try:
-        form = await request.post()
-    except (UnicodeDecodeError, ValueError):
-        reject("malformed")
-        raise web.HTTPBadRequest(text="malformed form") from None
-    params = {k: v for k, v in form.items() if isinstance(v, str)}
+        params = await read_form(request)
+    except BadForm as error:
+        reject(error.reason)
+        raise error.http() from None
     url = signed_url(settings.public_url, request.path_qs)
     signature = request.headers.get("X-Twilio-Signature")
     if not is_valid_signature(settings.twilio_auth_token, url, params, signature):
         reject("bad_signature")
         raise web.HTTPForbidden(text="invalid signature")
+    try:
+        sid, media = message_sid(params), num_media(params)
+    except BadForm as error:
+        reject(error.reason)
+        raise error.http() from None
     sms = InboundSms(
-        sid=(params.get("MessageSid") or params.get("SmsSid") or "")[:64],
+        sid=sid,
         sender=params.get("From", ""),
         body=params.get("Body", "").replace("\x00", ""),
-        num_media=_count(params.get("NumMedia")),
+        num_media=media,
         opt_out_type=params.get("OptOutType") or None,
         idempotency_token=(request.headers.get("I-Twilio-Idempotency-Token") or "")[:128] or None,
     )

@@ -1,6 +1,7 @@
 """POST /sms/status: Twilio's status callback for messages Tandem sent.
 
-Validated like the inbound webhook (X-Twilio-Signature over TANDEM_PUBLIC_URL + path + query).
+Validated like the inbound webhook (forms.py, then X-Twilio-Signature over TANDEM_PUBLIC_URL +
+path + query, then the MessageSid's format).
 The state only moves forward (outbound.RANK): callbacks arrive out of order and a late "sent"
 never undoes "delivered". ErrorCode 21610 means she unsubscribed: the client is opted out,
 found by the `To` number if the message itself is unknown.
@@ -19,7 +20,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.app_keys import PHONES, SESSIONS, SETTINGS
 from services.db.base import utcnow
 from services.db.models import Client, Message
+from services.gateway import forms
 from services.gateway.clients import InvalidPhone, normalize_phone
+from services.gateway.forms import BadForm, read_form
 from services.gateway.outbound import (
     OPTED_OUT_BY_TWILIO,
     RANK,
@@ -78,20 +81,27 @@ async def _opt_out_by_phone(app: web.Application, raw_phone: str) -> None:
 @routes.post("/sms/status")
 async def status_callback(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    form = await request.post()
-    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        params = await read_form(request)
+    except BadForm as error:
+        log_event(logger, "sms_status_rejected", logging.WARNING, reason=error.reason)
+        raise error.http() from None
     url = signed_url(settings.public_url, request.path_qs)
     if not is_valid_signature(
         settings.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature")
     ):
         log_event(logger, "sms_status_rejected", logging.WARNING, reason="bad_signature")
         raise web.HTTPForbidden(text="invalid signature")
+    try:
+        message_sid = forms.message_sid(params)
+    except BadForm as error:
+        log_event(logger, "sms_status_rejected", logging.WARNING, reason=error.reason)
+        raise error.http() from None
 
-    message_sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     error_code = _error_code(params.get("ErrorCode"))
     sessions = request.app[SESSIONS]
-    found = await _find_outbound(sessions, message_sid) if message_sid else None
+    found = await _find_outbound(sessions, message_sid)
     if found is None:
         log_event(logger, "sms_status_unknown_message", message_sid=message_sid, status=status)
         if error_code == UNSUBSCRIBED:

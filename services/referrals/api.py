@@ -78,7 +78,8 @@ def domain_errors() -> Iterator[None]:
 
 def path_id(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 12:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise ApiError(404, f"unknown_{name.removesuffix('_id')}", f"No {name} {raw!r}.")
     return int(raw)
 

@@ -41,6 +41,7 @@ def make_settings(var_dir: Path, **overrides: object) -> Settings:
         "tandem_phone_encryption_keys": Fernet.generate_key().decode(),
         "twilio_auth_token": AUTH_TOKEN,
         "rasa_token": "test-rasa-token-0123456789",
+        "action_server_token": "test-action-server-token-0123456789",
         "rasa_timeout_seconds": 2.0,
         "tandem_worker_interval_seconds": 0,
     }

@@ -51,6 +51,7 @@ def production(**overrides: object) -> Settings:
         "tandem_phone_encryption_keys": STRONG,
         "twilio_auth_token": STRONG,
         "rasa_token": STRONG,
+        "action_server_token": STRONG,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -65,6 +66,7 @@ def test_production_accepts_explicit_configuration() -> None:
     [
         ({"tandem_secret_key": ""}, "TANDEM_SECRET_KEY"),
         ({"twilio_auth_token": "short"}, "TWILIO_AUTH_TOKEN"),
+        ({"action_server_token": ""}, "ACTION_SERVER_TOKEN"),
         ({"database_url": None}, "PostgreSQL"),
         ({"rasa_tracker_store_url": "sqlite:///x.db"}, "RASA_TRACKER_STORE_URL"),
         ({"tandem_public_url": None}, "TANDEM_PUBLIC_URL"),
