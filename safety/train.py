@@ -185,9 +185,9 @@ def train_optout(data_sha: str) -> dict:
     oof = out_of_fold(texts, labels, classes, weights)[:, 1]
     # Act when the model is surer than on all but 0.5% of the texts about stopping something
     # else ("stop by the clinic", "i want to stop using"); ask once when it is surer than on
-    # all but 3% of them.
+    # all but 1% of them.
     stop_at = float(np.quantile(oof[hard], 0.995))
-    ask_at = float(np.quantile(oof[hard], 0.97))
+    ask_at = float(np.quantile(oof[hard], 0.99))
     model, vocabulary = fit(texts, labels, classes, weights)
     return export(
         model,

@@ -1,9 +1,9 @@
 """Carrier keywords (STOP / START / HELP) and opt-outs in any words, English and Spanish.
 
-In order: a keyword that is the whole message; her "yes" to "Do you want to stop all texts?"
-when that was the last thing Tandem asked; a keyword followed by a word or two ("stop now",
-"STOP pls", "Stop."), unless the opt-out model reads it as something else ("stop by the
-clinic"); the plain-language lists in data/gateway/keywords.yml; the opt-out model
+In order: a keyword that is the whole message ("Stop." too); her "yes" to "Do you want to
+stop all texts?" when that was the last thing Tandem asked; the plain-language lists in
+data/gateway/keywords.yml; the opt-out model, which reads a keyword followed by a word or two
+("stop now", "STOP pls") as an opt-out and "stop by the clinic" or "stop sharing" as not
 (data/safety/optout_model.json, trained with the risk model by `make safety-model`). When the
 model is unsure, Tandem asks once (OPT_OUT_QUESTION) instead of guessing.
 """
@@ -24,8 +24,6 @@ from services.settings import DATA_DIR
 
 KEYWORDS_PATH = DATA_DIR / "gateway" / "keywords.yml"
 OPTOUT_MODEL_PATH = DATA_DIR / "safety" / "optout_model.json"
-# "stop now", "stop pls": a keyword and at most this many words after it.
-KEYWORD_PREFIX_WORDS = 3
 # "dont stop texting me", "no pares": the opposite of an opt-out, whatever the model says.
 _NEGATED = re.compile(r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b")
 _YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
@@ -65,10 +63,6 @@ class Keywords:
             return None  # only START/UNSTOP/YES matter now
         words = text.split()
         probability = self.opt_out_probability(body)
-        first = self.words.get(words[0].upper())
-        if first is Keyword.OPT_OUT and len(words) <= 1 + KEYWORD_PREFIX_WORDS:
-            if probability >= self.model_threshold("ask"):
-                return Keyword.OPT_OUT
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
         if any(p.search(text) for p in self.phrases):

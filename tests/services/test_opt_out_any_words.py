@@ -89,7 +89,7 @@ async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
 ) -> None:
     fake, _ = fake_rasa
     keywords = client.app[GATEWAY].keywords
-    unclear = "this isnt for me"
+    unclear = "ok no more"
     probability = keywords.opt_out_probability(unclear)
     assert keywords.model_threshold("ask") <= probability < keywords.model_threshold("optout")
     (question,) = await say(client, unclear)
@@ -105,7 +105,7 @@ async def test_after_the_question_anything_else_goes_to_the_bot(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
     fake, _ = fake_rasa
-    await say(client, "this isnt for me")
+    await say(client, "ok no more")
     assert await say(client, "sorry i meant the clinic, i found one") == fake.replies
     assert await client_status(settings) == "active"
     assert await say(client, "yes") == fake.replies, "the question was asked only once"
