@@ -3,9 +3,11 @@ on free ports and a throwaway var/ folder, and stop it the way a person does: Ct
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,10 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet, MultiFernet
+
+from services.local_secrets import read_env_file
 
 REPO = Path(__file__).resolve().parents[2]
 TANDEM = [sys.executable, "-m", "services.cli"]
 BOOT_TIMEOUT_SECONDS = 240
+
+
+def tracker_events(var_dir: Path) -> list[tuple[str, str, dict]]:
+    """Rasa's stored events (sender, type, event), decrypted with the stack's keys: the
+    tracker store keeps them encrypted (bot/tracker_store.py)."""
+    keys = read_env_file(var_dir / "local.env")["TANDEM_PHONE_ENCRYPTION_KEYS"]
+    fernet = MultiFernet([Fernet(k.encode()) for k in keys.split(",") if k])
+    with sqlite3.connect(var_dir / "rasa_tracker.db") as db:
+        rows = db.execute("SELECT sender_id, type_name, data FROM events ORDER BY id").fetchall()
+    return [(s, t, json.loads(fernet.decrypt(d.encode()))) for s, t, d in rows]
 
 
 def free_port() -> int:
