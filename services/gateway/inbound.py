@@ -33,6 +33,8 @@ from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
 from services.metrics import INBOUND
 from services.nlg.responses import ResponseTexts
+from services.privacy.forget import forget_client
+from services.privacy.tracker_events import TrackerEvents
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ class Gateway:
     texts: ResponseTexts
     keywords: Keywords
     deliver: Deliver | None = None
+    # Rasa's stored conversations, deleted here when she asks to be forgotten.
+    tracker: TrackerEvents | None = None
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -140,11 +144,12 @@ class Gateway:
 
     async def _record(self, sms: InboundSms) -> tuple[str, int, bool]:
         async with self.sessions() as session, session.begin():
-            client = await find_or_create_client(session, self.vault, sms.sender)
-            client.last_inbound_at = utcnow()
+            # A retry first: it must not bring back a client who has since been forgotten.
             existing = await message_log.find_by_sid(session, sms.sid) if sms.sid else None
             if existing is not None:
-                return client.id, existing.id, True
+                return existing.client_id, existing.id, True
+            client = await find_or_create_client(session, self.vault, sms.sender)
+            client.last_inbound_at = utcnow()
             message = Message(
                 client_id=client.id,
                 direction="inbound",
@@ -185,6 +190,9 @@ class Gateway:
             if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
                 await self.set_opt_out(client_id, keyword is Keyword.OPT_OUT, "twilio_opt_out_type")
             return Turn([], "keyword")
+        forget = await self._forget_step(client_id, message_id, text) if text else None
+        if forget is not None:
+            return forget  # a reply to her own request, so even after an opt-out
         asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
         language = guess_language(text)
@@ -222,13 +230,39 @@ class Gateway:
         return await self._bot_turn(client_id, message_id, sms.sid, text)
 
     async def _asked_to_opt_out(self, client_id: str) -> bool:
-        """Whether the last text Tandem sent her was the opt-out question (either language)."""
+        return await self._last_sent(client_id, "opt_out_question") is not None
+
+    async def _last_sent(self, client_id: str, name: str) -> str | None:
+        """The language of gateway text `name` if it was the last text Tandem sent her."""
         async with self.sessions() as session:
             last = await message_log.last_reply_text(session, client_id)
         if last is None:
-            return False
-        questions = {" ".join(self.text("opt_out_question", lang).split()) for lang in ("en", "es")}
-        return " ".join(last.split()) in questions
+            return None
+        last = " ".join(last.split())
+        for language in ("en", "es"):
+            if " ".join(self.text(name, language).split()) == last:
+                return language
+        return None
+
+    async def _forget_step(self, client_id: str, message_id: int, text: str) -> Turn | None:
+        """ "delete my data": she is asked to confirm once; DELETE right after that question
+        forgets her (services/privacy/forget.py)."""
+        if self.keywords.asks_to_forget(text):
+            return Turn([self.text("forget_question", guess_language(text))], "keyword")
+        if not self.keywords.confirms_forget(text):
+            return None
+        language = await self._last_sent(client_id, "forget_question")
+        if language is None:
+            return None  # a DELETE that answers nothing Tandem asked goes to the bot
+        async with self.sessions() as session, session.begin():
+            await forget_client(session, client_id, keep_message_id=message_id, now=utcnow())
+        log_event(logger, "client_forgotten", client_id=client_id)
+        if self.tracker is not None:
+            try:
+                await self.tracker.delete_conversations([client_id])
+            except Exception:  # noqa: BLE001 - `tandem purge` deletes it for every forgotten client
+                log_event(logger, "tracker_forget_failed", logging.ERROR, client_id=client_id)
+        return Turn([self.text("forgotten", language)], "keyword")
 
     async def _flooding(self, client_id: str, message_id: int) -> list[str] | None:
         """The states of her messages in the flood window when she is over the limit."""
