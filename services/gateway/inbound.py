@@ -219,10 +219,11 @@ class Gateway:
         too_long = len(text) > MAX_BODY_CHARS
         recent = None if too_long else await self._flooding(client_id, message_id)
         if too_long or recent is not None:
-            if self.judge.judge(text).level == CRISIS:
+            judgement = self.judge.judge(text)
+            if judgement.level == CRISIS:
                 # No guard holds back a crisis: staff are alerted now and the bot gets the
                 # message like any other crisis (kept for replay if it cannot answer).
-                await self._alert_staff(client_id, sms.sid, text, too_long)
+                await self._alert_staff(client_id, sms.sid, judgement.category, too_long)
                 return await self._bot_turn(client_id, message_id, sms.sid, text)
             if too_long:
                 return Turn(self.crisis_reply(text) or [self.text("too_long")], "ignored")
@@ -279,10 +280,11 @@ class Gateway:
             return Turn(crisis, "rate_limited")  # the flood notice goes out once per window
         return Turn([self.text("rate_limited")], "rate_limited")
 
-    async def _alert_staff(self, client_id: str, sid: str, text: str, too_long: bool) -> None:
+    async def _alert_staff(
+        self, client_id: str, sid: str, category: str | None, too_long: bool
+    ) -> None:
         """A crisis alert from the gateway itself, at most one per flood window (a flood of
         crisis texts is one crisis for staff)."""
-        judgement = self.judge.judge(text)
         where = "in an over-long message" if too_long else "during a flood"
         since = utcnow() - timedelta(seconds=self.settings.tandem_rate_limit_seconds)
         async with self.sessions() as session, session.begin():
@@ -292,7 +294,7 @@ class Gateway:
                 session,
                 client_id,
                 "crisis",
-                f"{judgement.category or 'crisis'}: crisis text {where} (gateway)",
+                f"{category or 'crisis'}: crisis text {where} (gateway)",
                 source="gateway",
                 message_sid=sid or None,
             )
