@@ -7,7 +7,9 @@ word for word (the services side owns that text: the consent record stores exact
 was shown). The consent id waits in the referral_consent slot for her answer:
 
 * YES: action_grant_consent grants it with the id of her inbound message (her signature), and
-  tells her honestly what happens next: who will contact her, and how to cancel.
+  tells her honestly what happens next: who will contact her, and how to cancel. Only an
+  explicit YES signs (data/consent/yes.yml, checked here and again by the service); anything
+  else that the classifier took for agreement gets the question again.
 * NO: action_decline_consent declines it, and she gets the place's contact details to reach
   out herself. Nothing is shared.
 
@@ -31,6 +33,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
+from actions.consent_yes import reads_as_yes
 from actions.find_services import number_in, shown_results
 from actions.signals import message_sid
 from actions.sms import MAX_CHARS, shorten, to_gsm7
@@ -190,12 +193,20 @@ class ActionGrantConsent(Action):
             # Only a YES to the consent text she was just sent is a consent.
             dispatcher.utter_message(response="utter_ok")
             return _cleared()
+        if not reads_as_yes(tracker.latest_message.get("text") or ""):
+            # Agreeable but not an explicit YES ("i guess"): her signature must be one, so
+            # the question stays open and she is asked again.
+            dispatcher.utter_message(response="utter_consent_reminder")
+            return []
         try:
             data = await TandemApi().grant_consent(
                 str(consent_id), tracker.sender_id, message_sid(tracker)
             )
         except ApiError as err:
             logger.warning("consent not granted: %s", err.code)
+            if err.code == "not_a_yes":
+                dispatcher.utter_message(response="utter_consent_reminder")
+                return []
             if err.status in (404, 409, 410):
                 # Withdrawn, expired or already answered: nothing new is shared.
                 dispatcher.utter_message(response="utter_referral_closed")

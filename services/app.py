@@ -27,6 +27,7 @@ from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
 from services.openapi import load_openapi
 from services.openapi import routes as openapi_routes
+from services.privacy.tracker_events import TrackerEvents
 from services.referrals import api as referrals_api
 from services.referrals.service import ReferralService
 from services.settings import SECRET_FIELDS, Settings, load_settings
@@ -78,6 +79,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         texts=app[app_keys.RESPONSES],
         keywords=load_keywords(),
     )
+    gateway.tracker = TrackerEvents(settings.effective_tracker_store_url)
     sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
     # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
     gateway.deliver = sender.deliver_replies
@@ -86,6 +88,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     interval = settings.tandem_worker_interval_seconds
     async with worker.running(gateway, interval, send_due=sender.send_due):
         yield
+    await gateway.tracker.dispose()
 
 
 def create_app(settings: Settings | None = None) -> web.Application:

@@ -50,6 +50,8 @@ def bot_environment(settings: Settings) -> dict[str, str]:
         "RASA_TRACKER_DB": urlsplit(tracker_url).path.lstrip("/") or "rasa",
         "TANDEM_API_URL": settings.api_url,
         "TANDEM_SERVICE_TOKEN": settings.tandem_service_token,
+        # The tracker store encrypts events with the message log's keys (bot/tracker_store.py).
+        "TANDEM_PHONE_ENCRYPTION_KEYS": settings.tandem_phone_encryption_keys,
         # `rasa` is a console script: the repo root (bot.*, actions, safety) must be on the path.
         "PYTHONPATH": str(REPO_ROOT),
         "SANIC_HOST": urlsplit(settings.action_server_url).hostname or "127.0.0.1",

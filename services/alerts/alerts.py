@@ -3,6 +3,8 @@ caller's transaction, so the alert and the signal exist together or not at all."
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +50,23 @@ async def raise_alert(
         session, client_id, NewSignal(type=kind, source=source, message_sid=message_sid)
     )
     return alert
+
+
+async def open_alert_since(
+    session: AsyncSession, client_id: str, kind: str, since: datetime
+) -> bool:
+    """Whether she has an open alert of this kind raised since `since`."""
+    found = await session.scalar(
+        select(Alert.id)
+        .where(
+            Alert.client_id == client_id,
+            Alert.kind == kind,
+            Alert.status == "open",
+            Alert.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def alerts_with_status(

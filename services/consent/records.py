@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.text import ConsentText
-from services.db.models import Consent
+from services.db.models import Consent, Message
 
+# Outbound states of a text that never reached her phone (held, refused or failed).
+NOT_SENT: tuple[str, ...] = ("scheduled", "refused", "failed", "undelivered")
 STATUSES: tuple[str, ...] = ("pending", "active", "declined", "withdrawn", "expired")
 # Consents she can still act on: answer (pending) or revoke (pending or active).
 OPEN: tuple[str, ...] = ("pending", "active")
@@ -65,6 +67,25 @@ async def open_consents_for(session: AsyncSession, client_id: str) -> list[Conse
         .order_by(Consent.id)
     )
     return list(await session.scalars(query))
+
+
+async def text_sent_before(session: AsyncSession, consent: Consent, message: Message) -> bool:
+    """Whether the consent's question (its last part) went out to her after the consent was
+    written and before `message` came in: only a message after it can answer it."""
+    bodies = await session.scalars(
+        select(Message.body)
+        .where(
+            Message.client_id == consent.client_id,
+            Message.direction == "outbound",
+            Message.state.not_in(NOT_SENT),
+            Message.created_at >= consent.created_at,
+            Message.id < message.id,
+        )
+        .order_by(Message.id)
+    )
+    # The gateway may split a text at words: compare with whitespace folded.
+    sent = " ".join(" ".join(bodies).split())
+    return bool(consent.text) and " ".join(consent.text[-1].split()) in sent
 
 
 async def consents_for(session: AsyncSession, client_id: str) -> list[Consent]:

@@ -37,7 +37,8 @@ class Client(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_client_id)
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     phone_encrypted: Mapped[str] = mapped_column(Text)
-    # Opt-out is a first-class status: "active" or "opted_out" (CTIA/FCC keywords, error 21610).
+    # Opt-out is a first-class status: "active" or "opted_out" (CTIA/FCC keywords, error 21610);
+    # "forgotten" once she had Tandem delete her data (services/privacy/forget.py).
     status: Mapped[str] = mapped_column(String(16), default="active")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_by: Mapped[str | None] = mapped_column(String(64))
@@ -56,7 +57,8 @@ class Client(Base):
 
     @property
     def opted_out(self) -> bool:
-        return self.status == "opted_out"
+        """Nothing may be sent to her: she opted out, or had her data (her phone) deleted."""
+        return self.status in ("opted_out", "forgotten")
 
 
 class Message(Base):

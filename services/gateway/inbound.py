@@ -1,9 +1,9 @@
 """What happens to one inbound SMS, after its signature checked out.
 
 record it (a repeated MessageSid gets the first answer) -> carrier keywords and opt-out ->
-junk and flood guards -> the bot, or, when the bot cannot answer, crisis help from the one
-crisis matcher or a holding message, with the message kept for replay. Messages from one woman
-are handled one at a time, in order.
+junk and flood guards (a crisis passes them, with a staff alert) -> the bot, or, when the bot
+cannot answer, crisis help from the one crisis matcher or a holding message, with the message
+kept for replay. Messages from one woman are handled one at a time, in order.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from safety.crisis import guess_language
 from safety.judge import ASK, CRISIS, SafetyJudge
+from services.alerts import alerts
 from services.db.base import utcnow
 from services.db.models import Client, Message
 from services.gateway import message_log
@@ -32,6 +33,8 @@ from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
 from services.metrics import INBOUND
 from services.nlg.responses import ResponseTexts
+from services.privacy.forget import forget_client
+from services.privacy.tracker_events import TrackerEvents
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ class Gateway:
     texts: ResponseTexts
     keywords: Keywords
     deliver: Deliver | None = None
+    # Rasa's stored conversations, deleted here when she asks to be forgotten.
+    tracker: TrackerEvents | None = None
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -139,11 +144,12 @@ class Gateway:
 
     async def _record(self, sms: InboundSms) -> tuple[str, int, bool]:
         async with self.sessions() as session, session.begin():
-            client = await find_or_create_client(session, self.vault, sms.sender)
-            client.last_inbound_at = utcnow()
+            # A retry first: it must not bring back a client who has since been forgotten.
             existing = await message_log.find_by_sid(session, sms.sid) if sms.sid else None
             if existing is not None:
-                return client.id, existing.id, True
+                return existing.client_id, existing.id, True
+            client = await find_or_create_client(session, self.vault, sms.sender)
+            client.last_inbound_at = utcnow()
             message = Message(
                 client_id=client.id,
                 direction="inbound",
@@ -185,6 +191,9 @@ class Gateway:
             if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
                 await self.set_opt_out(client_id, keyword is Keyword.OPT_OUT, "twilio_opt_out_type")
             return Turn([], "keyword")
+        forget = await self._forget_step(client_id, message_id, text) if text else None
+        if forget is not None:
+            return forget  # a reply to her own request, so even after an opt-out
         asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
         language = guess_language(text, default=saved_language)
@@ -208,34 +217,89 @@ class Gateway:
             return Turn([self.text("opt_out_question", language)], "keyword")
         if not text:
             return Turn([self.text("media_only")] if sms.num_media else [], "ignored")
-        if len(text) > MAX_BODY_CHARS:
-            return Turn(self.crisis_reply(text) or [self.text("too_long")], "ignored")
-        flooded = await self._flood_reply(client_id, message_id, text)
-        if flooded is not None:
-            return flooded
+        too_long = len(text) > MAX_BODY_CHARS
+        recent = None if too_long else await self._flooding(client_id, message_id)
+        if too_long or recent is not None:
+            judgement = self.judge.judge(text)
+            if judgement.level == CRISIS:
+                # No guard holds back a crisis: staff are alerted now and the bot gets the
+                # message like any other crisis (kept for replay if it cannot answer).
+                await self._alert_staff(client_id, sms.sid, judgement.category, too_long)
+                return await self._bot_turn(client_id, message_id, sms.sid, text)
+            if too_long:
+                return Turn(self.crisis_reply(text) or [self.text("too_long")], "ignored")
+            return self._flood_reply(text, recent or [])
         return await self._bot_turn(client_id, message_id, sms.sid, text)
 
     async def _asked_to_opt_out(self, client_id: str) -> bool:
-        """Whether the last text Tandem sent her was the opt-out question (either language)."""
+        return await self._last_sent(client_id, "opt_out_question") is not None
+
+    async def _last_sent(self, client_id: str, name: str) -> str | None:
+        """The language of gateway text `name` if it was the last text Tandem sent her."""
         async with self.sessions() as session:
             last = await message_log.last_reply_text(session, client_id)
         if last is None:
-            return False
-        questions = {" ".join(self.text("opt_out_question", lang).split()) for lang in ("en", "es")}
-        return " ".join(last.split()) in questions
+            return None
+        last = " ".join(last.split())
+        for language in ("en", "es"):
+            if " ".join(self.text(name, language).split()) == last:
+                return language
+        return None
 
-    async def _flood_reply(self, client_id: str, message_id: int, text: str) -> Turn | None:
+    async def _forget_step(self, client_id: str, message_id: int, text: str) -> Turn | None:
+        """ "delete my data": she is asked to confirm once; DELETE right after that question
+        forgets her (services/privacy/forget.py)."""
+        if self.keywords.asks_to_forget(text):
+            return Turn([self.text("forget_question", guess_language(text))], "keyword")
+        if not self.keywords.confirms_forget(text):
+            return None
+        language = await self._last_sent(client_id, "forget_question")
+        if language is None:
+            return None  # a DELETE that answers nothing Tandem asked goes to the bot
+        async with self.sessions() as session, session.begin():
+            await forget_client(session, client_id, keep_message_id=message_id, now=utcnow())
+        log_event(logger, "client_forgotten", client_id=client_id)
+        if self.tracker is not None:
+            try:
+                await self.tracker.delete_conversations([client_id])
+            except Exception:  # noqa: BLE001 - `tandem purge` deletes it for every forgotten client
+                log_event(logger, "tracker_forget_failed", logging.ERROR, client_id=client_id)
+        return Turn([self.text("forgotten", language)], "keyword")
+
+    async def _flooding(self, client_id: str, message_id: int) -> list[str] | None:
+        """The states of her messages in the flood window when she is over the limit."""
         window = timedelta(seconds=self.settings.tandem_rate_limit_seconds)
         async with self.sessions() as session:
             recent = await message_log.recent_inbound(
                 session, client_id, utcnow() - window, exclude_id=message_id
             )
-        if len(recent) < self.settings.tandem_rate_limit_count:
-            return None
-        crisis = self.crisis_reply(text)
+        return recent if len(recent) >= self.settings.tandem_rate_limit_count else None
+
+    def _flood_reply(self, text: str, recent: list[str]) -> Turn:
+        crisis = self.crisis_reply(text)  # a possible crisis still gets the direct question
         if crisis or "rate_limited" in recent:
             return Turn(crisis, "rate_limited")  # the flood notice goes out once per window
         return Turn([self.text("rate_limited")], "rate_limited")
+
+    async def _alert_staff(
+        self, client_id: str, sid: str, category: str | None, too_long: bool
+    ) -> None:
+        """A crisis alert from the gateway itself, at most one per flood window (a flood of
+        crisis texts is one crisis for staff)."""
+        where = "in an over-long message" if too_long else "during a flood"
+        since = utcnow() - timedelta(seconds=self.settings.tandem_rate_limit_seconds)
+        async with self.sessions() as session, session.begin():
+            if await alerts.open_alert_since(session, client_id, "crisis", since):
+                return
+            alert = await alerts.raise_alert(
+                session,
+                client_id,
+                "crisis",
+                f"{category or 'crisis'}: crisis text {where} (gateway)",
+                source="gateway",
+                message_sid=sid or None,
+            )
+        log_event(logger, "alert_raised", logging.WARNING, alert_id=alert.id, client_id=client_id)
 
     async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
         from services.gateway.replay import replay_client  # replay uses this module
@@ -252,7 +316,21 @@ class Gateway:
             return Turn(self.fallback(text), "pending_replay")
         return Turn(replies, "answered")
 
+    def for_bot(self, text: str) -> str:
+        """What the bot reads of her message: all of it, or of one longer than Twilio ever
+        sends, the stretch the crisis judgement flags (else its start), so a crisis is seen
+        and a huge text cannot stall her conversation."""
+        if len(text) <= MAX_BODY_CHARS:
+            return text
+        step = MAX_BODY_CHARS // 2
+        for start in range(0, len(text), step):
+            part = text[start : start + MAX_BODY_CHARS]
+            if self.judge.judge(part).level in (CRISIS, ASK):
+                return part
+        return text[:MAX_BODY_CHARS]
+
     async def ask_bot(self, client_id: str, text: str, sid: str) -> list[str]:
+        text = self.for_bot(text)
         replies = await send_to_bot(
             self.http,
             self.settings.rasa_url,

@@ -42,6 +42,16 @@ class Keywords:
     plain_opt_out: tuple[re.Pattern[str], ...]
     phrases: tuple[re.Pattern[str], ...] = ()
     model: TextModel | None = None
+    forget: tuple[re.Pattern[str], ...] = ()
+    forget_confirm: frozenset[str] = frozenset()
+
+    def asks_to_forget(self, body: str) -> bool:
+        """ "delete my data", "borra mis datos": she asks Tandem to delete her data."""
+        text = normalize(body)
+        return any(p.fullmatch(text) for p in self.forget)
+
+    def confirms_forget(self, body: str) -> bool:
+        return normalize(body).upper() in self.forget_confirm
 
     def opt_out_probability(self, text: str) -> float:
         return self.model.probabilities(text).get("optout", 0.0) if self.model else 0.0
@@ -95,4 +105,6 @@ def load_keywords(
         tuple(re.compile(p) for p in data.get("plain_opt_out", [])),
         tuple(re.compile(p) for p in data.get("opt_out_phrases", [])),
         model,
+        tuple(re.compile(p) for p in data.get("forget", [])),
+        frozenset(str(w).upper() for w in data.get("forget_confirm", [])),
     )

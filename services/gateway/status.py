@@ -69,11 +69,13 @@ async def _find_outbound(
 
 async def _opt_out_by_phone(app: web.Application, raw_phone: str) -> None:
     try:
-        digest = app[PHONES].lookup_hash(normalize_phone(raw_phone))
+        digests = app[PHONES].lookup_hashes(normalize_phone(raw_phone))
     except InvalidPhone:
         return
     async with app[SESSIONS]() as session, session.begin():
-        client_id = await session.scalar(select(Client.id).where(Client.phone_hash == digest))
+        client_id = await session.scalar(
+            select(Client.id).where(Client.phone_hash.in_(digests)).limit(1)
+        )
         if client_id and await mark_opted_out(session, client_id, utcnow(), OPTED_OUT_BY_TWILIO):
             log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
 

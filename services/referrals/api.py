@@ -38,6 +38,8 @@ ERRORS: dict[type[Exception], tuple[int, str, str | None]] = {
     service.ConsentNotPending: (409, "consent_not_pending", None),
     service.UnknownMessage: (422, "unknown_message", "message_sid"),
     service.MessageAlreadyUsed: (409, "message_already_used", "message_sid"),
+    service.NotAnAnswer: (422, "not_an_answer", "message_sid"),
+    service.NotAYes: (422, "not_a_yes", "message_sid"),
     service.NoActiveConsent: (409, "no_active_consent", None),
     service.ConcurrentChange: (409, "concurrent_change", None),
     lifecycle.InvalidTransition: (409, "invalid_transition", "to"),

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.clients.lookup import require_client
 from services.consent import records as consents
 from services.consent.text import consent_text
+from services.consent.yes import reads_as_yes
 from services.db.base import utcnow
-from services.db.models import Client, Consent, Message, Referral, ReferralStatusChange
+from services.db.models import Client, Consent, Referral, ReferralStatusChange
 from services.directory.details import service_details
 from services.directory.taxonomy import Taxonomy
 from services.engagement.signals import NewSignal, record_signal
+from services.gateway import message_log
 from services.gateway.clients import PhoneVault
 from services.referrals import fhir
 from services.referrals import records as referrals
@@ -74,6 +76,14 @@ class UnknownMessage(ReferralError):
 
 class MessageAlreadyUsed(ReferralError):
     pass
+
+
+class NotAnAnswer(ReferralError):
+    """Received before the consent text went out to her, or after the consent expired."""
+
+
+class NotAYes(ReferralError):
+    """Her message does not read as an explicit YES (data/consent/yes.yml)."""
 
 
 class NoActiveConsent(ReferralError):
@@ -263,7 +273,7 @@ class ReferralService:
             else:
                 if consent.status != "pending":
                     raise ConsentNotPending(consent.status)
-                await self._check_signature(session, consent.client_id, message_sid)
+                await self._check_signature(session, consent, message_sid)
                 referral = await self._answer(session, consent, "active", now, message_sid)
                 if referral is None:
                     # Staff closed it before her YES: nothing left to share, keep it unsigned.
@@ -446,22 +456,29 @@ class ReferralService:
         )
 
     async def _check_signature(
-        self, session: AsyncSession, client_id: str, message_sid: str
+        self, session: AsyncSession, consent: Consent, message_sid: str
     ) -> None:
-        message = await session.scalar(
-            select(Message.id).where(
-                Message.twilio_sid == message_sid,
-                Message.client_id == client_id,
-                Message.direction == "inbound",
-            )
-        )
-        if message is None:
+        """Her signature: her own inbound message, never used to sign before, received after
+        the consent text went out to her and before the consent expires, that reads as a YES
+        (the bot's rule, applied again here: a misread intent never signs)."""
+        message = await message_log.find_by_sid(session, message_sid)
+        if (
+            message is None
+            or message.client_id != consent.client_id
+            or message.direction != "inbound"
+        ):
             raise UnknownMessage("message_sid must be the inbound message of her YES.")
         used = await session.scalar(
             select(Consent.id).where(Consent.signed_message_sid == message_sid)
         )
         if used is not None:
             raise MessageAlreadyUsed("This message already signed another consent.")
+        if message.created_at >= consent.expires_at or not await consents.text_sent_before(
+            session, consent, message
+        ):
+            raise NotAnAnswer("This message was not sent in answer to the consent text.")
+        if not reads_as_yes(message.body):
+            raise NotAYes("This message does not read as a YES to the consent text.")
 
     async def _contact(self, session: AsyncSession, referral: Referral | None) -> dict[str, Any]:
         """How she reaches the service herself (name, organization, phone, address, hours)."""

@@ -25,8 +25,17 @@ TOKEN = "svc-token-for-tests"
 SPRINGFIELD = {"zip": "01105", "town": "Springfield", "state": "MA", "lat": 42.1, "lon": -72.6}
 HOLYOKE = {"zip": None, "town": "Holyoke", "state": "MA", "lat": 42.2, "lon": -72.6}
 FEATURES = {
-    "masshealth", "childcare_onsite", "transport_help", "perinatal", "women_only",
-    "evening_hours", "weekend_hours", "telehealth", "spanish", "walk_in", "same_week_intake",
+    "masshealth",
+    "childcare_onsite",
+    "transport_help",
+    "perinatal",
+    "women_only",
+    "evening_hours",
+    "weekend_hours",
+    "telehealth",
+    "spanish",
+    "walk_in",
+    "same_week_intake",
 }
 
 
@@ -92,6 +101,7 @@ class FakeApi:
     # text's parts, and the state the endpoints keep.
     referral_status: int = 201
     grant_status: int = 200
+    grant_error: str = "internal"  # the error code answered with a grant_status other than 200
     decline_status: int = 200
     withdraw_status: int = 200
     do_not_contact: bool | None = None
@@ -127,14 +137,21 @@ class FakeApi:
         n = len(self.consents) + 1
         referral_id, consent_id = f"ref-{n}", f"cons-{n}"
         self.referrals[referral_id] = {
-            "id": referral_id, "client_id": client_id, "service_id": f"svc-{service}",
-            "need": "moud_buprenorphine", "created_by": "bot", "consent_id": consent_id,
+            "id": referral_id,
+            "client_id": client_id,
+            "service_id": f"svc-{service}",
+            "need": "moud_buprenorphine",
+            "created_by": "bot",
+            "consent_id": consent_id,
             "status": {"pending": "draft", "active": "requested"}.get(status, "cancelled"),
             "do_not_contact": bool(self.do_not_contact),
         }
         self.consents[consent_id] = {
-            "id": consent_id, "client_id": client_id, "status": status,
-            "referral_id": referral_id, "message_sid": None,
+            "id": consent_id,
+            "client_id": client_id,
+            "status": status,
+            "referral_id": referral_id,
+            "message_sid": None,
         }
         return consent_id
 
@@ -213,7 +230,6 @@ class FakeApi:
             )
         return web.json_response({"id": request.match_info["client_id"]})
 
-
     # -- referrals and consent (notes/referral_contract.md) --------------------------------
     def _service_of(self, referral: dict[str, Any]) -> dict[str, Any]:
         i = int(str(referral["service_id"]).split("-")[-1])
@@ -230,9 +246,7 @@ class FakeApi:
         required = ("client_id", "service_id", "created_by", "language")
         missing = [k for k in required if not body.get(k)]
         if missing:
-            return web.json_response(
-                {"error": "invalid_field", "field": missing[0]}, status=422
-            )
+            return web.json_response({"error": "invalid_field", "field": missing[0]}, status=422)
         consent_id = self.consent(body["client_id"], int(body["service_id"].split("-")[-1]))
         consent = self.consents[consent_id]
         referral = self.referrals[consent["referral_id"]]
@@ -243,7 +257,9 @@ class FakeApi:
             {
                 "referral": referral,
                 "consent": {
-                    "id": consent_id, "status": "pending", "parts": self.consent_parts,
+                    "id": consent_id,
+                    "status": "pending",
+                    "parts": self.consent_parts,
                     "expires_at": "2099-01-01T00:00:00Z",
                 },
             },
@@ -259,15 +275,13 @@ class FakeApi:
         body = self.requests[-1]["json"] or {}
         if self.grant_status != 200:
             return web.json_response(
-                {"error": "internal", "message": "..."}, status=self.grant_status
+                {"error": self.grant_error, "message": "..."}, status=self.grant_status
             )
         consent = self.consents.get(request.match_info["consent_id"])
         if consent is None or consent["client_id"] != body.get("client_id"):
             return web.json_response({"error": "not_found", "message": "..."}, status=404)
         if consent["status"] != "pending":
-            return web.json_response(
-                {"error": "consent_not_pending", "message": "..."}, status=409
-            )
+            return web.json_response({"error": "consent_not_pending", "message": "..."}, status=409)
         consent.update(status="active", message_sid=body.get("message_sid"))
         self.referrals[consent["referral_id"]]["status"] = "requested"
         return web.json_response(self._answer(consent))
@@ -283,9 +297,7 @@ class FakeApi:
         if consent is None or consent["client_id"] != body.get("client_id"):
             return web.json_response({"error": "not_found", "message": "..."}, status=404)
         if consent["status"] != "pending":
-            return web.json_response(
-                {"error": "consent_not_pending", "message": "..."}, status=409
-            )
+            return web.json_response({"error": "consent_not_pending", "message": "..."}, status=409)
         consent["status"] = "declined"
         self.referrals[consent["referral_id"]]["status"] = "cancelled"
         return web.json_response(self._answer(consent))

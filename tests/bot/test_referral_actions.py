@@ -11,12 +11,14 @@ never granted without a pending consent text, during a crisis, or when the API s
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.consent_yes import reads_as_yes
 from actions.crisis import ActionCrisisAlert
 from actions.find_services import number_in
 from actions.language import ValidateSlotMappings
@@ -93,7 +95,11 @@ def test_her_pick_creates_a_referral_and_relays_the_consent_text_word_for_word(
 ) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ActionOfferReferral(), monkeypatch, fake, slots=SEARCH, text="the first one",
+        ActionOfferReferral(),
+        monkeypatch,
+        fake,
+        slots=SEARCH,
+        text="the first one",
         intent="choose_service",
     )
     (call,) = [r for r in fake.requests if r["path"] == "/api/referrals"]
@@ -162,9 +168,7 @@ def test_no_referral_without_a_clear_pick_a_list_or_while_a_crisis_is_open(
     assert events == [] and fake.requests == []
 
 
-@pytest.mark.parametrize(
-    "fake", [None, FakeApi(referral_status=404), FakeApi(consent_parts=[])]
-)
+@pytest.mark.parametrize("fake", [None, FakeApi(referral_status=404), FakeApi(consent_parts=[])])
 def test_no_consent_waits_when_the_text_could_not_be_sent(
     monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None
 ) -> None:
@@ -208,9 +212,7 @@ def test_yes_to_a_do_not_contact_referral_says_only_her_case_manager_reaches_out
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = FakeApi(do_not_contact=True)
-    _, dispatcher = run(
-        ActionGrantConsent(), monkeypatch, fake, slots=pending(fake), text="yes"
-    )
+    _, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=pending(fake), text="yes")
     assert responses(dispatcher) == ["utter_referral_sent_private"]
 
 
@@ -233,6 +235,44 @@ def test_a_yes_not_recorded_keeps_the_consent_pending_for_another_yes(
     slots = pending(fake or FakeApi())
     events, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
     assert responses(dispatcher) == ["utter_consent_grant_failed"]
+    assert events == []
+
+
+def yes_cases() -> list[tuple[str, bool]]:
+    """The cases the services tests check too (one rule on both sides)."""
+    lines = (Path(__file__).resolve().parents[1] / "consent_yes_cases.tsv").read_text("utf-8")
+    rows = [line.split("\t") for line in lines.splitlines() if line and line[0] != "#"]
+    return [(text, signs == "yes") for text, signs in rows]
+
+
+@pytest.mark.parametrize(("text", "signs"), yes_cases())
+def test_only_an_explicit_yes_signs(text: str, signs: bool) -> None:
+    assert reads_as_yes(text) is signs
+
+
+@pytest.mark.parametrize("text", ["i guess so", "that would be great", "yes?", "sure but wait"])
+def test_agreement_that_is_not_an_explicit_yes_asks_again_and_grants_nothing(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    fake = FakeApi()
+    slots = pending(fake)
+    events, dispatcher = run(
+        ActionGrantConsent(), monkeypatch, fake, slots=slots, text=text, intent="affirm"
+    )
+    assert fake.requests == []
+    assert fake.consents["cons-1"]["status"] == "pending"
+    assert responses(dispatcher) == ["utter_consent_reminder"]
+    assert events == [], "the consent text stays open for her YES"
+
+
+def test_a_yes_the_service_does_not_read_as_one_asks_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(grant_status=422, grant_error="not_a_yes")
+    events, dispatcher = run(
+        ActionGrantConsent(), monkeypatch, fake, slots=pending(fake), text="yes"
+    )
+    assert responses(dispatcher) == ["utter_consent_reminder"]
     assert events == []
 
 
@@ -262,7 +302,11 @@ def test_yes_without_a_pending_consent_text_grants_nothing(
 def test_no_declines_and_gives_her_the_contact_details(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ActionDeclineConsent(), monkeypatch, fake, slots=pending(fake, 2), text="no thanks",
+        ActionDeclineConsent(),
+        monkeypatch,
+        fake,
+        slots=pending(fake, 2),
+        text="no thanks",
         intent="deny",
     )
     (call,) = [r for r in fake.requests if r["path"].endswith("/decline")]
@@ -313,7 +357,10 @@ def test_withdrawal_is_immediate_and_says_what_was_withdrawn(
     fake.consent("client-7", 3, status="pending")
     fake.consent("someone-else", 1, status="active")
     events, dispatcher = run(
-        ActionWithdrawConsent(), monkeypatch, fake, text="dont share my info",
+        ActionWithdrawConsent(),
+        monkeypatch,
+        fake,
+        text="dont share my info",
         intent="withdraw_consent",
     )
     (call,) = fake.requests
@@ -363,7 +410,10 @@ def test_spanish_is_saved_to_her_profile_once(monkeypatch: pytest.MonkeyPatch) -
     assert ValidateSlotMappings().name() == "action_validate_slot_mappings"
     fake = FakeApi()
     events = validate(
-        monkeypatch, fake, text="necesito ayuda con suboxone", intent="need_moud",
+        monkeypatch,
+        fake,
+        text="necesito ayuda con suboxone",
+        intent="need_moud",
         new_slots={"language": "es", "need": "moud"},
     )
     assert fake.patches("client-7") == [{"language": "es"}]
@@ -372,7 +422,10 @@ def test_spanish_is_saved_to_her_profile_once(monkeypatch: pytest.MonkeyPatch) -
 
     fake = FakeApi()
     validate(
-        monkeypatch, fake, slots={"language_saved": "es"}, text="gracias",
+        monkeypatch,
+        fake,
+        slots={"language_saved": "es"},
+        text="gracias",
         new_slots={"language": "es"},
     )
     assert fake.requests == []
@@ -404,8 +457,12 @@ def test_spanish_crisis_saves_the_language_after_the_crisis_reply(
 ) -> None:
     fake = FakeApi()
     events, _ = run(
-        ActionCrisisAlert(), monkeypatch, fake, slots={"language": "es"},
-        text="no quiero vivir", intent="crisis_suicide",
+        ActionCrisisAlert(),
+        monkeypatch,
+        fake,
+        slots={"language": "es"},
+        text="no quiero vivir",
+        intent="crisis_suicide",
     )
     assert fake.patches("client-7") == [{"language": "es"}]
     assert events == [SlotSet("language_saved", "es")]

@@ -3,9 +3,11 @@ on free ports and a throwaway var/ folder, and stop it the way a person does: Ct
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,10 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet, MultiFernet
+
+from services.local_secrets import read_env_file
 
 REPO = Path(__file__).resolve().parents[2]
 TANDEM = [sys.executable, "-m", "services.cli"]
 BOOT_TIMEOUT_SECONDS = 240
+
+
+def tracker_events(var_dir: Path) -> list[tuple[str, str, dict]]:
+    """Rasa's stored events (sender, type, event), decrypted with the stack's keys: the
+    tracker store keeps them encrypted (bot/tracker_store.py)."""
+    keys = read_env_file(var_dir / "local.env")["TANDEM_PHONE_ENCRYPTION_KEYS"]
+    fernet = MultiFernet([Fernet(k.encode()) for k in keys.split(",") if k])
+    with sqlite3.connect(var_dir / "rasa_tracker.db") as db:
+        rows = db.execute("SELECT sender_id, type_name, data FROM events ORDER BY id").fetchall()
+    return [(s, t, json.loads(fernet.decrypt(d.encode()))) for s, t, d in rows]
 
 
 def free_port() -> int:
@@ -86,15 +101,9 @@ def _ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    var_dir = tmp_path_factory.mktemp("var")
-    env = stack_env(var_dir)
-    port = int(env["TANDEM_PORT"])
-    rasa_port = int(env["RASA_URL"].rsplit(":", 1)[1])
-    actions_port = int(env["ACTION_SERVER_URL"].rsplit(":", 1)[1])
-    log = var_dir / "stack.log"
-    with log.open("wb") as out:
+def start_stack(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`tandem run` in its own process group, once it is ready."""
+    with log.open("ab") as out:
         process = subprocess.Popen(
             [*TANDEM, "run"],
             env=env,
@@ -103,15 +112,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{env['TANDEM_PORT']}"
     deadline = time.monotonic() + BOOT_TIMEOUT_SECONDS
     while not _ready(url):
         if process.poll() is not None or time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL) if process.poll() is None else None
             pytest.fail("stack did not become ready:\n" + log.read_text()[-4000:])
         time.sleep(1)
-    yield Stack(env=env, var_dir=var_dir, log=log, url=url)
-    # Ctrl-C in a terminal signals the whole foreground process group.
+    return process
+
+
+def stop_stack(process: subprocess.Popen[bytes], log: Path) -> None:
+    """Ctrl-C, as in a terminal: it signals the whole foreground process group."""
     os.killpg(process.pid, signal.SIGINT)
     try:
         code = process.wait(timeout=60)
@@ -119,6 +131,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("Ctrl-C did not stop the stack within 60 s")
     assert code == 0, log.read_text()[-4000:]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    var_dir = tmp_path_factory.mktemp("var")
+    env = stack_env(var_dir)
+    port = int(env["TANDEM_PORT"])
+    rasa_port = int(env["RASA_URL"].rsplit(":", 1)[1])
+    actions_port = int(env["ACTION_SERVER_URL"].rsplit(":", 1)[1])
+    log = var_dir / "stack.log"
+    process = start_stack(env, log)
+    yield Stack(env=env, var_dir=var_dir, log=log, url=f"http://127.0.0.1:{port}")
+    stop_stack(process, log)
     for p in (port, rasa_port, actions_port):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", p)) != 0, f"port {p} still open after Ctrl-C"

@@ -20,7 +20,7 @@ import pytest
 from services.model_cache import model_path
 from services.settings import load_settings
 from services.stack import children
-from tests.e2e.conftest import REPO, TANDEM, free_port, send_sms, stack_env
+from tests.e2e.conftest import REPO, TANDEM, free_port, send_sms, stack_env, tracker_events
 
 pytestmark = pytest.mark.e2e
 PHONE = "+14135550140"
@@ -154,9 +154,7 @@ def test_rasa_stops_and_restarts_mid_conversation(split_stack: SplitStack) -> No
     assert bodies[header + 1].startswith("1) ")
     assert header < crisis_at, "replayed in the order she sent them"
 
-    with sqlite3.connect(split_stack.var_dir / "rasa_tracker.db") as db:
-        texts = [r[0] for r in db.execute("SELECT data FROM events WHERE type_name = 'user'")]
-    user_texts = [json.loads(t)["text"] for t in texts]
+    user_texts = [e["text"] for _, kind, e in tracker_events(split_stack.var_dir) if kind == "user"]
     assert user_texts.count("01105") == 1 and user_texts.count("i took too many pills") == 1
     assert user_texts.index("01105") < user_texts.index("i took too many pills")
 

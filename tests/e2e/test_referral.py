@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 from services.gateway.segments import count_segments
 from services.local_secrets import read_env_file
 from tests.directory_truth import expected_nearest
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, tracker_events
 
 pytestmark = pytest.mark.e2e
 
@@ -40,18 +39,16 @@ def listed(replies: list[str]) -> list[str]:
 
 def client_id_of(stack: Stack, phrase: str) -> str:
     """Her pseudonymous client id: the Rasa sender of the conversation with this phrase."""
-    with sqlite3.connect(stack.var_dir / "rasa_tracker.db") as db:
-        rows = db.execute(
-            "SELECT DISTINCT sender_id FROM events WHERE data LIKE ?", (f"%{phrase}%",)
-        ).fetchall()
-    assert len(rows) == 1, rows
-    return str(rows[0][0])
+    senders = {s for s, kind, event in tracker_events(stack.var_dir) if event.get("text") == phrase}
+    assert len(senders) == 1, senders
+    return senders.pop()
 
 
 def api(stack: Stack, path: str, **params: str) -> Any:
-    token = stack.env.get("TANDEM_SERVICE_TOKEN") or read_env_file(
-        stack.var_dir / "local.env"
-    )["TANDEM_SERVICE_TOKEN"]
+    token = (
+        stack.env.get("TANDEM_SERVICE_TOKEN")
+        or read_env_file(stack.var_dir / "local.env")["TANDEM_SERVICE_TOKEN"]
+    )
     query = f"?{urllib.parse.urlencode(params)}" if params else ""
     request = urllib.request.Request(
         f"{stack.url}{path}{query}", headers={"Authorization": f"Bearer {token}"}

@@ -1,5 +1,6 @@
 """Helpers for referral and consent tests: a woman as the gateway makes her (phone encrypted),
-her inbound messages (a YES is signed by one), and offering a referral as the bot does."""
+her inbound messages (a YES is signed by one), and offering a referral as the bot does (the
+consent text then goes out to her, logged as the gateway logs the bot's replies)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,15 @@ async def inbound(test_client: TestClient, client_id: str, body: str = "YES") ->
     return sid
 
 
+async def sent(test_client: TestClient, client_id: str, texts: list[str]) -> None:
+    """Texts that went out to her in a TwiML reply, logged as the gateway logs them."""
+    async with test_client.app[SESSIONS]() as session, session.begin():
+        session.add_all(
+            Message(client_id=client_id, direction="outbound", body=text, state="twiml")
+            for text in texts
+        )
+
+
 async def offer(
     test_client: TestClient,
     headers: dict[str, str],
@@ -60,9 +70,11 @@ async def offer(
     *,
     service_id: str = BUPRENORPHINE,
     need: str = "moud_buprenorphine",
+    send: bool = True,
     **extra: object,
 ) -> dict:
-    """POST /api/referrals as the bot's action does; asserts it was created."""
+    """POST /api/referrals as the bot's action does, then (unless `send` is False) the consent
+    text goes out to her; asserts it was created."""
     response = await test_client.post(
         "/api/referrals",
         json={
@@ -75,7 +87,10 @@ async def offer(
         headers=headers,
     )
     assert response.status == 201, await response.text()
-    return await response.json()
+    body = await response.json()
+    if send:
+        await sent(test_client, client_id, body["consent"]["parts"])
+    return body
 
 
 async def offer_and_grant(

@@ -1,0 +1,1 @@
+"""Her data over its life: retention, being forgotten, key rotation."""
