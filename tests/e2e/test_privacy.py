@@ -117,10 +117,6 @@ def test_no_log_holds_her_phone_or_her_words(stack: Stack, conversation: list[li
     assert leaks(all_logs(stack), PHONE, SENT, zip_code="no zip") == []
 
 
-@pytest.mark.xfail(
-    reason="the access log still records the query strings the actions send "
-    "(/api/places/resolve?q=<zip>): issue 11 part A; remove this mark once it lands"
-)
 def test_no_log_holds_her_zip(stack: Stack, conversation: list[list[str]]) -> None:
     assert leaks(all_logs(stack), PHONE, [], ZIP) == []
 
