@@ -33,6 +33,7 @@ def store_from_endpoints(
     monkeypatch.setenv("RASA_TRACKER_DIALECT", "sqlite")
     monkeypatch.setenv("RASA_TRACKER_DB", str(db))
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:9/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "action-server-test-token")
     if keys is None:
         monkeypatch.delenv("TANDEM_PHONE_ENCRYPTION_KEYS", raising=False)
     else:
