@@ -181,7 +181,7 @@ async def search_and_send(
         if err.code == "unknown_need":
             dispatcher.utter_message(response="utter_ask_need")
             return False, [SlotSet("need", None)], []
-        if err.code in ("unknown_feature", "invalid_parameter") and features:
+        if err.code in ("unknown_feature", "invalid_field") and features:
             # The API does not know a filter yet: show the whole list rather than nothing.
             return await search_and_send(dispatcher, need, location, offset, [])
         dispatcher.utter_message(response="utter_search_unavailable")

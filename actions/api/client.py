@@ -4,6 +4,10 @@ Reads TANDEM_API_URL (default http://127.0.0.1:8080) and TANDEM_SERVICE_TOKEN wh
 created, so each action run sees the current environment. One aiohttp ClientSession per call
 with a 5 s total timeout: the action server makes a few calls per message, and nothing has to
 be closed at shutdown. Never logs the token, query values or her text.
+
+Her words (a place, a search) go only in JSON request bodies, never in a URL: URLs end up in
+access logs, proxy logs and tracebacks. A query string may carry only the ids and paging
+values in URL_PARAMS; `request` refuses anything else.
 """
 
 import asyncio
@@ -18,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "http://127.0.0.1:8080"
 DEFAULT_TIMEOUT_S = 5.0
+# The only query parameters a call may carry: ids from the directory, never her words.
+URL_PARAMS = frozenset({"location_id"})
 
 
 class ApiError(Exception):
@@ -63,7 +69,11 @@ class TandemApi:
         body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """One call to the API: the JSON object answered (an empty one for an empty body
-        after a POST or PATCH). Raises ApiError for anything but a 2xx answer."""
+        after a POST or PATCH). Raises ApiError for anything but a 2xx answer, and ValueError
+        for a query parameter outside URL_PARAMS (her words belong in `body`)."""
+        unsafe = set(params or {}) - URL_PARAMS
+        if unsafe:
+            raise ValueError(f"not a URL parameter (send it in the body): {sorted(unsafe)}")
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -98,8 +108,8 @@ class TandemApi:
             raise ApiError(None, "unreachable", type(exc).__name__) from None
 
     async def resolve_place(self, q: str) -> dict[str, Any]:
-        """GET /api/places/resolve?q=: {"zip", "town", "state", "lat", "lon", ...}."""
-        return await self.get_json("/api/places/resolve", {"q": q})
+        """POST /api/places/resolve {"q"}: {"zip", "town", "state", "lat", "lon", ...}."""
+        return await self.request("POST", "/api/places/resolve", body={"q": q})
 
     async def search_services(
         self,
@@ -109,13 +119,13 @@ class TandemApi:
         offset: int = 0,
         features: list[str] | tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
-        """GET /api/services: {"place", "need": {"label", ...}, "total", "results": [...]}.
+        """POST /api/services/search: {"place", "need": {"label", ...}, "total", "results"}.
 
         features: feature keys from data/taxonomy.yml; only services with all of them."""
-        params: dict[str, Any] = {"need": need, "near": near, "limit": limit, "offset": offset}
+        body: dict[str, Any] = {"need": need, "near": near, "limit": limit, "offset": offset}
         if features:
-            params["features"] = ",".join(features)
-        return await self.get_json("/api/services", params)
+            body["features"] = list(features)
+        return await self.request("POST", "/api/services/search", body=body)
 
     async def service_details(self, service_id: str, location_id: str | None) -> dict[str, Any]:
         """GET /api/services/{id}?location_id=: name, address, phone, hours, intake..."""

@@ -163,6 +163,7 @@ class FakeApi:
             {
                 "method": request.method,
                 "path": request.path,
+                "url": request.raw_path,  # path and query string exactly as sent
                 "query": dict(request.query),
                 "authorization": request.headers.get("Authorization"),
                 "json": body,
@@ -172,7 +173,10 @@ class FakeApi:
     # -- handlers ------------------------------------------------------------------------
     async def resolve(self, request: web.Request) -> web.Response:
         await self.record(request)
-        q = request.query.get("q", "")
+        body = self.requests[-1]["json"] or {}
+        q = body.get("q")
+        if not isinstance(q, str):
+            return web.json_response({"error": "invalid_field", "field": "q"}, status=400)
         place = self.places.get(q.strip().lower())
         if place is None:
             return web.json_response(
@@ -182,20 +186,21 @@ class FakeApi:
 
     async def search(self, request: web.Request) -> web.Response:
         await self.record(request)
+        body = self.requests[-1]["json"] or {}
         if self.services_status != 200:
             return web.json_response(
                 {"error": self.services_error, "message": "..."}, status=self.services_status
             )
-        near = request.query["near"]
+        near = body["near"]
         place = self.places.get(near.lower())
         if place is None:
             return web.json_response({"error": "place_not_found", "message": "..."}, status=404)
-        limit, offset = int(request.query["limit"]), int(request.query["offset"])
-        wanted = [f for f in request.query.get("features", "").split(",") if f]
-        if set(wanted) - FEATURES:
+        limit, offset = body["limit"], body["offset"]
+        wanted = body.get("features") or []
+        if not isinstance(wanted, list) or set(wanted) - FEATURES:
             return web.json_response({"error": "unknown_feature", "message": "..."}, status=400)
         results = [r for r in self.results if set(wanted) <= set(r.get("features") or [])]
-        need = request.query["need"]
+        need = body["need"]
         return web.json_response(
             {
                 "place": {"query": near, **place},
@@ -330,8 +335,8 @@ class FakeApi:
 @asynccontextmanager
 async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     app = web.Application()
-    app.router.add_get("/api/places/resolve", fake.resolve)
-    app.router.add_get("/api/services", fake.search)
+    app.router.add_post("/api/places/resolve", fake.resolve)
+    app.router.add_post("/api/services/search", fake.search)
     app.router.add_get("/api/services/{service_id}", fake.service_details)
     app.router.add_post("/api/signals", fake.signal)
     app.router.add_post("/api/alerts", fake.alert)

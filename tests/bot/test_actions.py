@@ -101,8 +101,8 @@ def test_a_zip_is_resolved_and_kept(
             return await ValidateFindServicesForm().run(dispatcher, t, domain)
 
     assert asyncio.run(scenario()) == [SlotSet("location", "01105")]
-    assert [(r["method"], r["path"], r["query"], r["authorization"]) for r in fake.requests] == [
-        ("GET", "/api/places/resolve", {"q": "01105"}, f"Bearer {TOKEN}")
+    assert [(r["method"], r["url"], r["json"], r["authorization"]) for r in fake.requests] == [
+        ("POST", "/api/places/resolve", {"q": "01105"}, f"Bearer {TOKEN}")
     ]
     assert dispatcher.messages == []
 
@@ -125,7 +125,7 @@ def test_a_town_in_her_reply_becomes_the_town_name(
             return await ValidateFindServicesForm().run(dispatcher, t, domain)
 
     assert asyncio.run(scenario()) == [SlotSet("location", "Holyoke")]
-    assert fake.requests[0]["query"] == {"q": "holyoke"}
+    assert fake.requests[0]["json"] == {"q": "holyoke"}
 
 
 def test_a_place_in_words_around_it_is_cleaned_before_resolving(
@@ -140,7 +140,7 @@ def test_a_place_in_words_around_it_is_cleaned_before_resolving(
             return await ValidateFindServicesForm().run(CollectingDispatcher(), t, domain)
 
     assert asyncio.run(scenario()) == [SlotSet("location", "Springfield")]
-    assert fake.requests[0]["query"] == {"q": "springfield"}
+    assert fake.requests[0]["json"] == {"q": "springfield"}
 
 
 def test_an_unknown_place_asks_again(
@@ -237,16 +237,16 @@ def test_search_sends_a_header_one_message_per_result_and_a_footer(
     assert len(sent) == 5
     assert_sms_sized(sent)
     search, signal = fake.requests
-    assert (search["method"], search["path"], search["authorization"]) == (
-        "GET",
-        "/api/services",
+    assert (search["method"], search["url"], search["authorization"]) == (
+        "POST",
+        "/api/services/search",
         f"Bearer {TOKEN}",
     )
-    assert search["query"] == {
+    assert search["json"] == {
         "need": "moud_buprenorphine",
         "near": "01105",
-        "limit": "3",
-        "offset": "0",
+        "limit": 3,
+        "offset": 0,
     }
     # Her need is logged as an engagement signal, tied to her message.
     assert signal["json"] == {
@@ -274,7 +274,7 @@ def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch)
     ]
     assert [RESULT.match(m).group(1) for m in sent[1:4]] == ["4", "5", "6"]  # type: ignore[union-attr]
     assert "MORE" in sent[-1]
-    assert fake.requests[-1]["query"]["offset"] == "3"
+    assert fake.requests[-1]["json"]["offset"] == 3
 
     events, dispatcher = run_action(
         ActionMoreServices(), {**slots, "search_offset": 3.0}, fake, monkeypatch
@@ -287,7 +287,7 @@ def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch)
     ]
     assert len(sent) == 3 and sent[1].startswith("7) ")
     assert "MORE" not in sent[-1]  # nothing left to show
-    assert fake.requests[-1]["query"]["offset"] == "6"
+    assert fake.requests[-1]["json"]["offset"] == 6
 
     events, dispatcher = run_action(
         ActionMoreServices(), {**slots, "search_offset": 6.0}, fake, monkeypatch
@@ -385,7 +385,7 @@ def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch
 
     async def scenario() -> ApiError:
         app = web.Application()
-        app.router.add_get("/api/places/resolve", slow)
+        app.router.add_post("/api/places/resolve", slow)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -132,8 +132,8 @@ def test_a_filter_narrows_the_same_search(monkeypatch: pytest.MonkeyPatch) -> No
         slots={**SEARCH, "search_features": ["masshealth"]},
         text="i need one with childcare", intent="filter_results",
     )
-    search = [r for r in fake.requests if r["path"] == "/api/services"][0]
-    assert search["query"]["features"] == "masshealth,childcare_onsite"
+    search = [r for r in fake.requests if r["path"] == "/api/services/search"][0]
+    assert search["json"]["features"] == ["masshealth", "childcare_onsite"]
     sent = texts(dispatcher)
     assert sent[0] == (
         "Here are places near Springfield for buprenorphine (Suboxone) "
@@ -175,7 +175,7 @@ def test_show_all_drops_the_filters(monkeypatch: pytest.MonkeyPatch) -> None:
         ActionFilterServices(), monkeypatch, fake,
         slots={**SEARCH, "search_features": ["spanish"]}, text="show all again",
     )
-    assert "features" not in fake.requests[0]["query"]
+    assert "features" not in fake.requests[0]["json"]
     assert SlotSet("search_features", []) in events
 
 
@@ -224,7 +224,7 @@ def test_a_new_search_keeps_only_the_safe_features_of_her_message(
         slots={"need": "transportation", "location": "01105"},
         text="i need a ride asap, one that takes masshealth",
     )
-    assert fake.requests[0]["query"]["features"] == "masshealth"
+    assert fake.requests[0]["json"]["features"] == ["masshealth"]
 
 
 # --- details and a bare number ---------------------------------------------------------------
@@ -256,7 +256,7 @@ def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert events == [SlotSet("details_shown", 2.0)]  # "i want that one" next picks it
     request = fake.requests[0]
-    assert (request["path"], request["query"]) == ("/api/services/svc-2", {"location_id": "loc-2"})
+    assert (request["method"], request["url"]) == ("GET", "/api/services/svc-2?location_id=loc-2")
     sent = texts(dispatcher)
     assert len(sent) == 2
     assert sent[0].startswith("2) Demo Recovery Program 2, 102 Main St, Springfield, MA 01105.")
@@ -710,7 +710,7 @@ def test_yes_to_an_offered_filter_narrows_the_search(monkeypatch: pytest.MonkeyP
         ActionAcceptOffer(), monkeypatch, fake,
         slots={**SEARCH, "offer": "filter", "offered": "evening_hours"}, text="yes",
     )
-    assert fake.requests[0]["query"]["features"] == "evening_hours"
+    assert fake.requests[0]["json"]["features"] == ["evening_hours"]
     assert SlotSet("search_features", ["evening_hours"]) in events
     assert texts(dispatcher)[0].endswith("(evening hours):")
 

@@ -82,7 +82,8 @@ def test_the_logs_carry_no_phone_and_no_query_string(stack: Stack) -> None:
     senders = ["+1 (413) 555-0181", "413.555.0182", "+1-413-555-0183"]
     for sender in senders:
         assert stack.sms("hi", sender)
-    # A search makes the actions call /api/services?need=...&near=...
+    # A search makes the actions call /api/places/resolve and /api/services/search, her place
+    # in the request body (it was once in the query string: near=...)
     stack.sms("i need help getting on suboxone", senders[0])
     assert stack.sms("01105", senders[0])
     stack.sms("you can call me at +1 413 555 0184 or %2B14135550185", senders[1])
@@ -95,5 +96,6 @@ def test_the_logs_carry_no_phone_and_no_query_string(stack: Stack) -> None:
         for line in log.splitlines()
         if line.startswith("{") and '"http_request"' in line
     ]
-    assert any(entry["path"] == "/api/services" for entry in access), "the search was logged"
+    assert any(entry["path"] == "/api/services/search" for entry in access), "search logged"
+    assert any(entry["path"] == "/api/places/resolve" for entry in access), "place logged"
     assert all("?" not in entry["path"] for entry in access)

@@ -1,5 +1,5 @@
-"""Directory search and place resolution through GET /api/*, checked against the demo HSDS
-CSV files read independently of the importer."""
+"""Directory search and place resolution through POST /api/* (her words in the body, never
+in a URL), checked against the demo HSDS CSV files read independently of the importer."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from tests.directory_truth import expected_nearest
 async def test_nearest_buprenorphine_services_to_01105(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
-    response = await client.get(
-        "/api/services", params={"need": "moud_buprenorphine", "near": "01105"}, headers=api_headers
+    response = await client.post(
+        "/api/services/search",
+        json={"need": "moud_buprenorphine", "near": "01105"},
+        headers=api_headers,
     )
     assert response.status == 200
     body = await response.json()
@@ -41,9 +43,9 @@ async def test_pages_continue_where_the_last_stopped(
 ) -> None:
     pages = []
     for offset in (0, 3, 6):
-        response = await client.get(
-            "/api/services",
-            params={"need": "moud_buprenorphine", "near": "01105", "offset": offset},
+        response = await client.post(
+            "/api/services/search",
+            json={"need": "moud_buprenorphine", "near": "01105", "offset": offset},
             headers=api_headers,
         )
         pages.extend(r["name"] for r in (await response.json())["results"])
@@ -52,9 +54,9 @@ async def test_pages_continue_where_the_last_stopped(
 
 
 async def test_group_need_and_town_name(client: TestClient, api_headers: dict[str, str]) -> None:
-    response = await client.get(
-        "/api/services",
-        params={"need": "moud", "near": "im in holyoke", "limit": 5},
+    response = await client.post(
+        "/api/services/search",
+        json={"need": "moud", "near": "im in holyoke", "limit": 5},
         headers=api_headers,
     )
     body = await response.json()
@@ -67,39 +69,100 @@ async def test_group_need_and_town_name(client: TestClient, api_headers: dict[st
 
 
 @pytest.mark.parametrize(
-    ("params", "status", "error"),
+    ("fields", "status", "error", "field"),
     [
-        ({"need": "unicorns", "near": "01105"}, 400, "unknown_need"),
-        ({"need": "childcare", "near": "atlantis"}, 404, "place_not_found"),
-        ({"need": "childcare", "near": ""}, 400, "missing_place"),
-        ({"need": "childcare", "near": "01105", "limit": "lots"}, 400, "invalid_parameter"),
-        ({"need": "childcare", "near": "01105", "radius": "5000"}, 400, "invalid_parameter"),
+        ({"need": "unicorns", "near": "01105"}, 400, "unknown_need", "need"),
+        ({"near": "01105"}, 400, "invalid_field", "need"),
+        ({"need": ["childcare"], "near": "01105"}, 400, "invalid_field", "need"),
+        ({"need": "childcare", "near": "atlantis"}, 404, "place_not_found", "near"),
+        ({"need": "childcare", "near": ""}, 400, "missing_place", "near"),
+        ({"need": "childcare"}, 400, "invalid_field", "near"),
+        ({"need": "childcare", "near": 1105}, 400, "invalid_field", "near"),
+        ({"need": "childcare", "near": "01105", "limit": "lots"}, 400, "invalid_field", "limit"),
+        ({"need": "childcare", "near": "01105", "limit": 2.5}, 400, "invalid_field", "limit"),
+        ({"need": "childcare", "near": "01105", "limit": True}, 400, "invalid_field", "limit"),
+        ({"need": "childcare", "near": "01105", "offset": -1}, 400, "invalid_field", "offset"),
+        ({"need": "childcare", "near": "01105", "offset": 2**63}, 400, "invalid_field", "offset"),
+        ({"need": "childcare", "near": "01105", "radius": 5000}, 400, "invalid_field", "radius"),
+        ({"need": "childcare", "near": "01105", "radius": "5"}, 400, "invalid_field", "radius"),
+        ({"need": "childcare", "near": "01105", "features": "x"}, 400, "invalid_field", "features"),
+        ({"need": "childcare", "near": "01105", "features": [1]}, 400, "invalid_field", "features"),
     ],
 )
-async def test_bad_queries_get_clear_errors(
-    client: TestClient, api_headers: dict[str, str], params: dict, status: int, error: str
+async def test_bad_searches_get_clear_errors(
+    client: TestClient,
+    api_headers: dict[str, str],
+    fields: dict,
+    status: int,
+    error: str,
+    field: str,
 ) -> None:
-    response = await client.get("/api/services", params=params, headers=api_headers)
+    response = await client.post("/api/services/search", json=fields, headers=api_headers)
     assert response.status == status
     body = await response.json()
-    assert body["error"] == error and body["message"]
+    assert (body["error"], body["field"]) == (error, field) and body["message"]
+
+
+@pytest.mark.parametrize("body", ["", "[]", '"01105"', "null", "{", "NaN"])
+@pytest.mark.parametrize("path", ["/api/places/resolve", "/api/services/search"])
+async def test_a_body_that_is_not_a_json_object_is_400(
+    client: TestClient, api_headers: dict[str, str], path: str, body: str
+) -> None:
+    headers = {**api_headers, "Content-Type": "application/json"}
+    response = await client.post(path, data=body, headers=headers)
+    assert response.status == 400
+    assert (await response.json())["error"] == "invalid_json"
+
+
+async def test_nan_and_infinity_are_not_numbers(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    headers = {**api_headers, "Content-Type": "application/json"}
+    for value in ("NaN", "Infinity", "-Infinity", "1e400"):
+        for name in ("radius", "limit", "offset"):
+            body = f'{{"need": "childcare", "near": "01105", "{name}": {value}}}'
+            response = await client.post("/api/services/search", data=body, headers=headers)
+            assert response.status == 400, (name, value)
+            assert (await response.json())["field"] == name
+
+
+async def test_the_old_get_forms_with_her_words_in_the_url_are_gone(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    old = {"need": "moud", "near": "12 Elm St holyoke"}
+    search = await client.get("/api/services", params=old, headers=api_headers)
+    assert search.status == 404
+    resolve = await client.get("/api/places/resolve", params={"q": "holyoke"}, headers=api_headers)
+    assert resolve.status == 405
 
 
 async def test_api_requires_the_service_token(client: TestClient) -> None:
-    missing = await client.get("/api/services", params={"need": "childcare", "near": "01105"})
-    wrong = await client.get(
-        "/api/places/resolve", params={"q": "01105"}, headers={"Authorization": "Bearer nope"}
+    missing = await client.post("/api/services/search", json={"need": "childcare", "near": "01105"})
+    wrong = await client.post(
+        "/api/places/resolve", json={"q": "01105"}, headers={"Authorization": "Bearer nope"}
     )
     assert missing.status == wrong.status == 401
 
 
 async def test_resolve_place_endpoint(client: TestClient, api_headers: dict[str, str]) -> None:
-    found = await client.get(
-        "/api/places/resolve", params={"q": "springfeild ma"}, headers=api_headers
+    found = await client.post(
+        "/api/places/resolve", json={"q": "springfeild ma"}, headers=api_headers
     )
     assert (await found.json())["town"] == "Springfield"
-    missing = await client.get("/api/places/resolve", params={"q": "xyzzy"}, headers=api_headers)
+    missing = await client.post("/api/places/resolve", json={"q": "xyzzy"}, headers=api_headers)
     assert missing.status == 404
+    assert (await missing.json())["error"] == "place_not_found"
+    for bad in ({}, {"q": None}, {"q": 1105}, {"q": "x" * 1601}):
+        response = await client.post("/api/places/resolve", json=bad, headers=api_headers)
+        assert response.status == 400
+        assert (await response.json())["field"] == "q"
+    blank = await client.post("/api/places/resolve", json={"q": "  "}, headers=api_headers)
+    assert (await blank.json())["error"] == "missing_place"
+    # Her whole reply may be long: the place is read from its start.
+    long = await client.post(
+        "/api/places/resolve", json={"q": "holyoke " + "x" * 1500}, headers=api_headers
+    )
+    assert (await long.json())["town"] == "Holyoke"
 
 
 @pytest.mark.parametrize(
@@ -136,9 +199,9 @@ async def set_status(settings: Settings, service_id: str, status: str, alert: st
     await engine.dispose()
 
 
-async def search_ids(client: TestClient, headers: dict[str, str], **params: object) -> list[str]:
-    query = {"need": "moud_buprenorphine", "near": "01105", "limit": 20, **params}
-    response = await client.get("/api/services", params=query, headers=headers)
+async def search_ids(client: TestClient, headers: dict[str, str], **fields: object) -> list[str]:
+    body = {"need": "moud_buprenorphine", "near": "01105", "limit": 20, **fields}
+    response = await client.post("/api/services/search", json=body, headers=headers)
     assert response.status == 200, await response.text()
     return [r["service_id"] for r in (await response.json())["results"]]
 
@@ -160,17 +223,17 @@ async def test_closed_services_are_never_offered(
 
 async def test_features_narrow_the_search(client: TestClient, api_headers: dict[str, str]) -> None:
     everything = await search_ids(client, api_headers, need="moud")
-    response = await client.get(
-        "/api/services",
-        params={"need": "moud", "near": "01105", "limit": 20, "features": "masshealth,walk_in"},
+    response = await client.post(
+        "/api/services/search",
+        json={"need": "moud", "near": "01105", "limit": 20, "features": ["masshealth", "walk_in"]},
         headers=api_headers,
     )
     body = await response.json()
     assert body["results"] and len(body["results"]) < len(everything)
     assert all({"masshealth", "walk_in"} <= set(r["features"]) for r in body["results"])
-    bad = await client.get(
-        "/api/services",
-        params={"need": "moud", "near": "01105", "features": "hot_tub"},
+    bad = await client.post(
+        "/api/services/search",
+        json={"need": "moud", "near": "01105", "features": ["hot_tub"]},
         headers=api_headers,
     )
     assert bad.status == 400 and (await bad.json())["error"] == "unknown_feature"

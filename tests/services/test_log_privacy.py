@@ -166,7 +166,7 @@ def test_tandem_serve_logs_paths_without_query_strings(tmp_path: Path) -> None:
                 time.sleep(0.2)
         requests = {
             "/healthz?q=my+ex+is+at+12+Elm+St&phone=%2B14135550142": 200,
-            "/api/services?near=Elm+St&need=subs&text=call+4135550142": 401,
+            "/api/services/svc-1?near=Elm+St&need=subs&text=call+4135550142": 401,
             "/api/clients/%2B1%20(413)%20555-0142/signals?x=Elm": 401,
             "/api/clients/+14135550142": 401,
         }
@@ -180,7 +180,7 @@ def test_tandem_serve_logs_paths_without_query_strings(tmp_path: Path) -> None:
     access = [line for line in lines if line["event"] == "http_request"]
     assert [line["path"] for line in access[-4:]] == [
         "/healthz",
-        "/api/services",
+        "/api/services/svc-1",
         "/api/clients/[phone]/signals",
         "/api/clients/[phone]",
     ]

@@ -84,8 +84,8 @@ async def test_every_documented_operation_answers_as_documented(
     r, c = "/api/referrals/{referral_id}", "/api/consents/{consent_id}"
     calls = [
         ("GET", "/api/openapi.json", {}, None),
-        ("GET", "/api/places/resolve", {}, None),
-        ("GET", "/api/services", {}, None),
+        ("POST", "/api/places/resolve", {}, {"q": "holyoke"}),
+        ("POST", "/api/services/search", {}, {"need": "moud", "near": "01105"}),
         ("GET", "/api/services/{service_id}", {"service_id": BUPRENORPHINE}, None),
         ("GET", "/api/clients/{client_id}", {"client_id": woman}, None),
         ("PATCH", "/api/clients/{client_id}", {"client_id": woman}, {"stage": "pregnant"}),
@@ -114,16 +114,11 @@ async def test_every_documented_operation_answers_as_documented(
         ("POST", "/api/clients/{client_id}/consents/withdraw", {"client_id": woman}, {}),
         ("GET", r + "/fhir", {"referral_id": referral_id}, None),  # refused now: an error
     ]
-    query = {
-        "/api/places/resolve": {"q": "holyoke"},
-        "/api/services": {"need": "moud", "near": "01105"},
-    }
     for method, path, values, body in calls:
         headers = {} if path == "/api/openapi.json" else api_headers
         response = await client.request(
             method,
             path.format(**values),
-            params=query.get(path),
             json=body,
             headers=headers,
         )

@@ -1,4 +1,4 @@
-"""Feature filters on GET /api/services: only services having every listed feature, checked
+"""Feature filters on POST /api/services/search: only services having every listed feature, checked
 against the demo HSDS CSV files read independently of the importer."""
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ def expected_with(code: str, zip_code: str, features: list[str]) -> list[str]:
     return [n for n in expected_nearest(code, zip_code) if n in {names[s] for s in having}]
 
 
-async def search(client: TestClient, headers: dict[str, str], **params: object) -> dict:
-    response = await client.get("/api/services", params={"limit": 20, **params}, headers=headers)
+async def search(client: TestClient, headers: dict[str, str], **fields: object) -> dict:
+    response = await client.post(
+        "/api/services/search", json={"limit": 20, **fields}, headers=headers
+    )
     assert response.status == 200, await response.text()
     return await response.json()
 
@@ -38,7 +40,7 @@ async def search(client: TestClient, headers: dict[str, str], **params: object) 
 async def test_only_services_with_every_feature(
     client: TestClient, api_headers: dict[str, str], need: str, features: list[str]
 ) -> None:
-    body = await search(client, api_headers, need=need, near="01105", features=",".join(features))
+    body = await search(client, api_headers, need=need, near="01105", features=features)
     expected = expected_with(need, "01105", features)
     assert [r["name"] for r in body["results"]] == expected[:20]
     assert body["total"] == len(expected)
@@ -51,7 +53,7 @@ async def test_a_feature_narrows_the_same_search(
 ) -> None:
     wide = await search(client, api_headers, need="moud_buprenorphine", near="01105")
     narrow = await search(
-        client, api_headers, need="moud_buprenorphine", near="01105", features="childcare_onsite"
+        client, api_headers, need="moud_buprenorphine", near="01105", features=["childcare_onsite"]
     )
     assert 0 < narrow["total"] < wide["total"]
     assert {r["service_id"] for r in narrow["results"]} <= {
@@ -67,13 +69,13 @@ async def test_features_are_case_and_space_tolerant_and_empty_means_none(
         api_headers,
         need="moud_buprenorphine",
         near="01105",
-        features=" MassHealth , childcare_onsite,masshealth,",
+        features=[" MassHealth ", "childcare_onsite", "masshealth", ""],
     )
     assert messy["features"] == ["masshealth", "childcare_onsite"]
     assert messy["total"] == len(
         expected_with("moud_buprenorphine", "01105", ["masshealth", "childcare_onsite"])
     )
-    empty = await search(client, api_headers, need="moud_buprenorphine", near="01105", features="")
+    empty = await search(client, api_headers, need="moud_buprenorphine", near="01105", features=[])
     assert empty["features"] == []
     assert empty["total"] == len(expected_nearest("moud_buprenorphine", "01105"))
 
@@ -81,18 +83,18 @@ async def test_features_are_case_and_space_tolerant_and_empty_means_none(
 async def test_no_service_has_every_feature(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
-    every = ",".join(load_taxonomy().features)
+    every = list(load_taxonomy().features)
     body = await search(client, api_headers, need="moud_methadone", near="01105", features=every)
     assert (body["total"], body["results"]) == (0, [])
 
 
-@pytest.mark.parametrize("features", ["unicorns", "masshealth,hot_tub", "take masshealth"])
+@pytest.mark.parametrize("features", [["unicorns"], ["masshealth", "hot_tub"], ["take masshealth"]])
 async def test_unknown_features_are_refused(
-    client: TestClient, api_headers: dict[str, str], features: str
+    client: TestClient, api_headers: dict[str, str], features: list[str]
 ) -> None:
-    response = await client.get(
-        "/api/services",
-        params={"need": "childcare", "near": "01105", "features": features},
+    response = await client.post(
+        "/api/services/search",
+        json={"need": "childcare", "near": "01105", "features": features},
         headers=api_headers,
     )
     assert response.status == 400
