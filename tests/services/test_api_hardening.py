@@ -63,6 +63,31 @@ async def test_the_bearer_token_is_accepted(client: TestClient, api_headers: dic
     assert (await client.get("/metrics", headers=api_headers)).status == 200
 
 
+async def test_a_browser_page_cannot_call_the_api(client: TestClient, api_headers: dict) -> None:
+    """A page on another origin (on this machine or anywhere) can send only "simple" requests:
+    no Authorization header, so every /api call is refused; and Tandem answers no CORS
+    preflight, so the browser never sends one with a token or a JSON body."""
+    page = {"Origin": "http://127.0.0.1:3000"}
+    simple = await client.post(
+        "/api/clients/c_x/consents/withdraw",
+        data='{"message_sid": null}',
+        headers={**page, "Content-Type": "text/plain"},
+    )
+    assert simple.status == 401
+    preflight = await client.options(
+        "/api/alerts",
+        headers={
+            **page,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status >= 400
+    answered = await client.get("/api/alerts", headers={**page, **api_headers})
+    for response in (simple, preflight, answered):
+        assert not any(h.lower().startswith("access-control-") for h in response.headers)
+
+
 @pytest.mark.parametrize(
     "path",
     [
