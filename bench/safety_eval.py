@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +60,7 @@ from actions.crisis_words import (  # noqa: E402
 )
 from safety.judge import CRISIS as JUDGED_CRISIS  # noqa: E402
 from safety.judge import default_judge  # noqa: E402
-from services.gateway.signature import sign, signed_url  # noqa: E402
+from services.gateway.signature import INBOUND_PATH, signed_inbound  # noqa: E402
 from services.gateway.twiml import twiml_to_messages  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "safety_first_sight.md"
@@ -134,17 +133,16 @@ class Sender:
         self.account, self.to = account, to
 
     async def send(self, http: aiohttp.ClientSession, sender: str, text: str) -> list[str]:
-        params = {
-            "MessageSid": "SM" + uuid.uuid4().hex,
-            "AccountSid": self.account,
-            "From": sender,
-            "To": self.to,
-            "Body": text,
-            "NumMedia": "0",
-        }
-        signature = sign(self.token, signed_url(self.public_url, "/sms/inbound"), params)
+        params, signature = signed_inbound(
+            auth_token=self.token,
+            public_url=self.public_url,
+            account_sid=self.account,
+            to=self.to,
+            sender=sender,
+            text=text,
+        )
         async with http.post(
-            self.url + "/sms/inbound",
+            self.url + INBOUND_PATH,
             data=params,
             headers={"X-Twilio-Signature": signature},
             timeout=aiohttp.ClientTimeout(total=60),

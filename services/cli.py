@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import secrets
 import sys
-import uuid
 from pathlib import Path
 
 import aiohttp
@@ -273,20 +272,19 @@ def cmd_model_path(_: argparse.Namespace) -> int:
 
 
 async def _send_sms(sender: str, text: str, url: str | None) -> list[str]:
-    from services.gateway.signature import sign, signed_url
+    from services.gateway.signature import INBOUND_PATH as path
+    from services.gateway.signature import signed_inbound
     from services.gateway.twiml import twiml_to_messages
 
     settings = load_settings()
-    params = {
-        "MessageSid": "SM" + uuid.uuid4().hex,
-        "AccountSid": settings.twilio_account_sid,
-        "From": sender,
-        "To": settings.twilio_from_number,
-        "Body": text,
-        "NumMedia": "0",
-    }
-    path = "/sms/inbound"
-    signature = sign(settings.twilio_auth_token, signed_url(settings.public_url, path), params)
+    params, signature = signed_inbound(
+        auth_token=settings.twilio_auth_token,
+        public_url=settings.public_url,
+        account_sid=settings.twilio_account_sid,
+        to=settings.twilio_from_number,
+        sender=sender,
+        text=text,
+    )
     async with (
         aiohttp.ClientSession() as http,
         http.post(
