@@ -622,7 +622,9 @@ def test_match_is_fast(lexicon):
         for m in messages:
             lexicon.matches(m)
     per_message = (time.perf_counter() - start) / (runs * len(messages))
-    assert per_message < 0.001, f"{per_message * 1000:.3f} ms per 160-char message"
+    # A guard against catastrophic regex backtracking (seconds per message), with room for a
+    # loaded 2-core CI machine; about 0.5 ms here when idle. Not a benchmark.
+    assert per_message < 0.010, f"{per_message * 1000:.3f} ms per 160-char message"
 
 
 # --------------------------------------------------------------------------------------
