@@ -145,7 +145,7 @@ class ActionCrisisFollowup(Action):
         if category == "overdose" and overdose_stage(text) is not None:
             # "no he woke up after the narcan": not a no; the next step still matters.
             await raise_alert(tracker, "crisis", category)
-            return self._overdose(say, text, "", said, intent)
+            return _open(category, "") + self._overdose(say, text, "", said, intent)
         if judged or said in (YES, UNSAFE) or (said == UNSURE and category != "suicide"):
             category = judged or category
             await raise_alert(tracker, "crisis", category)

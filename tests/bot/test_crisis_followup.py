@@ -364,3 +364,19 @@ def test_something_else_during_an_overdose_first_asks_if_everyone_is_safe(
         monkeypatch, "yes", intent="affirm", crisis_step=slots["crisis_step"], **open_
     )
     assert said == ["utter_glad_safe"] and slots["crisis_active"] is False
+
+
+def test_a_no_to_the_overdose_question_that_says_how_he_is_gets_that_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    said, slots, fake = followup(
+        monkeypatch,
+        "no he woke up after the narcan, he wants to leave now",
+        intent="deny",
+        crisis_asked=True,
+        crisis_type="overdose",
+    )
+    assert said == ["utter_overdose_breathing"]
+    assert slots["crisis_active"] is True and slots["crisis_asked"] is False
+    assert slots["crisis_step"] == "overdose:breathing"
+    assert fake.alerts[0]["detail"] == "overdose"
