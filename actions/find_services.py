@@ -26,6 +26,8 @@ from actions.taxonomy import feature_label, refine_need
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 3
+# The directory covers Massachusetts; a place in another state is not "near" anything in it.
+SERVED_STATE = "MA"
 ZIP_RE = re.compile(r"^0[12]\d{3}$")
 _ZIP_IN_TEXT = re.compile(r"\b0[12]\d{3}\b")
 
@@ -132,6 +134,11 @@ class ValidateFindServicesForm(FormValidationAction):
                 return {"location": None}
             # The API is down: keep what she said; the search will report the problem.
             return {"location": query}
+        if place.get("state") and place["state"] != SERVED_STATE:
+            # Places "near" a Connecticut zip would be Massachusetts ones miles away: say what
+            # Tandem covers and where to look instead; a Massachusetts town still works.
+            dispatcher.utter_message(response="utter_out_of_area")
+            return {"location": None}
         if ZIP_RE.match(query) and place.get("zip"):
             return {"location": str(place["zip"])}
         return {"location": str(place.get("town") or place.get("zip") or query)}

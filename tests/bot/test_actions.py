@@ -438,3 +438,26 @@ def test_the_actions_only_send_responses_the_domain_has(domain: dict[str, Any]) 
     used = set(re.findall(r'response="(utter_\w+)"', source))
     assert used, "the actions send domain responses"
     assert used <= set(domain["responses"]), used - set(domain["responses"])
+
+
+def test_a_place_in_another_state_is_not_searched_as_near(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeApi()
+    fake.places["06082"] = {
+        "zip": "06082", "town": "Enfield", "state": "CT", "lat": 41.98, "lon": -72.56
+    }
+    dispatcher = CollectingDispatcher()
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with running(fake, monkeypatch):
+            t = tracker(
+                text="06082",
+                slots={"need": "moud_buprenorphine"},
+                new_slots={"location": "06082"},
+            )
+            return await ValidateFindServicesForm().run(dispatcher, t, domain)
+
+    assert asyncio.run(scenario()) == [SlotSet("location", None)]
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_area"]
+    assert not [r for r in fake.requests if r["url"].startswith("/api/services")]
