@@ -19,6 +19,7 @@ from services.settings import Settings
 from tests.services.conftest import AUTH_TOKEN, FakeRasa
 from tests.services.test_gateway import PUBLIC_INBOUND, form, post_signed
 from tests.services.test_gateway_inbound import count_inbound
+from tests.services.test_status_callback import callback
 
 PUBLIC_STATUS = "https://tandem.example.org/sms/status"
 FORM = "application/x-www-form-urlencoded"
@@ -34,17 +35,7 @@ def new_sid(prefix: str = "SM") -> str:
 
 
 def status_form(sid: str, status: str = "delivered", **extra: str) -> dict[str, str]:
-    return {
-        "MessageSid": sid,
-        "MessageStatus": status,
-        "SmsSid": sid,
-        "SmsStatus": status,
-        "AccountSid": "AC" + "0" * 32,
-        "From": "+14135550199",
-        "To": "+14135550161",
-        "ApiVersion": "2010-04-01",
-        **extra,
-    }
+    return callback(sid, status, **extra)
 
 
 async def post_status(client: TestClient, params: dict[str, str]):
