@@ -56,7 +56,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon
-from safety.judge import ASK, CRISIS, CRISIS_INTENTS, DEFAULT_MODEL_PATH, SafetyJudge
+from safety.judge import (
+    ASK,
+    CRISIS,
+    CRISIS_INTENTS,
+    DEFAULT_MODEL_PATH,
+    SafetyJudge,
+)
+from safety.semantic import SemanticModel
 from safety.textmodel import TextModel
 
 logger = logging.getLogger(__name__)
@@ -67,6 +74,7 @@ DEFAULT_LEXICON_CONFIG_PATH = "data/safety/crisis_lexicon.yml"
 CRISIS_KEY = "crisis"
 PERSISTED_FILE_NAME = "crisis_lexicon.json"
 PERSISTED_MODEL_NAME = "risk_model.json"
+PERSISTED_SEMANTIC_NAME = "risk_semantic.npz"
 #: The entity that carries the category of a possible crisis (slot crisis_type).
 CATEGORY_ENTITY = "crisis_category"
 
@@ -135,11 +143,14 @@ class CrisisGuard(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The lexicon's and risk model's contents, so that changing either retrains this."""
+        """The lexicon's and risk models' contents, so that changing any retrains this."""
         path = resolve_lexicon_path((config or {}).get(LEXICON_PATH_KEY))
         try:
-            return hashlib.sha256(path.read_bytes() + DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
-        except OSError:
+            meta = TextModel.load(DEFAULT_MODEL_PATH).meta
+            contents = path.read_bytes() + DEFAULT_MODEL_PATH.read_bytes()
+            # The embedding reader's file is named by the risk model and hashed in its meta.
+            return hashlib.sha256(contents + str(meta.get("semantic_sha256")).encode()).hexdigest()
+        except (OSError, ValueError):
             # Missing file: `train` will say so clearly.
             return None
 
@@ -176,6 +187,8 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             (Path(model_dir) / PERSISTED_MODEL_NAME).write_text(
                 json.dumps(self.judge.model.to_dict(), ensure_ascii=False), encoding="utf-8"
             )
+            if self.judge.semantic is not None:
+                self.judge.semantic.save(Path(model_dir) / PERSISTED_SEMANTIC_NAME)
 
     @classmethod
     def load(
@@ -202,7 +215,10 @@ class CrisisGuard(GraphComponent, IntentClassifier):
                 model = TextModel.from_dict(
                     json.loads((folder / PERSISTED_MODEL_NAME).read_text(encoding="utf-8"))
                 )
-            judge = SafetyJudge(lexicon, model)
+                semantic = None
+                if model.meta.get("semantic_file"):
+                    semantic = SemanticModel.load(folder / PERSISTED_SEMANTIC_NAME)
+            judge = SafetyJudge(lexicon, model, semantic)
         except (ValueError, OSError, KeyError) as exc:
             logger.warning(
                 f"No usable crisis judgement in the model for resource '{resource.name}' "

@@ -3,11 +3,15 @@
 1. The lexicon (``safety.crisis``): phrases that are nearly certain. A match is a crisis,
    unless the risk model finds the whole text very unlikely to be one (below
    ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks.
-2. The risk model (``safety.textmodel``, ``data/safety/risk_model.json``): a classifier over
-   word and character n-grams, trained on labelled texts by ``make safety-model``. Its risk is
-   the probability that the text is not ``none``. At or above the ``crisis`` threshold it is a
-   crisis; between ``ask`` and ``crisis`` it is possible, and Tandem asks her directly, with
-   988 or 911 in the same text (asking does not plant the idea).
+2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
+   (``safety.semantic.blend``): a classifier over word and character n-grams (``safety.textmodel``,
+   ``data/safety/risk_model.json``: the probability that the text is not ``none``, and the
+   likeliest category) and one over sentence embeddings (``safety.semantic``,
+   ``risk_semantic.npz``), which knows meaning rather than words ("i wont be around for her
+   birthday"). At or above the ``crisis`` threshold it is a crisis; between ``ask`` and
+   ``crisis`` it is possible, and Tandem asks her directly, with 988 or 911 in the same text
+   (asking does not plant the idea). If the semantic reader cannot run, the n-gram one decides
+   alone (and it is logged).
 3. The conversation: her last few texts read together. Warning signs spread over several
    messages ("the baby is at my mom's all weekend", "gave my stuff away", "feel calm now that
    i decided") can add up to a risk no single one has; then Tandem asks directly.
@@ -22,13 +26,17 @@ The bot (``bot/crisis_guard.py``, ``bot/crisis_policy.py``) and the SMS gateway'
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon, guess_language, normalize
+from safety.semantic import SemanticModel, blend, companion
 from safety.textmodel import TextModel
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_PATH = DEFAULT_LEXICON_PATH.parent / "risk_model.json"
 
@@ -74,9 +82,12 @@ NO_RISK = Judgement(NONE, None, "en", "", 0.0)
 
 
 class SafetyJudge:
-    def __init__(self, lexicon: CrisisLexicon, model: TextModel) -> None:
+    def __init__(
+        self, lexicon: CrisisLexicon, model: TextModel, semantic: SemanticModel | None = None
+    ) -> None:
         self.lexicon = lexicon
         self.model = model
+        self.semantic = semantic
         self.crisis_at = model.thresholds["crisis"]
         self.ask_at = model.thresholds["ask"]
         self.conversation_at = model.thresholds.get("conversation", self.ask_at)
@@ -88,13 +99,21 @@ class SafetyJudge:
         lexicon_path: Path | str = DEFAULT_LEXICON_PATH,
         model_path: Path | str = DEFAULT_MODEL_PATH,
     ) -> SafetyJudge:
-        return cls(CrisisLexicon.load(lexicon_path), TextModel.load(model_path))
+        model = TextModel.load(model_path)
+        return cls(CrisisLexicon.load(lexicon_path), model, companion(model.meta, model_path))
 
     def risk(self, text: str) -> tuple[float, str | None]:
         """(probability the text is a crisis, the likeliest crisis category)."""
         probs = self.model.probabilities(text)
         category = max(CATEGORY_INTENTS, key=lambda c: probs.get(c, 0.0))
-        return 1.0 - probs.get("none", 0.0), category
+        risk = 1.0 - probs.get("none", 0.0)
+        if self.semantic is None:
+            return risk, category
+        try:
+            return blend(risk, self.semantic.probability([text])[0]), category
+        except Exception:  # the n-gram reader still decides; never silence the judgement
+            logger.exception("The semantic risk reader failed; the n-gram reader decides.")
+            return risk, category
 
     def judge(self, text: str, history: Sequence[str] = ()) -> Judgement:
         """The judgement for ``text``; ``history``: her earlier texts since the last crisis

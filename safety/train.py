@@ -1,15 +1,17 @@
 """Train the risk and opt-out models from the labelled texts in data/ (``make safety-model``).
 
-Runs in the bot venv (scikit-learn, numpy); the models it writes are plain JSON that
-``safety.textmodel`` reads in either runtime without them. Deterministic: the same data gives
-the same file, and each file records the hash of the data it was trained on (a test checks it).
+Runs in the bot venv (scikit-learn, numpy); the models it writes are plain data that
+``safety.textmodel`` (JSON) and ``safety.semantic`` (``.npz``) read in either runtime without
+scikit-learn. Deterministic: the same data gives the same files, and the JSON records the hash
+of the data it was trained on and of its ``.npz`` companion (a test checks both).
 
 Training texts: ``safety/training_data.py``.
 
-Thresholds come from 5-fold out-of-fold predictions on the tricky everyday texts (``none`` in
-the TSV files, not the easy NLU examples): ``ask`` lets through about 4% of them as a direct
-question, ``crisis`` about 1% as a crisis reply. Recall on unseen texts is measured by
-``bench/safety_eval.py`` on sets written blind, never here.
+Each model is two readers blended (``safety.semantic.blend``): an n-gram logistic regression
+and an SVM over sentence embeddings. Its thresholds come from the texts written blind by
+outsiders (``blind_*.tsv``), each file scored by models trained without it: ``ask`` lets
+through about 5% of their everyday texts as a direct question, ``crisis`` about 3% as a crisis
+reply. First-sight recall is measured by ``bench/safety_eval.py`` on new blind sets, never here.
 """
 
 from __future__ import annotations
@@ -18,28 +20,36 @@ import argparse
 import json
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import SVC
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from safety.embedding import embed  # noqa: E402
 from safety.judge import HISTORY_TEXTS  # noqa: E402
+from safety.semantic import SemanticModel, blend  # noqa: E402
 from safety.textmodel import FORMAT, FORMAT_VERSION, features  # noqa: E402
 from safety.training_data import (  # noqa: E402
     OPTOUT_LABELS,
     OPTOUT_MODEL,
+    OPTOUT_SEMANTIC,
     RISK_LABELS,
     RISK_MODEL,
+    RISK_SEMANTIC,
     data_hash,
+    file_sha256,
     nlu_rows,
     stale_models,
     tsv_rows,
+    tsv_rows_by_file,
 )
 
 C = 16.0
@@ -51,10 +61,18 @@ NLU_WEIGHT = 0.5
 # out-of-fold scores of the blind sets already used for training (A, B): it halves the false
 # crisis replies there at no cost in crisis-or-question recall.
 LEXICON_FLOOR = 0.4
-# Quantiles of the out-of-fold risk of tricky everyday texts: above ASK_QUANTILE Tandem asks
-# (about 5% of them), above CRISIS_QUANTILE it answers with the crisis reply (about 1.5%).
+# Quantiles of the risk of everyday texts by writers the models have not learned (see
+# held_out_writers): above ASK_QUANTILE Tandem asks (about 5% of them), above
+# CRISIS_QUANTILE it answers with the crisis reply (about 3%).
 ASK_QUANTILE = 0.95
-CRISIS_QUANTILE = 0.985
+CRISIS_QUANTILE = 0.97
+RISK_CLASSES = ["none", "overdose", "medical", "violence", "suicide"]
+# The semantic reader: an RBF SVM on sentence embeddings. C chosen on blind sets A and B held
+# out (recall at 5% false positives of the blend: C=1 0.933, C=4 0.943, C=16 0.949).
+SVM_C = 16.0
+CONVERSATION_WINDOWS = 3000
+OPTOUT_QUANTILE = 0.995
+OPTOUT_ASK_QUANTILE = 0.99
 MIN_COUNT = 2
 DECIMALS = 4
 
@@ -84,20 +102,6 @@ def fit(
     return model, vocabulary
 
 
-def out_of_fold(
-    texts: list[str], labels: list[str], classes: list[str], weights: np.ndarray | None = None
-) -> np.ndarray:
-    probs = np.zeros((len(texts), len(classes)))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    for train, test in folds.split(texts, labels):
-        w = None if weights is None else weights[train]
-        model, vocabulary = fit([texts[i] for i in train], [labels[i] for i in train], classes, w)
-        fold_probs = model.predict_proba(matrix([texts[i] for i in test], vocabulary))
-        for col, k in enumerate(model.classes_):
-            probs[test, k] = fold_probs[:, col]
-    return probs
-
-
 def export(model: LogisticRegression, vocabulary: dict, classes: list[str], **extra) -> dict:
     coef = model.coef_
     if len(classes) == 2:  # binary: one row for class 1; write it as two softmax rows
@@ -120,87 +124,217 @@ def export(model: LogisticRegression, vocabulary: dict, classes: list[str], **ex
     }
 
 
-def conversation_threshold(
-    model: LogisticRegression, vocabulary: dict, everyday: list[str]
-) -> float:
+def fit_semantic(vectors: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> SVC:
+    svm = SVC(C=SVM_C, kernel="rbf", gamma="scale", class_weight="balanced")
+    return svm.fit(vectors, positive, sample_weight=weights)
+
+
+def platt(decisions: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """(a, b) of ``1 / (1 + exp(a * decision + b))`` fitted on out-of-fold decisions."""
+    curve = LogisticRegression(C=1e6, max_iter=1000).fit(decisions.reshape(-1, 1), positive)
+    return -float(curve.coef_[0, 0]), -float(curve.intercept_[0])
+
+
+def export_semantic(svm: SVC, curve: tuple[float, float]) -> SemanticModel:
+    # For two classes scikit-learn's decision is positive for classes_[1] (True).
+    return SemanticModel(
+        support=svm.support_vectors_.astype(np.float32),
+        dual=svm.dual_coef_[0].astype(np.float32),
+        intercept=float(svm.intercept_[0]),
+        gamma=float(svm._gamma),
+        platt=curve,
+    )
+
+
+@dataclass
+class Labelled:
+    """The texts one model learns from, with what training needs to know about each."""
+
+    texts: list[str]
+    labels: list[str]  # the model's classes; "none" is the negative one
+    vectors: np.ndarray  # sentence embeddings, one row per text
+    weights: np.ndarray
+    hard_none: np.ndarray  # the hard negatives: "none" texts from the TSV files
+    source: list[str]  # the TSV file's stem, or "nlu"
+
+    @property
+    def positive(self) -> np.ndarray:
+        return np.array([label != "none" for label in self.labels])
+
+    def subset(self, keep: np.ndarray) -> Labelled:
+        idx = np.where(keep)[0]
+        return Labelled(
+            [self.texts[i] for i in idx],
+            [self.labels[i] for i in idx],
+            self.vectors[idx],
+            self.weights[idx],
+            self.hard_none[idx],
+            [self.source[i] for i in idx],
+        )
+
+
+def labelled(names: dict[str, str], nlu_label, vectors: dict[str, np.ndarray]) -> Labelled:
+    """The TSV rows whose label ``names`` maps (to a class), then the NLU examples as
+    ``nlu_label(intent label)`` (lighter: they are the easy, team-written texts)."""
+    rows = [
+        (names[label], text, stem)
+        for stem, file_rows in tsv_rows_by_file().items()
+        for label, text in file_rows
+        if label in names
+    ]
+    tsv = len(rows)
+    rows += [(nlu_label(label), text, "nlu") for label, text in nlu_rows()]
+    labels = [label for label, _, _ in rows]
+    hard_none = np.array([i < tsv and labels[i] == "none" for i in range(len(rows))])
+    weights = np.where(hard_none, TRICKY_WEIGHT, 1.0)
+    weights[tsv:] = NLU_WEIGHT
+    texts = [text for _, text, _ in rows]
+    matrix_ = np.stack([vectors[t] for t in texts])
+    return Labelled(texts, labels, matrix_, weights, hard_none, [s for _, _, s in rows])
+
+
+def embeddings() -> dict[str, np.ndarray]:
+    """Every training text's embedding, computed once for both models."""
+    texts = sorted({t for _, t in tsv_rows()} | {t for _, t in nlu_rows()})
+    return dict(zip(texts, embed(texts), strict=True))
+
+
+@dataclass
+class Readers:
+    """Both readers of one model: n-gram logistic regression and the embedding SVM."""
+
+    ngram: LogisticRegression
+    vocabulary: dict
+    semantic: SemanticModel
+
+    def probability(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """``safety.semantic.blend`` of both readers: the probability of "not none"."""
+        ngram = 1.0 - self.ngram.predict_proba(matrix(texts, self.vocabulary))[:, 0]
+        vectors = embed(texts) if vectors is None else vectors
+        semantic = self.semantic.probability_of_vectors(vectors)
+        return np.array([blend(n, s) for n, s in zip(ngram, semantic, strict=True)])
+
+
+def fit_readers(data: Labelled, classes: list[str], curve: tuple[float, float]) -> Readers:
+    ngram, vocabulary = fit(data.texts, data.labels, classes, data.weights)
+    svm = fit_semantic(data.vectors, data.positive, data.weights)
+    return Readers(ngram, vocabulary, export_semantic(svm, curve))
+
+
+def out_of_fold(data: Labelled, classes: list[str]) -> tuple[np.ndarray, tuple[float, float]]:
+    """5-fold out-of-fold blended probabilities, and Platt's curve for the embedding reader
+    (fitted on its out-of-fold decisions, then used for every embedding reader)."""
+    ngram, decisions = np.zeros(len(data.texts)), np.zeros(len(data.texts))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for train, test in folds.split(data.texts, data.labels):
+        part = data.subset(np.isin(np.arange(len(data.texts)), train))
+        model, vocabulary = fit(part.texts, part.labels, classes, part.weights)
+        none = list(model.classes_).index(0)
+        texts = [data.texts[i] for i in test]
+        ngram[test] = 1.0 - model.predict_proba(matrix(texts, vocabulary))[:, none]
+        svm = fit_semantic(part.vectors, part.positive, part.weights)
+        decisions[test] = svm.decision_function(data.vectors[test])
+    a, b = curve = platt(decisions, data.positive)
+    semantic = 1.0 / (1.0 + np.exp(a * decisions + b))
+    return np.array([blend(n, s) for n, s in zip(ngram, semantic, strict=True)]), curve
+
+
+def held_out_writers(
+    data: Labelled, classes: list[str], curve: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(probability, positive) of each text written blind by outsiders (``blind_*`` files),
+    scored by readers trained without that writer's file: how a model meets a new writer.
+    Thresholds come from here, not from texts whose writers the model has learned."""
+    scores, positive = [], []
+    for stem in sorted({s for s in data.source if s.startswith("blind_")}):
+        mine = np.array([s == stem for s in data.source])
+        readers = fit_readers(data.subset(~mine), classes, curve)
+        held = data.subset(mine)
+        scores.append(readers.probability(held.texts, held.vectors))
+        positive.append(held.positive)
+    return np.concatenate(scores), np.concatenate(positive)
+
+
+def conversation_threshold(readers: Readers, everyday: list[str]) -> float:
     """The risk of her last few texts read together that 2% of everyday conversations reach:
     windows of HISTORY_TEXTS + 1 tricky everyday texts, drawn with a fixed seed."""
     rng = np.random.default_rng(0)
     windows = [
         " ".join(everyday[i] for i in rng.choice(len(everyday), HISTORY_TEXTS + 1, replace=False))
-        for _ in range(3000)
+        for _ in range(CONVERSATION_WINDOWS)
     ]
-    risk = 1.0 - model.predict_proba(matrix(windows, vocabulary))[:, 0]
-    return float(np.quantile(risk, 0.98))
+    return float(np.quantile(readers.probability(windows), 0.98))
 
 
-def train_risk(data_sha: str) -> dict:
-    rows = [(RISK_LABELS[label], text) for label, text in tsv_rows() if label in RISK_LABELS]
-    tricky = len(rows)
-    rows += nlu_rows()
-    texts, labels = [t for _, t in rows], [label for label, _ in rows]
-    classes = ["none", "overdose", "medical", "violence", "suicide"]
-    is_crisis = np.array([label != "none" for label in labels])
-    tricky_none = np.array([i < tricky and labels[i] == "none" for i in range(len(labels))])
-    weights = np.where(tricky_none, TRICKY_WEIGHT, 1.0)
-    weights[tricky:] = NLU_WEIGHT
-    oof = out_of_fold(texts, labels, classes, weights)
-    risk = 1.0 - oof[:, 0]
-    ask_at = float(np.quantile(risk[tricky_none], ASK_QUANTILE))
-    crisis_at = float(np.quantile(risk[tricky_none], CRISIS_QUANTILE))
-    figures = {
-        "out_of_fold_crisis_recall_at_ask": round(float((risk[is_crisis] >= ask_at).mean()), 4),
-        "out_of_fold_crisis_recall_at_crisis": round(
-            float((risk[is_crisis] >= crisis_at).mean()), 4
-        ),
+def recall(scores: np.ndarray, positive: np.ndarray, at: float) -> float:
+    return round(float((scores[positive] >= at).mean()), 4)
+
+
+def build(
+    data: Labelled,
+    classes: list[str],
+    quantiles: dict[str, float],
+    semantic_file: Path,
+    data_sha: str,
+    *,
+    new_writers: bool,
+) -> tuple[Readers, dict]:
+    """Train both readers, save the embedding reader, and return the JSON model with
+    thresholds at ``quantiles`` of the negative texts' probabilities: the held-out writers'
+    (``new_writers``) or the hard negatives' out of fold."""
+    oof, curve = out_of_fold(data, classes)
+    positive = data.positive
+    figures: dict[str, float] = {"out_of_fold_positive_texts": int(positive.sum())}
+    if new_writers:
+        scores, held_positive = held_out_writers(data, classes, curve)
+        negatives = scores[~held_positive]
+        figures["held_out_writers_positive_texts"] = int(held_positive.sum())
+        figures["held_out_writers_negative_texts"] = int((~held_positive).sum())
+    else:
+        negatives = oof[data.hard_none]
+    thresholds = {
+        name: round(float(np.quantile(negatives, q)), DECIMALS) for name, q in quantiles.items()
     }
-    model, vocabulary = fit(texts, labels, classes, weights)
-    conversation_at = conversation_threshold(
-        model, vocabulary, [texts[i] for i in np.where(tricky_none)[0]]
-    )
-    return export(
-        model,
-        vocabulary,
+    for name, at in thresholds.items():
+        figures[f"out_of_fold_recall_at_{name}"] = recall(oof, positive, at)
+        if new_writers:
+            figures[f"held_out_writers_recall_at_{name}"] = recall(scores, held_positive, at)
+    readers = fit_readers(data, classes, curve)
+    readers.semantic.save(semantic_file)
+    model = export(
+        readers.ngram,
+        readers.vocabulary,
         classes,
-        thresholds={
-            "lexicon_floor": LEXICON_FLOOR,
-            "ask": round(ask_at, DECIMALS),
-            "crisis": round(crisis_at, DECIMALS),
-            "conversation": round(conversation_at, DECIMALS),
-        },
-        meta={"data_sha256": data_sha, "examples": dict(Counter(labels)), **figures},
-    )
-
-
-def train_optout(data_sha: str) -> dict:
-    rows = [(OPTOUT_LABELS[label], text) for label, text in tsv_rows() if label in OPTOUT_LABELS]
-    tricky = len(rows)
-    rows += [("none", text) for _, text in nlu_rows()]
-    texts, labels = [t for _, t in rows], [label for label, _ in rows]
-    classes = ["none", "optout"]
-    is_optout = np.array([label == "optout" for label in labels])
-    hard = np.array([i < tricky for i in range(len(labels))]) & ~is_optout
-    weights = np.where(hard, TRICKY_WEIGHT, 1.0)
-    weights[tricky:] = NLU_WEIGHT
-    oof = out_of_fold(texts, labels, classes, weights)[:, 1]
-    # Act when the model is surer than on all but 0.5% of the texts about stopping something
-    # else ("stop by the clinic", "i want to stop using"); ask once when it is surer than on
-    # all but 1% of them.
-    stop_at = float(np.quantile(oof[hard], 0.995))
-    ask_at = float(np.quantile(oof[hard], 0.99))
-    model, vocabulary = fit(texts, labels, classes, weights)
-    return export(
-        model,
-        vocabulary,
-        classes,
-        thresholds={"optout": round(stop_at, DECIMALS), "ask": round(ask_at, DECIMALS)},
+        thresholds=thresholds,
         meta={
             "data_sha256": data_sha,
-            "examples": dict(Counter(labels)),
-            "out_of_fold_recall_at_optout": round(float((oof[is_optout] >= stop_at).mean()), 4),
-            "out_of_fold_recall_at_ask": round(float((oof[is_optout] >= ask_at).mean()), 4),
+            "semantic_file": semantic_file.name,
+            "semantic_sha256": file_sha256(semantic_file),
+            "examples": dict(Counter(data.labels)),
+            **figures,
         },
     )
+    return readers, model
+
+
+def train_risk(data_sha: str, vectors: dict[str, np.ndarray]) -> dict:
+    data = labelled(RISK_LABELS, lambda label: label, vectors)
+    quantiles = {"ask": ASK_QUANTILE, "crisis": CRISIS_QUANTILE}
+    readers, model = build(data, RISK_CLASSES, quantiles, RISK_SEMANTIC, data_sha, new_writers=True)
+    everyday = [data.texts[i] for i in np.where(data.hard_none)[0]]
+    model["thresholds"]["conversation"] = round(conversation_threshold(readers, everyday), DECIMALS)
+    model["thresholds"]["lexicon_floor"] = LEXICON_FLOOR
+    return model
+
+
+def train_optout(data_sha: str, vectors: dict[str, np.ndarray]) -> dict:
+    # Act when the model is surer than on all but 0.5% of the texts about stopping something
+    # else ("stop by the clinic", "i want to stop using", out of fold); ask once above 1%.
+    # (The blind files hold few of those, so their writers cannot set these thresholds.)
+    data = labelled(OPTOUT_LABELS, lambda label: "none", vectors)
+    quantiles = {"optout": OPTOUT_QUANTILE, "ask": OPTOUT_ASK_QUANTILE}
+    classes = ["none", "optout"]
+    return build(data, classes, quantiles, OPTOUT_SEMANTIC, data_sha, new_writers=False)[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,8 +346,9 @@ def main(argv: list[str] | None = None) -> int:
         stale = stale_models()
         print("stale: " + ", ".join(stale) if stale else "models up to date")
         return 1 if stale else 0
-    for path, build in ((RISK_MODEL, train_risk), (OPTOUT_MODEL, train_optout)):
-        model = build(sha)
+    vectors = embeddings()
+    for path, train in ((RISK_MODEL, train_risk), (OPTOUT_MODEL, train_optout)):
+        model = train(sha, vectors)
         path.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n")
         print(
             f"{path.relative_to(REPO)}: {len(model['weights'])} features, "

@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 TRAINING_DIR = REPO / "data" / "safety" / "training"
 NLU_DIR = REPO / "data" / "nlu"
 RISK_MODEL = REPO / "data" / "safety" / "risk_model.json"
+RISK_SEMANTIC = REPO / "data" / "safety" / "risk_semantic.npz"
 OPTOUT_MODEL = REPO / "data" / "safety" / "optout_model.json"
+OPTOUT_SEMANTIC = REPO / "data" / "safety" / "optout_semantic.npz"
 MODELS = (RISK_MODEL, OPTOUT_MODEL)
 
 # TSV labels -> risk-model class (labels not listed are not used by that model).
@@ -42,7 +44,7 @@ NLU_CRISIS = {
     "crisis_medical": "medical",
 }
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
-_CODE = ("textmodel.py", "crisis.py", "train.py", "training_data.py")
+_CODE = ("textmodel.py", "semantic.py", "crisis.py", "train.py", "training_data.py")
 
 
 def training_files() -> list[Path]:
@@ -58,20 +60,36 @@ def data_hash() -> str:
     return digest.hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def stale_models() -> list[str]:
-    """The model files not trained on the data as it is now (`make safety-model`)."""
+    """The model files not trained on the data as it is now (`make safety-model`), or whose
+    ``.npz`` companion is not the one trained with them."""
     sha = data_hash()
-    return [
-        path.name
-        for path in MODELS
-        if not path.exists()
-        or json.loads(path.read_text(encoding="utf-8"))["meta"].get("data_sha256") != sha
-    ]
+    stale = []
+    for path in MODELS:
+        meta = json.loads(path.read_text(encoding="utf-8"))["meta"] if path.exists() else {}
+        companion = path.parent / meta.get("semantic_file", "") if meta else None
+        if meta.get("data_sha256") != sha:
+            stale.append(path.name)
+        elif "semantic_file" in meta and (
+            not companion.is_file() or file_sha256(companion) != meta.get("semantic_sha256")
+        ):
+            stale.append(companion.name)
+    return stale
 
 
 def tsv_rows() -> list[tuple[str, str]]:
-    rows = []
+    return [row for rows in tsv_rows_by_file().values() for row in rows]
+
+
+def tsv_rows_by_file() -> dict[str, list[tuple[str, str]]]:
+    """``{file stem: [(label, text), ...]}``; ``blind_*`` files were written by outsiders."""
+    found: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(TRAINING_DIR.glob("*.tsv")):
+        rows = found.setdefault(path.stem, [])
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -79,7 +97,7 @@ def tsv_rows() -> list[tuple[str, str]]:
             if not sep or not text.strip():
                 raise ValueError(f"{path}:{n}: expected label<TAB>text")
             rows.append((label.strip(), text.strip()))
-    return rows
+    return found
 
 
 def nlu_rows() -> list[tuple[str, str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
+from safety import embedding
 from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
@@ -70,6 +72,8 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[app_keys.SETTINGS]
+    # The crisis judgement's sentence encoder loads in about a second: now, not on a crisis.
+    await asyncio.to_thread(embedding.warm_up)
     gateway = Gateway(
         settings=settings,
         sessions=app[app_keys.SESSIONS],

@@ -4,12 +4,14 @@ In order: a keyword that is the whole message ("Stop." too); her "yes" to "Do yo
 stop all texts?" when that was the last thing Tandem asked; the plain-language lists in
 data/gateway/keywords.yml; the opt-out model, which reads a keyword followed by a word or two
 ("stop now", "STOP pls") as an opt-out and "stop by the clinic" or "stop sharing" as not
-(data/safety/optout_model.json, trained with the risk model by `make safety-model`). When the
+(data/safety/optout_model.json with its embedding reader optout_semantic.npz, trained with the
+risk model by `make safety-model`). When the
 model is unsure, Tandem asks once (OPT_OUT_QUESTION) instead of guessing.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,8 +21,11 @@ from pathlib import Path
 import yaml
 
 from safety.crisis import normalize
+from safety.semantic import SemanticModel, blend, companion
 from safety.textmodel import TextModel
 from services.settings import DATA_DIR
+
+logger = logging.getLogger(__name__)
 
 KEYWORDS_PATH = DATA_DIR / "gateway" / "keywords.yml"
 OPTOUT_MODEL_PATH = DATA_DIR / "safety" / "optout_model.json"
@@ -42,6 +47,7 @@ class Keywords:
     plain_opt_out: tuple[re.Pattern[str], ...]
     phrases: tuple[re.Pattern[str], ...] = ()
     model: TextModel | None = None
+    semantic: SemanticModel | None = None
     forget: tuple[re.Pattern[str], ...] = ()
     forget_confirm: frozenset[str] = frozenset()
 
@@ -54,7 +60,18 @@ class Keywords:
         return normalize(body).upper() in self.forget_confirm
 
     def opt_out_probability(self, text: str) -> float:
-        return self.model.probabilities(text).get("optout", 0.0) if self.model else 0.0
+        """Both readers blended (``safety.semantic``); the n-gram one alone if the embedding
+        reader fails."""
+        if self.model is None:
+            return 0.0
+        ngram = self.model.probabilities(text).get("optout", 0.0)
+        if self.semantic is None:
+            return ngram
+        try:
+            return blend(ngram, self.semantic.probability([text])[0])
+        except Exception:
+            logger.exception("The opt-out embedding reader failed; the n-gram reader decides.")
+            return ngram
 
     def classify(self, body: str, *, opted_out: bool, asked: bool = False) -> Keyword | None:
         """What a message is, before the bot sees it. ``asked``: the last text Tandem sent
@@ -103,8 +120,9 @@ def load_keywords(
     return Keywords(
         words,
         tuple(re.compile(p) for p in data.get("plain_opt_out", [])),
-        tuple(re.compile(p) for p in data.get("opt_out_phrases", [])),
-        model,
-        tuple(re.compile(p) for p in data.get("forget", [])),
-        frozenset(str(w).upper() for w in data.get("forget_confirm", [])),
+        phrases=tuple(re.compile(p) for p in data.get("opt_out_phrases", [])),
+        model=model,
+        semantic=companion(model.meta, model_path) if model and model_path else None,
+        forget=tuple(re.compile(p) for p in data.get("forget", [])),
+        forget_confirm=frozenset(str(w).upper() for w in data.get("forget_confirm", [])),
     )

@@ -66,8 +66,6 @@ def test_features_are_the_normal_form_of_the_text() -> None:
         ("no quiero vivir", CRISIS, "suicide"),
         # the model, with no lexicon phrase
         ("gave my cousin all the baby stuff, wont need it after this weekend", CRISIS, "suicide"),
-        # between the thresholds: Tandem asks
-        ("i dont think i can keep doing this", ASK, "suicide"),
         # a lexicon phrase the model reads as a medical emergency gets the medical reply
         ("soaking a pad every hour since this morning and im dizzy", CRISIS, "medical"),
         # everyday texts
@@ -81,9 +79,19 @@ def test_each_layer(judge: SafetyJudge, text: str, level: str, category: str | N
     assert (judgement.level, judgement.category) == (level, category)
 
 
+def test_between_the_thresholds_tandem_asks(judge: SafetyJudge) -> None:
+    text = "cant take it no more"
+    risk, category = judge.risk(text)
+    between = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
+    between.ask_at, between.crisis_at = risk - 0.01, risk + 0.01
+    assert (between.judge(text).level, category) == (ASK, "suicide")
+    between.crisis_at = risk - 0.005
+    assert between.judge(text).level == CRISIS
+
+
 def test_judgement_intents(judge: SafetyJudge) -> None:
     assert judge.judge("i want to kill myself").intent == "crisis_suicide"
-    ask = judge.judge("i dont think i can keep doing this")
+    ask = judge.judge("i dont care what happens to me")
     assert ask.intent == "crisis_check"
     assert judge.judge("hi").intent is None
 

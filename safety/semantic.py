@@ -1,0 +1,96 @@
+"""A classifier over sentence embeddings (``safety.embedding``): the judgement's second reader.
+
+The n-gram model (``safety.textmodel``) knows words; this one knows meaning, so a danger said
+in words no training text used still lands near the ones that were. It is an RBF-kernel SVM,
+trained by ``safety/train.py`` (bot venv, scikit-learn) and stored as plain arrays in an
+``.npz`` file (never a pickle), scored here with numpy alone in either runtime:
+
+    model = SemanticModel.load(path)
+    model.probability(["i wont be around for her birthday"])   # array([0.93])
+
+``probability`` is the SVM's decision value through a logistic curve fitted on out-of-fold
+decisions (Platt scaling), so it can be averaged with the n-gram model's probability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from safety.embedding import embed
+
+FORMAT = "tandem-embedding-rbf-svm"
+FORMAT_VERSION = 1
+_FIELDS = ("format", "version", "support", "dual", "intercept", "gamma", "platt")
+
+
+@dataclass(frozen=True)
+class SemanticModel:
+    support: np.ndarray  # (n, 512) support vectors, float32
+    dual: np.ndarray  # (n,) dual coefficients (label times alpha)
+    intercept: float
+    gamma: float
+    platt: tuple[float, float]  # probability = 1 / (1 + exp(a * decision + b))
+
+    @classmethod
+    def load(cls, path: Path | str) -> SemanticModel:
+        """Read a model file; ``ValueError`` names what is wrong with a damaged one."""
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                arrays = {name: data[name] for name in _FIELDS}
+        except (OSError, KeyError, ValueError) as exc:
+            raise ValueError(f"{path}: not a semantic model file: {exc}") from exc
+        if str(arrays["format"]) != FORMAT or int(arrays["version"]) != FORMAT_VERSION:
+            raise ValueError(f"{path}: expected format {FORMAT} version {FORMAT_VERSION}")
+        support = arrays["support"].astype(np.float32)
+        dual = arrays["dual"].astype(np.float32)
+        if support.ndim != 2 or dual.shape != (support.shape[0],):
+            raise ValueError(f"{path}: one dual coefficient per support vector expected")
+        a, b = (float(x) for x in arrays["platt"])
+        return cls(support, dual, float(arrays["intercept"]), float(arrays["gamma"]), (a, b))
+
+    def save(self, path: Path | str) -> None:
+        with open(path, "wb") as out:
+            np.savez_compressed(
+                out,
+                format=np.array(FORMAT),
+                version=np.array(FORMAT_VERSION),
+                support=self.support.astype(np.float32),
+                dual=self.dual.astype(np.float32),
+                intercept=np.array(self.intercept),
+                gamma=np.array(self.gamma),
+                platt=np.array(self.platt),
+            )
+
+    def decision(self, vectors: np.ndarray) -> np.ndarray:
+        """The SVM's decision values for embedding rows (positive: the class it learned)."""
+        sq = (
+            np.sum(vectors**2, axis=1)[:, None]
+            + np.sum(self.support**2, axis=1)[None, :]
+            - 2.0 * vectors @ self.support.T
+        )
+        return np.exp(-self.gamma * np.maximum(sq, 0.0)) @ self.dual + self.intercept
+
+    def probability_of_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        a, b = self.platt
+        return 1.0 / (1.0 + np.exp(a * self.decision(vectors) + b))
+
+    def probability(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of the learned class for each text."""
+        return self.probability_of_vectors(embed(texts))
+
+
+def blend(ngram: float, semantic: float) -> float:
+    """One probability from both readers: their mean. On blind sets A and B held out, the mean
+    caught 0.949 of crises at 5% false alarms, the n-gram reader alone 0.916."""
+    return (float(ngram) + float(semantic)) / 2.0
+
+
+def companion(meta: Mapping[str, Any], model_path: Path | str) -> SemanticModel | None:
+    """The embedding reader a JSON model was trained with (its ``semantic_file``), if any."""
+    name = meta.get("semantic_file")
+    return SemanticModel.load(Path(model_path).parent / str(name)) if name else None
