@@ -11,6 +11,7 @@ model is unsure, Tandem asks once (OPT_OUT_QUESTION) instead of guessing.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from dataclasses import dataclass
@@ -30,7 +31,14 @@ logger = logging.getLogger(__name__)
 KEYWORDS_PATH = DATA_DIR / "gateway" / "keywords.yml"
 OPTOUT_MODEL_PATH = DATA_DIR / "safety" / "optout_model.json"
 # "dont stop texting me", "no pares": the opposite of an opt-out, whatever the model says.
-_NEGATED = re.compile(r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b")
+# "if you dont stop texting me" is an opt-out, not its opposite.
+_NEGATED = re.compile(
+    r"(?<!if you )(?<!if you guys )"
+    r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b"
+)
+# One-word keywords long enough that a typo of them means only them ("unsubcribe").
+_SPELLED_LONG = ("UNSUBSCRIBE", "STOPALL", "OPTOUT")
+_TYPO_RATIO = 0.85
 _YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
 
 
@@ -84,6 +92,8 @@ class Keywords:
             return Keyword.OPT_OUT
         if keyword is Keyword.OPT_IN and text == "yes" and not opted_out:
             return None  # YES is an answer to the bot unless she is opted out
+        if keyword is None and not opted_out:
+            keyword = _misspelled_keyword(text)
         if keyword is not None:
             return keyword
         if opted_out:
@@ -106,6 +116,17 @@ class Keywords:
         if self.model is None:
             return 2.0  # never
         return self.model.thresholds[name]
+
+
+def _misspelled_keyword(text: str) -> Keyword | None:
+    """``OPT_OUT`` for one word that is a typo of a long opt-out keyword ("unsubcribe")."""
+    word = text.upper()
+    if " " in word or len(word) < 6:
+        return None
+    for keyword in _SPELLED_LONG:
+        if difflib.SequenceMatcher(None, word, keyword).ratio() >= _TYPO_RATIO:
+            return Keyword.OPT_OUT
+    return None
 
 
 @cache

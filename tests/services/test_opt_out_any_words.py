@@ -30,6 +30,10 @@ from tests.services.test_gateway_inbound import client_status, say
         "i dont want these texts anymore",
         "can you stop sending me stuff, i moved on",
         "unsubscribe me please",
+        # a typo of a long keyword means only that keyword
+        "unsubcribe",
+        # "if you dont stop" asks to stop; it is not "dont stop"
+        "if u dont stop texting me im blocking this number",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -73,6 +77,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "no",
         "can you text me the address",
         "my bf wants me to stop methadone",
+        "dont stop texting me pls",
+        "output",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
