@@ -80,7 +80,7 @@ def test_each_layer(judge: SafetyJudge, text: str, level: str, category: str | N
 
 
 def test_between_the_thresholds_tandem_asks(judge: SafetyJudge) -> None:
-    text = "cant take it no more"
+    text = "i feel like giving up"
     risk, category = judge.risk(text)
     between = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
     between.ask_at, between.crisis_at = risk - 0.01, risk + 0.01
@@ -91,7 +91,7 @@ def test_between_the_thresholds_tandem_asks(judge: SafetyJudge) -> None:
 
 def test_judgement_intents(judge: SafetyJudge) -> None:
     assert judge.judge("i want to kill myself").intent == "crisis_suicide"
-    ask = judge.judge("i dont care what happens to me")
+    ask = judge.judge("cant take it no more")
     assert ask.intent == "crisis_check"
     assert judge.judge("hi").intent is None
 

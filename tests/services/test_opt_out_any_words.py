@@ -132,7 +132,7 @@ async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
 ) -> None:
     fake, _ = fake_rasa
     fake.status = 503
-    text = "i dont care what happens to me"
+    text = "cant take it no more"
     (reply,) = await say(client, text)
     assert "are you having thoughts of ending your life?" in reply
     assert "988" in reply
