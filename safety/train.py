@@ -10,7 +10,7 @@ Training texts: ``safety/training_data.py``.
 Each model is two readers blended (``safety.semantic.blend``): an n-gram logistic regression
 and an SVM over sentence embeddings. Its thresholds come from the texts written blind by
 outsiders (``blind_*.tsv``), each file scored by models trained without it: ``ask`` lets
-through about 5% of their everyday texts as a direct question, ``crisis`` about 3% as a crisis
+through about 5% of their everyday texts as a direct question, ``crisis`` about 2.5% as a crisis
 reply. First-sight recall is measured by ``bench/safety_eval.py`` on new blind sets, never here.
 """
 
@@ -63,9 +63,9 @@ NLU_WEIGHT = 0.5
 LEXICON_FLOOR = 0.4
 # Quantiles of the risk of everyday texts by writers the models have not learned (see
 # held_out_writers): above ASK_QUANTILE Tandem asks (about 5% of them), above
-# CRISIS_QUANTILE it answers with the crisis reply (about 3%).
+# CRISIS_QUANTILE it answers with the crisis reply (about 2.5%: the target is at most 3%).
 ASK_QUANTILE = 0.95
-CRISIS_QUANTILE = 0.97
+CRISIS_QUANTILE = 0.975
 RISK_CLASSES = ["none", "overdose", "medical", "violence", "suicide"]
 # The semantic reader: an RBF SVM on sentence embeddings. C chosen on blind sets A and B held
 # out (recall at 5% false positives of the blend: C=1 0.933, C=4 0.943, C=16 0.949).

@@ -36,6 +36,13 @@ _NEGATED = re.compile(
     r"(?<!if you )(?<!if you guys )"
     r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b"
 )
+# "no more of the baby size texts": one kind of text, not all of them. The model may be sure
+# it is about stopping texts; Tandem asks once which she means.
+_SCOPED = re.compile(
+    r"\b(?:the|those|these|that|los|las|esos|esas) (?!(?:daily|weekly|stupid|annoying|dumb)\b)"
+    r"(?:\w+ ){1,3}(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
+    r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
+)
 # One-word keywords long enough that a typo of them means only them ("unsubcribe").
 _SPELLED_LONG = ("UNSUBSCRIBE", "STOPALL", "OPTOUT")
 _TYPO_RATIO = 0.85
@@ -106,7 +113,7 @@ class Keywords:
             return Keyword.OPT_OUT
         if len(words) < 2 or _NEGATED.search(text):
             return None  # one word is a keyword or an answer ("no"), never the model's guess
-        if probability >= self.model_threshold("optout"):
+        if probability >= self.model_threshold("optout") and not _SCOPED.search(text):
             return Keyword.OPT_OUT
         if probability >= self.model_threshold("ask") and not asked:
             return Keyword.OPT_OUT_QUESTION

@@ -45,7 +45,7 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
     phone = "+14135550302"
     stack.sms("hi", phone)  # the bot now waits for her name
     question = said(
-        stack.sms("cant take it no more", phone)
+        stack.sms("my therapist asked if i ever had suicidal thoughts", phone)
     )
     assert "are you having thoughts of ending your life?" in question and "988" in question
     assert "Thanks" not in question, "never taken as her name"
@@ -58,7 +58,7 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
 def test_no_to_the_direct_question_goes_back_to_helping(stack: Stack) -> None:
     phone = "+14135550303"
     stack.sms("hi", phone)
-    said(stack.sms("cant take it no more", phone))
+    said(stack.sms("my therapist asked if i ever had suicidal thoughts", phone))
     reply = said(stack.sms("no no, shes pregnant and i have a new crib coming lol", phone))
     assert "glad" in reply
     after = said(stack.sms("i need help getting on suboxone", phone))

@@ -80,18 +80,21 @@ def test_each_layer(judge: SafetyJudge, text: str, level: str, category: str | N
 
 
 def test_between_the_thresholds_tandem_asks(judge: SafetyJudge) -> None:
+    # The mechanism, whatever a retrained model reads this text as: thresholds around it.
     text = "i feel like giving up"
+    assert judge.lexicon.match(text) is None
     risk, category = judge.risk(text)
     between = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
     between.ask_at, between.crisis_at = risk - 0.01, risk + 0.01
-    assert (between.judge(text).level, category) == (ASK, "suicide")
+    asked = between.judge(text)
+    assert (asked.level, asked.category, asked.intent) == (ASK, category, "crisis_check")
     between.crisis_at = risk - 0.005
     assert between.judge(text).level == CRISIS
 
 
 def test_judgement_intents(judge: SafetyJudge) -> None:
     assert judge.judge("i want to kill myself").intent == "crisis_suicide"
-    ask = judge.judge("cant take it no more")
+    ask = judge.judge("my therapist asked if i ever had suicidal thoughts")
     assert ask.intent == "crisis_check"
     assert judge.judge("hi").intent is None
 

@@ -107,6 +107,17 @@ async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
     assert fake.received == []
 
 
+@pytest.mark.parametrize(
+    "text", ["pls no more of the baby size texts", "ya no me manden los mensajes del bebe"]
+)
+async def test_stopping_one_kind_of_text_is_asked_about_not_taken_as_stop_all(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, text: str
+) -> None:
+    (question,) = await say(client, text)
+    assert "STOP" in question and ("stop all texts" in question or "todos" in question)
+    assert await client_status(settings) == "active"
+
+
 async def test_after_the_question_anything_else_goes_to_the_bot(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
@@ -132,7 +143,7 @@ async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
 ) -> None:
     fake, _ = fake_rasa
     fake.status = 503
-    text = "cant take it no more"
+    text = "my therapist asked if i ever had suicidal thoughts"
     (reply,) = await say(client, text)
     assert "are you having thoughts of ending your life?" in reply
     assert "988" in reply
