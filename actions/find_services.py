@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -21,7 +21,7 @@ from actions.checkin import answer_mood
 from actions.features import features_in, wants_all
 from actions.signals import log_signal
 from actions.sms import MAX_CHARS, gsm7_length, shorten, to_gsm7
-from actions.taxonomy import feature_label, refine_need
+from actions.taxonomy import feature_label, label_of, refine_need
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,30 @@ def place_query(text: str) -> str:
         q = pattern.sub("", q, count=1).strip()
     q = _TRAILING.sub("", q).strip(" ,.")
     return q or text.strip()
+
+
+# Words no town reply has: her whole message is only taken as a place when it could be one
+# ("springfeld", "west side of holyoke"), never "ok thanks", "nvm" or a sentence.
+_NOT_PLACE_WORDS = frozenset(
+    """
+    ok okay k kk thanks thank thx ty yes yeah yep no nope nah nvm nevermind never mind forget
+    it that this i i'm im me my we you u your he she they can could would should will do
+    does did don't dont not need want help how what why when who which reschedule appointment
+    appt partner phone text texts call called about please pls sorry idk later maybe
+    gracias si claro nada olvidalo
+    """.split()
+)
+MAX_PLACE_WORDS = 4
+
+
+def looks_like_place(text: str) -> bool:
+    """Whether her whole reply could be a zip or a town name she typed her own way."""
+    if "?" in text:
+        return False
+    if _ZIP_IN_TEXT.search(text):
+        return True
+    words = re.findall(r"[a-z0-9'\-.]+", place_query(text).lower().replace("\u2019", "'"))
+    return 1 <= len(words) <= MAX_PLACE_WORDS and not any(w in _NOT_PLACE_WORDS for w in words)
 
 
 def _entity_value(tracker: Tracker, entity: str) -> str | None:
@@ -479,3 +503,37 @@ class ActionHandleNumber(Action):
             return await offer_referral(dispatcher, tracker, text)
         dispatcher.utter_message(response="utter_number_unclear")
         return []
+
+
+# Her message closed the matter: nothing to ask back.
+CLOSING_INTENTS = frozenset({"thanks", "goodbye", "deny", "affirm"})
+
+
+class ActionPauseForm(Action):
+    """The form's question got a reply that answers something else; that was answered
+    (bot/pause_policy.py). The form lets go, and asks once whether she still wants the
+    search, unless her reply closed it ("ok thanks", "nvm") or the answer just offered her
+    something. Her "yes" re-opens it (the offer slot); a zip or town searches right away."""
+
+    def name(self) -> str:
+        return "action_pause_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        need = tracker.get_slot("need")
+        busy = tracker.get_slot("offer") not in (None, "none") or tracker.get_slot(
+            "consent_pending"
+        )
+        if intent in CLOSING_INTENTS or busy or not need:
+            return events
+        location = tracker.get_slot("location")
+        place = f" near {to_gsm7(str(location))}" if location else ""
+        dispatcher.utter_message(
+            response="utter_resume_search" if location else "utter_resume_search_place",
+            need_label=to_gsm7(label_of(str(need), str(tracker.get_slot("language") or "en"))),
+            place=place,
+        )
+        return [*events, SlotSet("offer", "need"), SlotSet("offered", str(need))]

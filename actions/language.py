@@ -1,4 +1,16 @@
-"""Her language on her profile: the first time a message of hers reads as Spanish
+"""What Rasa checks on every message of hers, before any policy or action runs
+(action_validate_slot_mappings, a global ValidationAction):
+
+- the one-line intro on first contact (who Tandem is, not an emergency service, STOP), before
+  the answer to her first message, whatever it asks: so no rule has to be copied per intent
+  to put the intro in front of it. A greeting gets the full welcome instead (action_greet),
+  a crisis the crisis reply with nothing before it; after a crisis first message the intro
+  waits for her next conversation;
+- her whole reply as her place (the location slot's custom mapping, extract_location) only
+  when it could be one: "ok thanks", "nvm" or a question about rescheduling is answered as itself;
+- her language on her profile.
+
+Her language on her profile: the first time a message of hers reads as Spanish
 (bot.language.LanguageDetector sets the `language` slot), it is saved once with
 PATCH /api/clients/{id}, so that staff and later proactive messages know.
 
@@ -9,14 +21,17 @@ message it does nothing, and action_crisis_alert saves the language after the cr
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
+from actions.find_services import looks_like_place
 from safety.judge import CRISIS_INTENTS
 
 SAVED_SLOT = "language_saved"
@@ -39,8 +54,49 @@ def needs_saving(tracker: Tracker, language: Any) -> bool:
     return language == "es" and tracker.get_slot(SAVED_SLOT) != language
 
 
+# Not her first contact's message to introduce: the welcome has its own action, a crisis
+# its own reply; the others only ever come after Tandem has texted her.
+# Intents of a reply that may be her place typed her own way ("springfeld", "by the mall in
+# holyoke"): never a crisis, a question, thanks or "nvm".
+PLACE_INTENTS = frozenset({"inform_location", "nlu_fallback"})
+ZIP_LIKE = re.compile(r"\d{5}(?:-\d{4})?")
+NO_INTRO_INTENTS = frozenset({"greet", "checkin_start", "inform_safe", *CRISIS_INTENTS})
+
+
+def first_message_of_conversation(tracker: Tracker) -> bool:
+    """Whether her latest message is her first since the conversation (session) started."""
+    users = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            users += 1
+    return users == 1
+
+
+def needs_intro(tracker: Tracker) -> bool:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return not (
+        tracker.get_slot("introduced")
+        or intent in NO_INTRO_INTENTS
+        or tracker.get_slot("crisis_active")
+        or tracker.get_slot("crisis_asked")
+        or not first_message_of_conversation(tracker)
+    )
+
+
 class ValidateSlotMappings(ValidationAction):
-    """Global slot validation (action_validate_slot_mappings): only the language slot."""
+    """Global slot validation (action_validate_slot_mappings): the intro on first contact,
+    her place only from a reply that could be one, her language."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not needs_intro(tracker):
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_intro")  # before anything else she hears
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, SlotSet("introduced", True)]
 
     async def required_slots(
         self,
@@ -49,7 +105,37 @@ class ValidateSlotMappings(ValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        return ["language"]
+        return ["language", "location"]
+
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Her whole reply as her place, while the services form asks for it, only when it
+        reads as one: a place message or one the NLU is unsure of, no zip or town found in
+        it (the entity mappings have those), and words a place could have. Anything else
+        leaves the slot alone, so the form steps aside and her message is answered."""
+        if tracker.active_loop.get("name") != "find_services_form":
+            return {}
+        if tracker.get_slot("requested_slot") != "location":
+            return {}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+        text = (tracker.latest_message.get("text") or "").strip()
+        if entities & {"zip", "town"} or not text or intent in CRISIS_INTENTS:
+            return {}
+        if intent not in PLACE_INTENTS and not ZIP_LIKE.fullmatch(text):
+            return {}  # a bare 5-digit number is a zip here, even one out of state
+        return {"location": text} if looks_like_place(text) else {}
+
+    async def validate_location(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Resolved by the form (validate_find_services_form), which knows her need."""
+        return {"location": slot_value}
 
     async def validate_language(
         self,

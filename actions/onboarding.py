@@ -1,24 +1,110 @@
-"""Onboarding and her profile: the name she wants, pregnant or postpartum (and dates), and a
-pregnancy or infant loss.
+"""Her profile, asked at a natural pause and never in the way: the name she wants, pregnant or
+postpartum (and dates); a pregnancy or infant loss; the welcome when she says hi. (The
+one-line intro before the answer to any other first message: actions/language.py.)
 
-Every question is optional: "skip" or "no" skips it (the onboarding slots' from_intent
-mappings), and anything that is not a name or a stage is taken as a skip rather than asked
-again. What she gives is saved with PATCH /api/clients/{id}; if the API is down the slots
-still remember it for this conversation.
+Her message comes first. The two optional questions (name, then stage) are asked one at a
+time, each at most once (slot profile_asked), at a pause: after a greeting, or after a
+thanks or an "okay" that closes what she asked (bot/pause_policy.py decides when). Only a
+reply that reads as an answer fills them (name_answer, parse_stage): anything else is
+answered as itself and the question is let go. What she gives is saved with
+PATCH /api/clients/{id}; if the API is down the slots still remember it for this
+conversation.
 """
 
+import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.checkin import offer_need
-from actions.profile import Stage, clean_name, parse_stage
+from actions.checkin import offer_need, parse_mood
+from actions.profile import Stage, _plain, clean_name, parse_stage
 from actions.signals import log_signal, save_profile
+from actions.support import barrier_in
 
-SKIPPED = "skipped"
+NAME, STAGE = "name", "stage"
+
+# An explicit "this is my name": "call me jess", "my name is ana", "soy maria".
+_NAME_LEAD = re.compile(
+    r"^(?:(?:hi|hey|hello|hola)[, ]+)?(?:(?:you can |u can |just |please |pls )?call me|"
+    r"my names?|my name'?s|my name is|names?|name'?s|name is|i go by|this is|it'?s|its|"
+    r"me llamo|mi nombre es|me dicen)\s+(?P<rest>.+)$"
+)
+# "i'm X" / "soy X" says what she is as often as who: "im tired", "soy mama primeriza".
+_IAM_LEAD = re.compile(r"^(?:i'?m|im|i am|soy)\s+(?P<rest>.+)$")
+
+# Words that make a short reply something other than a name: feelings, states, needs,
+# fillers. (Feelings and barriers also go through parse_mood and barrier_in.)
+NOT_A_NAME = frozenset(
+    """
+    ok okay k kk yes yeah yea yep yup no nope nah sure fine good great bad sad mad tired
+    scared afraid worried nervous stressed anxious lonely sick hungry broke homeless lost
+    confused done over busy home here there back again still just really so very too
+    thanks thank thx ty please pls sorry hello hi hey hola bye later soon now today tonight
+    tomorrow yesterday morning evening night week weeks month months year years day days
+    nvm nevermind whatever idk dunno what why who where when how which huh hmm um uh
+    help need needs want wanted looking find ride rides bus car gas money food rent housing
+    shelter job work clinic doctor dr appointment appt meds med medicine methadone suboxone
+    subs sub bupe vivitrol narcan naloxone detox rehab treatment counseling therapy therapist
+    wic snap formula diapers daycare childcare baby babies kid kids son daughter partner
+    husband boyfriend bf mom mother dad pregnant postpartum due weeks using used relapse
+    relapsed slipped clean sober high dope pills fent fentanyl heroin craving cravings
+    stop quit cancel unsubscribe end skip pass none nothing nobody anything something
+    si claro gracias bien mal nada ayuda necesito quiero embarazada metadona bebe cita
+    """.split()
+)
+
+
+def name_answer(text: str | None) -> str | None:
+    """Her name, when her reply reads as one: one or two words that are not a need, a
+    feeling or a sentence ("jess", "call me Ana Lucia", "soy Maria"); None otherwise
+    ("ride never came", "im tired", "ok thanks")."""
+    if not text or "?" in text:
+        return None
+    t = _plain(text).strip(" .!")
+    explicit = _NAME_LEAD.match(t)
+    iam = None if explicit else _IAM_LEAD.match(t)
+    rest = (explicit or iam).group("rest") if (explicit or iam) else t
+    name = clean_name(rest)
+    if name is None:
+        return None
+    words = name.lower().split()
+    if len(words) > 2 or any(w in NOT_A_NAME for w in words):
+        return None
+    if parse_mood(rest) is not None or barrier_in(rest) != "other":
+        return None
+    if iam and (len(words) > 1 or re.search(r"(?:ing|ed)$", words[0]) and len(words[0]) > 4):
+        return None  # "im struggling", "i'm exhausted"; "im Jess" is fine
+    return name
+
+
+def next_question(tracker: Tracker) -> str | None:
+    """The profile question still to ask, if any: each once, her name first."""
+    asked = set(tracker.get_slot("profile_asked") or [])
+    if NAME not in asked and not tracker.get_slot("preferred_name"):
+        return NAME
+    if (
+        STAGE not in asked
+        and not tracker.get_slot("stage")
+        and not tracker.get_slot("pregnancy_loss")
+    ):
+        return STAGE
+    return None
+
+
+def ask(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str, name: str | None = None
+) -> list[EventType]:
+    """Ask one profile question and remember that it was asked."""
+    asked = [str(q) for q in tracker.get_slot("profile_asked") or []]
+    if name:  # right after she gave it: "Thanks, Jess! Are you pregnant now...?"
+        response = f"utter_ask_profile_{question}_after_name"
+        dispatcher.utter_message(response=response, preferred_name=name)
+    else:
+        dispatcher.utter_message(response=f"utter_ask_profile_{question}")
+    return [SlotSet("profile_question", question), SlotSet("profile_asked", [*asked, question])]
 
 
 def _stage_slots(stage: Stage) -> dict[str, Any]:
@@ -30,37 +116,76 @@ def _stage_slots(stage: Stage) -> dict[str, Any]:
     return slots
 
 
-class ValidateOnboardingForm(FormValidationAction):
+async def note_stage(
+    dispatcher: CollectingDispatcher, tracker: Tracker, stage: Stage
+) -> list[EventType]:
+    await save_profile(tracker, **stage.api_fields())
+    if stage.stage == "pregnant":
+        dispatcher.utter_message(response="utter_stage_pregnant")
+    else:
+        dispatcher.utter_message(response="utter_stage_postpartum")
+    return [SlotSet(name, value) for name, value in _stage_slots(stage).items()]
+
+
+class ActionGreet(Action):
+    """A greeting: the full welcome the first time (it is her intro), else hello again."""
+
     def name(self) -> str:
-        return "validate_onboarding_form"
+        return "action_greet"
 
-    async def validate_onboarding_name(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """Her name, cleaned ("my names jess lol" -> "Jess"), or skipped."""
-        name = None if slot_value == SKIPPED else clean_name(str(slot_value or ""))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("introduced"):
+            dispatcher.utter_message(response="utter_greet_again")
+            return []
+        dispatcher.utter_message(response="utter_greet")
+        return [SlotSet("introduced", True)]
+
+
+class ActionAskProfile(Action):
+    """At a pause (bot/profile_policy.py): the next profile question, if one is left."""
+
+    def name(self) -> str:
+        return "action_ask_profile"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question = next_question(tracker)
+        if question is None:
+            return [SlotSet("profile_question", None)]
+        return ask(dispatcher, tracker, question)
+
+
+class ActionProfileAnswer(Action):
+    """Her answer to the profile question just asked (the policy only predicts this when her
+    reply reads as one): saved, then the stage question right after a name, if still left."""
+
+    def name(self) -> str:
+        return "action_profile_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question = tracker.get_slot("profile_question")
+        text = tracker.latest_message.get("text")
+        if question == STAGE:
+            stage = parse_stage(text)
+            if stage.stage is None:  # the policy checked; never guess
+                return [SlotSet("profile_question", None)]
+            noted = await note_stage(dispatcher, tracker, stage)
+            return [SlotSet("profile_question", None), *noted]
+        name = name_answer(text)
         if name is None:
-            return {"onboarding_name": SKIPPED, "onboarded": True}
+            return [SlotSet("profile_question", None)]
         await save_profile(tracker, preferred_name=name)
-        return {"onboarding_name": "given", "preferred_name": name, "onboarded": True}
-
-    async def validate_onboarding_stage(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """Pregnant (due date) or postpartum (baby's birth date), or skipped."""
-        stage = Stage() if slot_value == SKIPPED else parse_stage(str(slot_value or ""))
-        if stage.stage is None:
-            return {"onboarding_stage": SKIPPED}
-        await save_profile(tracker, **stage.api_fields())
-        return {"onboarding_stage": "given", **_stage_slots(stage)}
+        events: list[EventType] = [SlotSet("preferred_name", name)]
+        tracker.slots["preferred_name"] = name  # for next_question
+        if next_question(tracker) == STAGE:
+            return events + ask(dispatcher, tracker, STAGE, name=name)
+        dispatcher.utter_message(response="utter_name_noted", preferred_name=name)
+        return [*events, SlotSet("profile_question", None)]
 
 
 class ActionUpdateName(Action):
@@ -78,7 +203,7 @@ class ActionUpdateName(Action):
             return []
         await save_profile(tracker, preferred_name=name)
         dispatcher.utter_message(response="utter_name_noted", preferred_name=name)
-        return [SlotSet("preferred_name", name), SlotSet("onboarded", True)]
+        return [SlotSet("preferred_name", name)]
 
 
 class ActionUpdateStage(Action):
@@ -94,12 +219,7 @@ class ActionUpdateStage(Action):
         if stage.stage is None:
             dispatcher.utter_message(response="utter_stage_unclear")
             return []
-        await save_profile(tracker, **stage.api_fields())
-        if stage.stage == "pregnant":
-            dispatcher.utter_message(response="utter_stage_pregnant")
-        else:
-            dispatcher.utter_message(response="utter_stage_postpartum")
-        return [SlotSet(name, value) for name, value in _stage_slots(stage).items()]
+        return await note_stage(dispatcher, tracker, stage)
 
 
 class ActionReportLoss(Action):
@@ -122,19 +242,3 @@ class ActionReportLoss(Action):
             SlotSet("due_date", None),
             *offer_need("mental_health"),
         ]
-
-
-class ActionIntroduce(Action):
-    """First contact, whatever she texts first (but a greeting, which gets the full welcome,
-    or a crisis, which gets the crisis reply and nothing before it): who Tandem is in one
-    line, that it is not an emergency service, and that STOP stops it. The rules then answer
-    her message (data/rules/first_contact.yml)."""
-
-    def name(self) -> str:
-        return "action_introduce"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_intro")
-        return [SlotSet("introduced", True)]

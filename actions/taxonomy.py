@@ -41,11 +41,12 @@ def mentions(text: str, keywords: list[str]) -> bool:
     return any(_keyword_pattern(str(k)).search(norm) for k in keywords)
 
 
-def label_of(need: str) -> str:
-    """Her need in words: "moud_methadone" -> "methadone"."""
+def label_of(need: str, language: str = "en") -> str:
+    """Her need in words: "moud_methadone" -> "methadone" (or its Spanish label)."""
     taxonomy = load_taxonomy()
     spec = taxonomy["codes"].get(need) or taxonomy["groups"].get(need) or {}
-    return str(spec.get("label") or need.replace("_", " "))
+    label = spec.get("label_es") if language == "es" else None
+    return str(label or spec.get("label") or need.replace("_", " "))
 
 
 def feature_label(feature: str) -> str:

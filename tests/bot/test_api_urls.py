@@ -30,7 +30,7 @@ from actions.find_services import (
     ActionServiceDetails,
     ValidateFindServicesForm,
 )
-from actions.onboarding import ActionReportLoss, ActionUpdateName, ValidateOnboardingForm
+from actions.onboarding import ActionProfileAnswer, ActionReportLoss, ActionUpdateName
 from actions.referral import (
     ActionDeclineConsent,
     ActionGrantConsent,
@@ -132,15 +132,15 @@ CASES: dict[str, Case] = {
         False,
         {"/api/clients/client-7"},
     ),
-    "onboarding name": (
-        ValidateOnboardingForm(),
+    "name as an answer": (
+        ActionProfileAnswer(),
         lambda _: {
             "text": "call me Rosalind",
             "intent": "inform_name",
-            "new_slots": {"onboarding_name": "call me Rosalind"},
-            "active_loop": "onboarding_form",
+            "slots": {"profile_question": "name", "profile_asked": ["name"]},
+            "active_loop": None,
         },
-        True,
+        False,
         {"/api/clients/client-7"},
     ),
     "loss": (

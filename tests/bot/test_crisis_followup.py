@@ -136,7 +136,7 @@ def test_yes_to_the_suicide_question_gets_988_a_plan_and_an_alert(
         intent="affirm",
         crisis_asked=True,
         crisis_type="suicide",
-        active_loop="onboarding_form",
+        active_loop="find_services_form",
     )
     assert said == ["utter_crisis_suicide", "utter_offer_safety_plan"]
     assert slots["crisis_active"] is True and slots["crisis_asked"] is False

@@ -40,14 +40,19 @@ from actions.crisis import ActionCrisisAlert, ActionMarkSafe
 from actions.find_services import (
     ActionFilterServices,
     ActionHandleNumber,
+    ActionPauseForm,
     ActionServiceDetails,
+    looks_like_place,
     number_in,
 )
 from actions.onboarding import (
+    ActionAskProfile,
+    ActionGreet,
+    ActionProfileAnswer,
     ActionReportLoss,
     ActionUpdateName,
     ActionUpdateStage,
-    ValidateOnboardingForm,
+    name_answer,
 )
 from actions.profile import clean_name, parse_stage
 from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
@@ -398,66 +403,203 @@ def test_her_stage_from_her_words(
     assert parsed.baby_birth_date == (born.isoformat() if born else None)
 
 
-def onboarding_tracker_args(slot: str, value: Any, text: str) -> dict[str, Any]:
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("jess", "Jess"),
+        ("Ana Lucia", "Ana Lucia"),
+        ("call me mari", "Mari"),
+        ("my names ashley lol", "Ashley"),
+        ("soy maria", "Maria"),
+        ("im destiny", "Destiny"),
+        ("Sharon", "Sharon"),
+        # what the outside probe saw taken as names, and others like them
+        ("ride never came", None),
+        ("can you send my details to the clinic", None),
+        ("i missed my appointment", None),
+        ("rough week", None),
+        ("im tired", None),
+        ("im struggling", None),
+        ("i relapsed", None),
+        ("estoy embarazada y en metadona", None),
+        ("dont text me in the evening", None),
+        ("ok thanks", None),
+        ("nvm", None),
+        ("skip", None),
+        ("ride", None),
+        ("subs", None),
+        ("why do u need that?", None),
+        ("mama k jones", None),
+    ],
+)
+def test_a_reply_to_the_name_question_is_a_name_only_if_it_reads_as_one(
+    text: str, name: str | None
+) -> None:
+    assert name_answer(text) == name
+
+
+def profile_slots(**slots: Any) -> dict[str, Any]:
     return {
-        "text": text,
-        "intent": "inform_name",
-        "new_slots": {slot: value},
-        "active_loop": "onboarding_form",
+        "preferred_name": None,
+        "stage": None,
+        "pregnancy_loss": False,
+        "profile_asked": None,
+        "profile_question": None,
+        **slots,
     }
 
 
-def test_onboarding_saves_her_name(domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_profile_questions_are_asked_once_each_name_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events, dispatcher = run(ActionAskProfile(), monkeypatch, slots=profile_slots())
+    assert responses(dispatcher) == ["utter_ask_profile_name"]
+    assert SlotSet("profile_asked", ["name"]) in events
+    assert SlotSet("profile_question", "name") in events
+    events, dispatcher = run(
+        ActionAskProfile(), monkeypatch, slots=profile_slots(profile_asked=["name"])
+    )
+    assert responses(dispatcher) == ["utter_ask_profile_stage"]
+    assert SlotSet("profile_asked", ["name", "stage"]) in events
+    events, dispatcher = run(
+        ActionAskProfile(), monkeypatch, slots=profile_slots(profile_asked=["name", "stage"])
+    )
+    assert dispatcher.messages == [] and events == [SlotSet("profile_question", None)]
+
+
+def test_no_stage_question_after_a_loss_or_when_she_told_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for slots in ({"pregnancy_loss": True}, {"stage": "pregnant"}):
+        _, dispatcher = run(
+            ActionAskProfile(), monkeypatch, slots=profile_slots(profile_asked=["name"], **slots)
+        )
+        assert dispatcher.messages == []
+
+
+def test_her_name_as_an_answer_is_saved_and_the_stage_question_follows_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ValidateOnboardingForm(), monkeypatch, fake, domain,
-        **onboarding_tracker_args("onboarding_name", "my names jess lol", "my names jess lol"),
+        ActionProfileAnswer(), monkeypatch, fake, text="Jess", intent="inform_name",
+        slots=profile_slots(profile_question="name", profile_asked=["name"]),
     )
-    assert SlotSet("onboarding_name", "given") in events
     assert SlotSet("preferred_name", "Jess") in events
-    assert SlotSet("onboarded", True) in events
     assert fake.patches("client-7") == [{"preferred_name": "Jess"}]
-    assert fake.requests[0]["method"] == "PATCH"
-    assert dispatcher.messages == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_profile_stage_after_name"
+    assert dispatcher.messages[0]["preferred_name"] == "Jess"
+    assert SlotSet("profile_asked", ["name", "stage"]) in events
 
 
-@pytest.mark.parametrize("answer", ["skipped", "01105", "lol idk"])
-def test_onboarding_name_skipped(
-    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch, answer: str
+def test_her_name_when_the_stage_is_known_is_just_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(
+        ActionProfileAnswer(), monkeypatch, FakeApi(), text="call me Bree",
+        slots=profile_slots(profile_question="name", profile_asked=["name"], stage="postpartum"),
+    )
+    assert responses(dispatcher) == ["utter_name_noted"]
+    assert SlotSet("profile_question", None) in events
+
+
+def test_her_stage_as_an_answer_is_saved_and_the_question_closed(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = FakeApi()
-    events, _ = run(
-        ValidateOnboardingForm(), monkeypatch, fake, domain,
-        **onboarding_tracker_args("onboarding_name", answer, answer),
+    events, dispatcher = run(
+        ActionProfileAnswer(), monkeypatch, fake, text="due 12/25", intent="inform_stage",
+        slots=profile_slots(profile_question="stage", profile_asked=["name", "stage"]),
     )
-    assert SlotSet("onboarding_name", "skipped") in events
-    assert SlotSet("onboarded", True) in events
-    assert fake.requests == []
-
-
-def test_onboarding_saves_her_stage_and_due_date(
-    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = FakeApi()
-    events, _ = run(
-        ValidateOnboardingForm(), monkeypatch, fake, domain,
-        **onboarding_tracker_args("onboarding_stage", "due 12/25", "due 12/25"),
-    )
-    assert SlotSet("onboarding_stage", "given") in events
-    assert SlotSet("stage", "pregnant") in events
+    assert responses(dispatcher) == ["utter_stage_pregnant"]
+    assert SlotSet("stage", "pregnant") in events and SlotSet("profile_question", None) in events
     patch = fake.patches("client-7")[0]
     assert patch["stage"] == "pregnant" and patch["due_date"].endswith("-12-25")
 
 
-def test_onboarding_goes_on_when_the_api_is_down(
-    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_her_stage_is_kept_when_the_api_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
     events, dispatcher = run(
-        ValidateOnboardingForm(), monkeypatch, None, domain,
-        **onboarding_tracker_args("onboarding_stage", "had him 2 weeks ago", "had him 2 weeks ago"),
+        ActionProfileAnswer(), monkeypatch, None, text="had him 2 weeks ago",
+        slots=profile_slots(profile_question="stage"),
     )
     assert SlotSet("stage", "postpartum") in events
+    assert responses(dispatcher) == ["utter_stage_postpartum"]
+
+
+def test_a_greeting_is_the_full_welcome_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    events, dispatcher = run(ActionGreet(), monkeypatch, slots={"introduced": False})
+    assert responses(dispatcher) == ["utter_greet"] and events == [SlotSet("introduced", True)]
+    events, dispatcher = run(ActionGreet(), monkeypatch, slots={"introduced": True})
+    assert responses(dispatcher) == ["utter_greet_again"] and events == []
+
+
+# --- a form lets go ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("01105", True),
+        ("springfeld", True),
+        ("im in west springfield ma", True),
+        ("by the mall in holyoke", True),
+        ("ok thanks", False),
+        ("nvm", False),
+        ("never mind", False),
+        ("can i reschedule my appointment?", False),
+        ("my partner reads my phone", False),
+        ("i dont want to say where i live", False),
+    ],
+)
+def test_her_whole_reply_is_a_place_only_if_it_could_be_one(text: str, place: bool) -> None:
+    assert looks_like_place(text) is place
+
+
+def test_a_form_that_lets_go_asks_once_if_she_still_wants_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events, dispatcher = run(
+        ActionPauseForm(), monkeypatch, text="who sees my texts", intent="ask_privacy",
+        slots={"need": "moud_buprenorphine", "requested_slot": "location"},
+    )
+    assert events[:2] == [
+        {"event": "active_loop", "timestamp": None, "name": None},
+        SlotSet("requested_slot", None),
+    ]
+    assert responses(dispatcher) == ["utter_resume_search_place"]
+    assert dispatcher.messages[0]["need_label"] == "buprenorphine (Suboxone)"
+    assert SlotSet("offer", "need") in events
+    assert SlotSet("offered", "moud_buprenorphine") in events
+
+
+def test_a_form_that_lets_go_names_her_place_when_it_knows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, dispatcher = run(
+        ActionPauseForm(), monkeypatch, text="are you a bot", intent="bot_challenge",
+        slots={"need": "moud_methadone", "location": "Springfield"},
+    )
+    assert responses(dispatcher) == ["utter_resume_search"]
+    assert dispatcher.messages[0]["place"] == " near Springfield"
+
+
+@pytest.mark.parametrize(
+    ("intent", "slots"),
+    [
+        ("thanks", {}),  # "ok thanks": the search is over, nothing to ask back
+        ("deny", {}),  # "nvm"
+        ("goodbye", {}),
+        ("report_barrier", {"offer": "need", "offered": "transportation"}),  # offered already
+    ],
+)
+def test_a_form_lets_go_quietly_when_her_message_closed_it(
+    monkeypatch: pytest.MonkeyPatch, intent: str, slots: dict[str, Any]
+) -> None:
+    events, dispatcher = run(
+        ActionPauseForm(), monkeypatch, text="ok thanks", intent=intent,
+        slots={"need": "moud_buprenorphine", **slots},
+    )
     assert dispatcher.messages == []
+    assert SlotSet("requested_slot", None) in events
+    assert not any(e.get("name") == "offer" for e in events)
 
 
 def test_her_name_any_time(monkeypatch: pytest.MonkeyPatch) -> None:

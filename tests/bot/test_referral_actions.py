@@ -22,7 +22,6 @@ from actions.consent_yes import reads_as_yes
 from actions.crisis import ActionCrisisAlert
 from actions.find_services import number_in
 from actions.language import ValidateSlotMappings
-from actions.onboarding import ActionIntroduce
 from actions.referral import (
     MAX_SERVICE_CHARS,
     ActionDeclineConsent,
@@ -392,10 +391,78 @@ def test_withdrawal_not_recorded_is_said_honestly(
 # --- first contact and her language ---------------------------------------------------------
 
 
-def test_the_intro_is_one_response_and_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
-    events, dispatcher = run(ActionIntroduce(), monkeypatch, None, text="i need subs near 01105")
+def first_message(**tracker_args: Any) -> dict[str, Any]:
+    """Her first message of a conversation, before she has had the intro."""
+    args: dict[str, Any] = {"events_before": [{"event": "session_started"}], **tracker_args}
+    args["slots"] = {"introduced": False, **(tracker_args.get("slots") or {})}
+    return args
+
+
+@pytest.mark.parametrize(
+    "intent",
+    ["need_moud", "request_referral", "report_appointment_missed", "inform_stage", "nlu_fallback",
+     "report_barrier", "thanks", "ask_privacy"],
+)
+def test_her_first_message_gets_the_intro_before_its_answer_whatever_it_asks(
+    monkeypatch: pytest.MonkeyPatch, intent: str
+) -> None:
+    events, dispatcher = run(
+        ValidateSlotMappings(), monkeypatch, None, **first_message(text="hola", intent=intent)
+    )
     assert responses(dispatcher) == ["utter_intro"]
-    assert events == [SlotSet("introduced", True)]
+    assert SlotSet("introduced", True) in events
+
+
+@pytest.mark.parametrize(
+    ("intent", "slots", "before"),
+    [
+        ("greet", {}, []),  # the full welcome is action_greet's
+        ("crisis_suicide", {}, []),  # the crisis reply, nothing before it
+        ("crisis_check", {}, []),
+        ("need_moud", {"introduced": True}, []),  # once
+        ("need_moud", {"crisis_active": True}, []),  # not in the middle of a crisis
+        # not her first message of this conversation (a crisis first, then this)
+        ("need_moud", {}, [{"event": "user", "text": "..."}]),
+    ],
+)
+def test_no_intro_for_a_greeting_a_crisis_or_after_the_first_message(
+    monkeypatch: pytest.MonkeyPatch, intent: str, slots: dict[str, Any], before: list[Any]
+) -> None:
+    args = first_message(text="hi", intent=intent, slots=slots)
+    args["events_before"] += before
+    events, dispatcher = run(ValidateSlotMappings(), monkeypatch, None, **args)
+    assert dispatcher.messages == []
+    assert SlotSet("introduced", True) not in events
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities", "place"),
+    [
+        ("springfeld", "inform_location", [], "springfeld"),
+        ("by the mall in holyoke", "nlu_fallback", [], "by the mall in holyoke"),
+        ("ok thanks", "thanks", [], None),
+        ("nvm", "deny", [], None),
+        ("nvm lol", "nlu_fallback", [], None),
+        ("can i reschedule my appointment?", "nlu_fallback", [], None),
+        ("my partner reads my phone", "ask_privacy", [], None),
+        ("i want to die", "crisis_suicide", [], None),
+        ("01105", "inform_location", [{"entity": "zip", "value": "01105"}], None),  # entity's
+        ("06082", "inform_number", [], "06082"),  # out of state: said so by the form
+    ],
+)
+def test_her_whole_reply_fills_the_place_only_when_it_reads_as_one(
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]],
+    place: str | None,
+) -> None:
+    events, _ = run(
+        ValidateSlotMappings(), monkeypatch, None, text=text, intent=intent, entities=entities,
+        slots={"requested_slot": "location", "need": "moud"}, active_loop="find_services_form",
+    )
+    found = [e["value"] for e in events if e.get("name") == "location"]
+    assert found == ([place] if place else [])
 
 
 def validate(

@@ -1,5 +1,5 @@
 """The domain's slot mappings that keep a consent safe, run through Rasa's own
-action_extract_slots, and the first-contact rules' coverage.
+action_extract_slots, and first contact as one mechanism (no rule per intent).
 
 A "yes" grants a consent only while consent_pending is true, and Rasa clears consent_pending
 itself, before any policy or action runs, on every message but yes, no or a privacy question:
@@ -73,31 +73,28 @@ def test_yes_no_or_a_privacy_question_keep_it(domain: Domain, intent: str) -> No
     assert "consent_pending" not in extracted(domain, intent, {"consent_pending": True})
 
 
-def test_a_greeting_counts_as_the_intro(domain: Domain) -> None:
-    assert extracted(domain, "greet", {})["introduced"] is True
+def test_the_intro_is_not_a_slot_mapping_any_more(domain: Domain) -> None:
+    """action_greet (the welcome) and action_validate_slot_mappings (the one-line intro before
+    the answer to any other first message) set it; no intent does."""
+    assert "introduced" not in extracted(domain, "greet", {})
     assert "introduced" not in extracted(domain, "need_moud", {})
 
 
-def test_every_first_message_but_a_greeting_or_a_crisis_gets_the_intro(domain: Domain) -> None:
-    rules = yaml.safe_load((REPO / "data" / "rules" / "first_contact.yml").read_text())["rules"]
-    covered: set[str] = set()
-    for rule in rules:
-        assert rule.get("conversation_start") is True, rule["rule"]
-        condition = rule["condition"][0]["slot_was_set"]
-        assert {"introduced": False} in condition and {"crisis_active": False} in condition
-        first = rule["steps"][0]
-        intents = [s["intent"] for s in first["or"]] if "or" in first else [first["intent"]]
-        assert rule["steps"][1] == {"action": "action_introduce"}, rule["rule"]
-        covered |= set(intents)
-    not_first = {
-        "greet",  # the full welcome and the onboarding questions
-        "crisis_overdose",
-        "crisis_suicide",
-        "crisis_violence",
-        "crisis_medical",  # the crisis reply, nothing before it
-        "crisis_check",  # the direct safety question, nothing before it
-        "checkin_start",  # the scheduler's, for women who texted before
-        "inform_safe",  # only ever an answer to "Are you safe right now?"
-    }
-    intents = set(yaml.safe_load((REPO / "domain.yml").read_text())["intents"])
-    assert covered == (intents | {"nlu_fallback"}) - not_first
+def test_first_contact_is_one_mechanism_not_a_rule_per_intent() -> None:
+    assert not (REPO / "data" / "rules" / "first_contact.yml").exists()
+    for path in (REPO / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            assert not rule.get("conversation_start"), rule["rule"]
+            assert {"action": "action_introduce"} not in rule["steps"], rule["rule"]
+            assert "onboarding_form" not in str(rule), rule["rule"]
+
+
+@pytest.mark.parametrize(
+    "intent", ["thanks", "deny", "ask_privacy", "request_human", "report_barrier", "crisis_check"]
+)
+def test_no_reply_to_the_place_question_is_her_place_by_mapping_alone(
+    domain: Domain, intent: str
+) -> None:
+    """Only a zip or town the NLU found; her whole reply only through extract_location."""
+    slots = {"requested_slot": "location", "need": "moud"}
+    assert "location" not in extracted(domain, intent, slots)

@@ -26,6 +26,9 @@ PLACEHOLDER_VALUES = {
     "milestone": "100 days",
     "service": "X" * MAX_SERVICE_CHARS,
     "services": "X" * MAX_SERVICES_CHARS,
+    # action_pause_form: a need's label (data/taxonomy.yml) and " near " + a town
+    "need_label": "X" * 40,
+    "place": " near " + "X" * 25,
 }
 
 # GUIDE.md "Language": words Tandem never uses, whole words, any case.
@@ -39,8 +42,9 @@ WORDS_TO_AVOID = re.compile(
 
 # Questions about her (not "which number?"): each says why it asks, or can be skipped.
 PERSONAL_QUESTIONS = {
-    "utter_ask_onboarding_name": ("SKIP", "I ask"),
-    "utter_ask_onboarding_stage": ("SKIP", "I ask"),
+    "utter_ask_profile_name": ("SKIP", "I ask"),
+    "utter_ask_profile_stage": ("SKIP", "I ask"),
+    "utter_ask_profile_stage_after_name": ("SKIP", "I ask"),
     "utter_ask_location": ("SKIP", "I only use it"),
     "utter_ask_missed_reason": ("skip", None),
     "utter_ask_why_not_working": ("skip", "It helps"),
@@ -112,7 +116,9 @@ def test_personal_questions_say_why_and_can_be_skipped(domain: dict[str, Any]) -
     for name, (skip, why) in PERSONAL_QUESTIONS.items():
         for variant in domain["responses"][name]:
             assert skip in variant["text"], f"{name} does not say it can be skipped"
-            if why:
+            if why and language_of(variant) == "es":
+                assert "Pregunto" in variant["text"], f"{name} (es) does not say why it asks"
+            elif why:
                 assert why in variant["text"], f"{name} does not say why it asks"
 
 
