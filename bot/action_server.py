@@ -89,6 +89,17 @@ def token_from_environment() -> str:
     return token
 
 
+def warm_up_knowledge() -> None:
+    """Check data/knowledge/answers.yml and embed its questions before taking calls: a wrong
+    entry stops the start-up with a message naming the entry and field."""
+    from actions.knowledge import KnowledgeError, warm_up
+
+    try:
+        warm_up()
+    except KnowledgeError as err:
+        raise SystemExit(f"knowledge base: {err}") from err
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = endpoint.create_argument_parser().parse_args(argv)
     if args.cors:
@@ -104,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     utils.update_sanic_log_level()
     app = guard(create_app(args.actions or "actions"), token)
+    warm_up_knowledge()
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl = endpoint.create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     host = os.environ.get("SANIC_HOST", "127.0.0.1")

@@ -23,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.checkin
 import actions.crisis
 import actions.find_services
+import actions.knowledge
 import actions.language
 import actions.onboarding
 import actions.referral
@@ -75,6 +76,7 @@ ACTION_MODULES = [
     actions.crisis,
     actions.referral,
     actions.language,
+    actions.knowledge,
 ]
 SHOWN = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
 SEARCH = {"need": "moud_buprenorphine", "location": "01105", **SHOWN}
