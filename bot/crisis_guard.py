@@ -1,6 +1,6 @@
 """CrisisGuard: the Rasa NLU component that has the last word on whether a message is a crisis.
 
-It runs LAST in the NLU pipeline (after DIETClassifier and FallbackClassifier) and asks the
+It runs LAST in the NLU pipeline (after the intent classifier and FallbackClassifier) and asks the
 one layered judgement (``safety.judge``: lexicon, then risk model; shared with the services
 runtime) about every message, overriding whatever the classifiers predicted:
 
@@ -12,8 +12,8 @@ runtime) about every message, overriding whatever the classifiers predicted:
 
 * possible (between the model's thresholds): intent ``crisis_check`` and an entity
   ``crisis_category`` (overdose, medical, violence, suicide), so the bot asks her directly;
-* neither: a crisis intent DIET guessed on its own is taken away (the judgement decides, not
-  DIET), and the message keeps the classifiers' best other intent.
+* neither: a crisis intent the classifier guessed on its own is taken away (the judgement
+  decides, not the classifier), and the message keeps the classifiers' best other intent.
 
 Rules send crisis intents to their crisis responses and ``crisis_check`` to the direct
 question; ``bot/crisis_policy.py`` carries the conversation after that.
@@ -21,7 +21,7 @@ question; ``bot/crisis_policy.py`` carries the conversation after that.
 config.yml::
 
     pipeline:
-      # ... tokenizer, featurizers, DIETClassifier ...
+      # ... tokenizer, featurizers, SentenceIntentClassifier ...
       - name: FallbackClassifier
       - name: bot.crisis_guard.CrisisGuard
         lexicon_path: data/safety/crisis_lexicon.yml   # the default
@@ -99,7 +99,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
     @classmethod
     def required_components(cls) -> list[type]:
         """Components that should be included in the pipeline before this component."""
-        # None are needed, though it belongs LAST, after DIETClassifier and
+        # None are needed, though it belongs LAST, after the intent classifier and
         # FallbackClassifier, so that nothing can undo its override. (Unlike the
         # FallbackClassifier it cannot declare `[IntentClassifier]`: it is trainable, and
         # Rasa checks requirements in the training graph too, where classifiers do not
@@ -244,7 +244,7 @@ class CrisisGuard(GraphComponent, IntentClassifier):
             ]
             if judgement.level not in (CRISIS, ASK):
                 if previous in CRISIS_INTENTS:
-                    # DIET alone does not decide a crisis: keep its best other guess.
+                    # The classifier alone does not decide a crisis: keep its best other guess.
                     best = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback"}
                     message.set(INTENT, dict(best), add_to_output=True)
                     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -119,7 +119,7 @@ def test_warning_signs_across_messages_add_up_to_a_question(judge: SafetyJudge) 
         "gave my sister my good jacket and my jewelry today",
         "feel so calm now that i decided",
     ]
-    last = "thank you for everything, you were always nice to me"
+    last = "thanks for always checking on me"
     assert judge.judge(last).level == NONE
     together = judge.judge(last, history)
     assert (together.level, together.source, together.category) == (ASK, "conversation", "suicide")
