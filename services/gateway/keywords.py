@@ -63,6 +63,7 @@ class Keywords:
     phrases: tuple[re.Pattern[str], ...] = ()
     model: TextModel | None = None
     semantic: SemanticModel | None = None
+    plain_opt_in: tuple[re.Pattern[str], ...] = ()
     forget: tuple[re.Pattern[str], ...] = ()
     forget_confirm: frozenset[str] = frozenset()
 
@@ -104,7 +105,10 @@ class Keywords:
         if keyword is not None:
             return keyword
         if opted_out:
-            return None  # only START/UNSTOP/YES matter now
+            # Only START/UNSTOP/YES matter now, or plain words asking for the texts again.
+            return Keyword.OPT_IN if any(p.search(text) for p in self.plain_opt_in) else None
+        if any(p.search(text) for p in self.plain_opt_in):
+            return None  # asking for texts, not to stop them: the bot answers
         words = text.split()
         probability = self.opt_out_probability(body)
         if any(p.fullmatch(text) for p in self.plain_opt_out):
@@ -151,6 +155,7 @@ def load_keywords(
         phrases=tuple(re.compile(p) for p in data.get("opt_out_phrases", [])),
         model=model,
         semantic=companion(model.meta, model_path) if model and model_path else None,
+        plain_opt_in=tuple(re.compile(p) for p in data.get("plain_opt_in", [])),
         forget=tuple(re.compile(p) for p in data.get("forget", [])),
         forget_confirm=frozenset(str(w).upper() for w in data.get("forget_confirm", [])),
     )

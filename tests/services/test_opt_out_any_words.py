@@ -79,6 +79,7 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "my bf wants me to stop methadone",
         "dont stop texting me pls",
         "output",
+        "quiero volver a recibir los mensajes",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
@@ -168,3 +169,17 @@ async def test_a_bare_keyword_is_confirmed_in_her_saved_language(
     await engine.dispose()
     (confirmation,) = await say(client, "STOP")
     assert "Ya no recibiras mas mensajes" in confirmation
+
+
+@pytest.mark.parametrize(
+    "again", ["hey its me again. can i start getting the msgs again", "quiero recibir los mensajes"]
+)
+async def test_after_an_opt_out_plain_words_asking_for_texts_opt_her_back_in(
+    client: TestClient, settings: Settings, again: str
+) -> None:
+    await say(client, "STOP")
+    assert await client_status(settings) == "opted_out"
+    assert await say(client, "is anyone there") == []
+    (welcome,) = await say(client, again)
+    assert await client_status(settings) == "active"
+    assert "STOP" in welcome
