@@ -29,6 +29,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.crisis_words import answer
 from bot.crisis_guard import CATEGORY_ENTITY
 from safety.judge import (
     ASK,
@@ -36,6 +37,7 @@ from safety.judge import (
     CHECK_INTENT,
     HISTORY_TEXTS,
     INTENT_CATEGORIES,
+    NONE,
     SafetyJudge,
 )
 
@@ -43,6 +45,8 @@ FOLLOWUP = "action_crisis_followup"
 QUESTION = "utter_crisis_check"  # + "_<category>"
 #: Actions after which a crisis step has been taken: the conversation layer starts afresh.
 CRISIS_STEPS = ("utter_crisis_", "utter_ask_safe", "utter_overdose_", "utter_plan_", FOLLOWUP)
+#: The direct question let go: her message was about something else.
+RELEASE = [SlotSet("crisis_asked", False), SlotSet("crisis_step", None)]
 
 
 def earlier_texts(tracker: DialogueStateTracker) -> list[str]:
@@ -109,10 +113,32 @@ class CrisisPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         result = self._default_predictions(domain)
+        if self._released(tracker):
+            # Applied whichever policy answers her message (Rasa applies ``events`` always).
+            return self._prediction(result, events=RELEASE)
         action, events = self._decide(tracker)
         if action is not None and action in domain.action_names_or_texts:
             result[domain.index_for_action(action)] = 1.0
         return self._prediction(result, optional_events=events)
+
+    def _released(self, tracker: DialogueStateTracker) -> bool:
+        """After the direct question (only a question: no crisis is open), a message that
+        answers nothing ("can u find me a counselor in westfield") and in which the judgement
+        sees no risk is about something else: the question (988 was in it) lets go and her
+        message is answered as itself, not asked again or read as danger."""
+        if tracker.latest_action_name != ACTION_LISTEN_NAME or not tracker.latest_message:
+            return False
+        if slot_before_her_message(tracker, "crisis_active"):
+            return False
+        if not slot_before_her_message(tracker, "crisis_asked"):
+            return False
+        intent = (tracker.latest_message.intent or {}).get("name")
+        if intent in INTENT_CATEGORIES or intent == CHECK_INTENT:
+            return False
+        text = tracker.latest_message.text or ""
+        if answer(text, intent) is not None:
+            return False
+        return self.judge.judge(text).level == NONE
 
     def _decide(self, tracker: DialogueStateTracker) -> tuple[str | None, list[Any]]:
         latest = tracker.latest_action_name or ""

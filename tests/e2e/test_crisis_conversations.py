@@ -44,9 +44,7 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
 ) -> None:
     phone = "+14135550302"
     stack.sms("hi", phone)  # the bot now waits for her name
-    question = said(
-        stack.sms("my therapist asked if i ever had suicidal thoughts", phone)
-    )
+    question = said(stack.sms("my therapist asked if i ever had suicidal thoughts", phone))
     assert "are you having thoughts of ending your life?" in question and "988" in question
     assert "Thanks" not in question, "never taken as her name"
     reply = said(stack.sms("I won't do anything tonight, I just think about it", phone))
@@ -111,3 +109,20 @@ def test_an_opt_out_in_other_words_is_honoured_even_during_onboarding(
     (reply,) = stack.sms(stop, phone)
     assert confirmation in reply and "Thanks" not in reply
     assert stack.sms("hello?", phone) == []
+
+
+def test_after_the_question_a_request_about_something_else_is_answered_as_itself(
+    stack: Stack,
+) -> None:
+    phone = "+14135550310"
+    stack.sms("hey", phone)
+    stack.sms("skip", phone)
+    question = said(stack.sms("my therapist asked if i ever had suicidal thoughts", phone))
+    assert "are you having thoughts of ending your life?" in question
+    request = "can u find me a counselor near westfield that does video visits"
+    reply = said(stack.sms(request, phone))
+    assert "988" not in reply and "safe right now" not in reply.lower(), reply
+    assert "counsel" in reply.lower() or "westfield" in reply.lower(), reply
+    # The question is closed: a later yes is not read as danger.
+    later = said(stack.sms("ok thanks", phone))
+    assert "988" not in later, later
