@@ -172,9 +172,7 @@ def test_red_team_everyday_texts_rarely_alarm(judge: SafetyJudge) -> None:
 def _shifted(model: TextModel, *, none_bias: float) -> TextModel:
     intercept = list(model.intercept)
     intercept[model.classes.index("none")] += none_bias
-    return TextModel(
-        model.classes, tuple(intercept), model.weights, model.thresholds, model.meta
-    )
+    return TextModel(model.classes, tuple(intercept), model.weights, model.thresholds, model.meta)
 
 
 def test_blind_set_c_does_not_fall_below_its_first_sight(judge: SafetyJudge) -> None:
@@ -190,3 +188,19 @@ def test_blind_set_c_does_not_fall_below_its_first_sight(judge: SafetyJudge) -> 
     false = [judge.judge(t).level for t in everyday]
     assert sum(lv == CRISIS for lv in false) / len(everyday) <= 0.04
     assert sum(lv == ASK for lv in false) / len(everyday) <= 0.17
+
+
+def test_blind_set_f_does_not_fall_below_its_first_sight(judge: SafetyJudge) -> None:
+    """Set F was written blind and measured first through the stack (round 6 of
+    bench/results/safety_first_sight.md: crisis 0.972, crisis or question 0.986, false crisis
+    3.7%, false questions 11.3%, opt-outs 35/35), then kept here, not in the training data, as
+    a regression guard on the judgement alone (which reads each text without the "hi")."""
+    data = yaml.safe_load((CASES / "blind_F.yml").read_text(encoding="utf-8"))
+    crisis = [c["text"] for c in data["cases"] if c["category"].startswith("crisis")]
+    everyday = [c["text"] for c in data["cases"] if c["category"] == "everyday_tricky"]
+    levels = [judge.judge(t).level for t in crisis]
+    assert sum(lv == CRISIS for lv in levels) / len(crisis) >= 0.97
+    assert sum(lv != NONE for lv in levels) / len(crisis) >= 0.97
+    false = [judge.judge(t).level for t in everyday]
+    assert sum(lv == CRISIS for lv in false) / len(everyday) <= 0.04
+    assert sum(lv == ASK for lv in false) / len(everyday) <= 0.08

@@ -183,3 +183,17 @@ async def test_after_an_opt_out_plain_words_asking_for_texts_opt_her_back_in(
     (welcome,) = await say(client, again)
     assert await client_status(settings) == "active"
     assert "STOP" in welcome
+
+
+def test_blind_set_f_opt_outs_are_all_honoured() -> None:
+    """Set F's opt-outs (written blind, measured first: 35/35 through the stack) stay honoured."""
+    import yaml
+
+    from services.gateway.keywords import Keyword, load_keywords
+    from services.settings import REPO_ROOT
+
+    data = yaml.safe_load((REPO_ROOT / "tests/safety/cases/blind_F.yml").read_text("utf-8"))
+    keywords = load_keywords()
+    stops = [c["text"] for c in data["cases"] if c["category"] == "optout"]
+    missed = [t for t in stops if keywords.classify(t, opted_out=False) is not Keyword.OPT_OUT]
+    assert len(stops) >= 35 and missed == []
