@@ -143,21 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     conversations = yaml.safe_load(args.set.read_text(encoding="utf-8"))["conversations"]
 
-    from services.settings import load_settings
-
     process = None
     if not args.url:
         process, env, _ = boot_stack()
         os.environ.update(env)
-    settings = load_settings()
-    url = args.url or settings.local_url
-    sender = Sender(
-        url,
-        settings.public_url,
-        settings.twilio_auth_token,
-        settings.twilio_account_sid,
-        settings.twilio_from_number,
-    )
+    sender = Sender.from_settings(args.url)
     first = 6_000_000 + (int(time.time()) % 400) * 10_000
     started = time.monotonic()
     try:

@@ -132,6 +132,20 @@ class Sender:
         self.url, self.public_url, self.token = url.rstrip("/"), public_url, token
         self.account, self.to = account, to
 
+    @classmethod
+    def from_settings(cls, url: str | None = None) -> Sender:
+        """To the stack the environment describes (``url``: another address for it)."""
+        from services.settings import load_settings
+
+        s = load_settings()
+        return cls(
+            url or s.local_url,
+            s.public_url,
+            s.twilio_auth_token,
+            s.twilio_account_sid,
+            s.twilio_from_number,
+        )
+
     async def send(self, http: aiohttp.ClientSession, sender: str, text: str) -> list[str]:
         params, signature = signed_inbound(
             auth_token=self.token,
@@ -324,26 +338,13 @@ def main(argv: list[str] | None = None) -> int:
     cases = [c for c in data["cases"] if c.get("category") != "answer_yes"]
     cases = [c for c in cases if c.get("category") != "answer_no"]
 
-    from services.settings import load_settings
-
     process = None
-    if args.url:
-        settings = load_settings()
-        url = args.url
-    else:
+    if not args.url:
         process, env, _ = boot_stack()
         import os
 
         os.environ.update(env)
-        settings = load_settings()
-        url = settings.local_url
-    sender = Sender(
-        url,
-        settings.public_url,
-        settings.twilio_auth_token,
-        settings.twilio_account_sid,
-        settings.twilio_from_number,
-    )
+    sender = Sender.from_settings(args.url)
     # A block of numbers of its own per run, so repeated runs on one stack never collide.
     first_number = 5_000_000 + (int(time.time()) % 400) * 10_000
     started = time.monotonic()

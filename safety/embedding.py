@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -48,7 +49,18 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     batch = [(t if isinstance(t, str) else "")[:MAX_CHARS] or " " for t in texts]
     if not batch:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    if len(batch) == 1:
+        return _embed_one(batch[0])[None, :].copy()  # the cached row stays unchanged
     return np.asarray(_model().encode(batch), dtype=np.float32)
+
+
+@lru_cache(maxsize=512)
+def _embed_one(text: str) -> np.ndarray:
+    """One message is read by several readers in a turn (opt-out, crisis, NLU, the crisis
+    policy): it is encoded once. Read-only, so no caller can change the cached row."""
+    row = np.asarray(_model().encode([text]), dtype=np.float32)[0]
+    row.setflags(write=False)
+    return row
 
 
 def warm_up() -> None:

@@ -23,18 +23,9 @@ CONVERSATIONS = REPO / "bench" / "blind" / "conversations_P.yml"
 
 
 def _sender(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Sender:
-    from services.settings import load_settings
-
     for name, value in stack.env.items():
         monkeypatch.setenv(name, value)
-    settings = load_settings()
-    return Sender(
-        stack.url,
-        settings.public_url,
-        settings.twilio_auth_token,
-        settings.twilio_account_sid,
-        settings.twilio_from_number,
-    )
+    return Sender.from_settings(stack.url)
 
 
 def test_blind_conversations_are_answered_and_nothing_is_swallowed(
