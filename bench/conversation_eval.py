@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.safety_eval import Sender, boot_stack  # noqa: E402
+from bench.safety_eval import Sender, boot_stack, stop_stack  # noqa: E402
 from safety.crisis import normalize  # noqa: E402
 
 _NAMED = re.compile(r"Thanks, ([^!]{1,60})!")
@@ -154,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(run_all(sender, conversations, first))
     finally:
         if process is not None:
-            process.send_signal(2)
-            process.wait(timeout=30)
+            stop_stack(process)
     if args.transcripts:
         args.transcripts.mkdir(parents=True, exist_ok=True)
         for conversation, turns in zip(conversations, results, strict=True):

@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -310,7 +312,12 @@ def boot_stack() -> tuple[subprocess.Popen[bytes], dict[str, str], Path]:
     env = stack_env(var_dir, RASA_TIMEOUT_SECONDS="12", TANDEM_RATE_LIMIT_COUNT="1000")
     log = (var_dir / "stack.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "run"], env=env, cwd=REPO, stdout=log, stderr=log
+        [sys.executable, "-m", "services.cli", "run"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -321,6 +328,17 @@ def boot_stack() -> tuple[subprocess.Popen[bytes], dict[str, str], Path]:
         time.sleep(1)
     process.terminate()
     raise SystemExit(f"the stack did not start; see {var_dir / 'stack.log'}")
+
+
+def stop_stack(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a person stops it; on a loaded machine shutting down can take a while, and
+    a stack that will not stop must never cost the measurement: kill it then."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,8 +359,6 @@ def main(argv: list[str] | None = None) -> int:
     process = None
     if not args.url:
         process, env, _ = boot_stack()
-        import os
-
         os.environ.update(env)
     sender = Sender.from_settings(args.url)
     # A block of numbers of its own per run, so repeated runs on one stack never collide.
@@ -360,8 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     finally:
         if process is not None:
-            process.send_signal(2)
-            process.wait(timeout=30)
+            stop_stack(process)
     fig = figures(results)
     answers = [c for c in data["cases"] if c.get("category") in ("answer_yes", "answer_no")]
     fig.update(answer_figures(answers))

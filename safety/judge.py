@@ -2,7 +2,10 @@
 
 1. The lexicon (``safety.crisis``): phrases that are nearly certain. A match is a crisis,
    unless the risk model finds the whole text very unlikely to be one (below
-   ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks.
+   ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks. Below
+   ``lexicon_ignore`` (half the lowest risk any real crisis with a phrase got from readers
+   that had not met its writer) the phrase is read in context and not asked about: "we
+   talked about suicide prevention at group today".
 2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
    (``safety.semantic.blend``): a classifier over word and character n-grams (``safety.textmodel``,
    ``data/safety/risk_model.json``: the probability that the text is not ``none``, and the
@@ -92,6 +95,7 @@ class SafetyJudge:
         self.ask_at = model.thresholds["ask"]
         self.conversation_at = model.thresholds.get("conversation", self.ask_at)
         self.lexicon_floor = model.thresholds.get("lexicon_floor", 0.0)
+        self.lexicon_ignore = model.thresholds.get("lexicon_ignore", 0.0)
 
     @classmethod
     def load(
@@ -132,11 +136,11 @@ class SafetyJudge:
             return NO_RISK
         risk, category = self.risk(text)
         hit = self.lexicon.match(text)
-        if hit is not None:
+        # Only a text with words around the phrase can be read as past, learning or TV.
+        context = len(normalize(text).split()) >= FLOOR_MIN_WORDS
+        if hit is not None and not (context and risk < self.lexicon_ignore):
             # A phrase that is nearly always a crisis, in a text the model finds very unlikely
             # to be one (a past overdose, a TV show): ask rather than alarm.
-            # Only a text with words around the phrase can be read as past, learning or TV.
-            context = len(normalize(text).split()) >= FLOOR_MIN_WORDS
             level = ASK if context and risk < self.lexicon_floor else CRISIS
             lexicon_category = INTENT_CATEGORIES.get(hit.intent, category)
             if lexicon_category == "overdose" and category == "medical":

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon  # noqa: E402
 from safety.embedding import embed  # noqa: E402
 from safety.judge import HISTORY_TEXTS  # noqa: E402
 from safety.semantic import SemanticModel, blend  # noqa: E402
@@ -57,10 +58,16 @@ C = 16.0
 TRICKY_WEIGHT = 3.0
 NLU_WEIGHT = 0.5
 # A lexicon phrase in a text the model finds this unlikely to be a crisis is asked about
-# instead of alarmed (past overdoses, a TV show, learning the signs), never ignored. Chosen on
-# out-of-fold scores of the blind sets already used for training (A, B): it halves the false
-# crisis replies there at no cost in crisis-or-question recall.
+# instead of alarmed (past overdoses, a TV show, learning the signs). Chosen on out-of-fold
+# scores of the blind sets already used for training (A, B): it halves the false crisis
+# replies there at no cost in crisis-or-question recall.
 LEXICON_FLOOR = 0.4
+# Below ``lexicon_ignore`` a lexicon phrase is not even asked about ("we talked about suicide
+# prevention at group today"): this share of the lowest risk any crisis with a lexicon phrase
+# got from readers that had not learned its writer (held_out_writers). Not a half: the team's
+# red-team crises (tests/safety/cases) went as low as 0.42 of it ("gonna use til my heart
+# stops"), so a fifth keeps a margin of two below those too.
+LEXICON_IGNORE_SHARE = 0.2
 # Quantiles of the risk of everyday texts by writers the models have not learned (see
 # held_out_writers): above ASK_QUANTILE Tandem asks (about 5% of them), above
 # CRISIS_QUANTILE it answers with the crisis reply (about 2.5%: the target is at most 3%).
@@ -183,7 +190,10 @@ def labelled(names: dict[str, str], nlu_label, vectors: dict[str, np.ndarray]) -
         if label in names
     ]
     tsv = len(rows)
-    rows += [(nlu_label(label), text, "nlu") for label, text in nlu_rows()]
+    # Not the texts written outside the team (data/nlu/outside_*.yml): learnt as everyday
+    # texts they lowered the thresholds, and "i'm dying to see my baby" became a question
+    # (tried in round 8, 2026-12-05, at weights 0.5, 1 and 3).
+    rows += [(nlu_label(label), text, "nlu") for label, text, out in nlu_rows() if not out]
     labels = [label for label, _, _ in rows]
     hard_none = np.array([i < tsv and labels[i] == "none" for i in range(len(rows))])
     weights = np.where(hard_none, TRICKY_WEIGHT, 1.0)
@@ -195,7 +205,7 @@ def labelled(names: dict[str, str], nlu_label, vectors: dict[str, np.ndarray]) -
 
 def embeddings() -> dict[str, np.ndarray]:
     """Every training text's embedding, computed once for both models."""
-    texts = sorted({t for _, t in tsv_rows()} | {t for _, t in nlu_rows()})
+    texts = sorted({t for _, t in tsv_rows()} | {t for _, t, out in nlu_rows() if not out})
     return dict(zip(texts, embed(texts), strict=True))
 
 
@@ -241,18 +251,30 @@ def out_of_fold(data: Labelled, classes: list[str]) -> tuple[np.ndarray, tuple[f
 
 def held_out_writers(
     data: Labelled, classes: list[str], curve: tuple[float, float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(probability, positive) of each text written blind by outsiders (``blind_*`` files),
-    scored by readers trained without that writer's file: how a model meets a new writer.
-    Thresholds come from here, not from texts whose writers the model has learned."""
-    scores, positive = [], []
+) -> tuple[np.ndarray, Labelled]:
+    """The probability of each text written blind by outsiders (``blind_*`` files), scored by
+    readers trained without that writer's file (how a model meets a new writer), and those
+    texts. Thresholds come from here, not from texts whose writers the model has learned."""
+    scores, held = [], []
     for stem in sorted({s for s in data.source if s.startswith("blind_")}):
         mine = np.array([s == stem for s in data.source])
         readers = fit_readers(data.subset(~mine), classes, curve)
-        held = data.subset(mine)
-        scores.append(readers.probability(held.texts, held.vectors))
-        positive.append(held.positive)
-    return np.concatenate(scores), np.concatenate(positive)
+        held.append(np.where(mine)[0])
+        scores.append(readers.probability(data.subset(mine).texts, data.vectors[mine]))
+    order = np.concatenate(held)  # the held-out texts' rows, back in the data's order
+    scores_in_order = np.concatenate(scores)[np.argsort(order)]
+    return scores_in_order, data.subset(np.isin(np.arange(len(data.texts)), order))
+
+
+def lexicon_ignore(scores: np.ndarray, held: Labelled) -> float:
+    """LEXICON_IGNORE_SHARE of the lowest held-out risk of a crisis that has a lexicon phrase."""
+    lexicon = CrisisLexicon.load(DEFAULT_LEXICON_PATH)
+    risks = [
+        score
+        for score, text, positive in zip(scores, held.texts, held.positive, strict=True)
+        if positive and lexicon.match(text) is not None
+    ]
+    return LEXICON_IGNORE_SHARE * min(risks) if risks else 0.0
 
 
 def conversation_threshold(readers: Readers, everyday: list[str]) -> float:
@@ -286,7 +308,8 @@ def build(
     positive = data.positive
     figures: dict[str, float] = {"out_of_fold_positive_texts": int(positive.sum())}
     if new_writers:
-        scores, held_positive = held_out_writers(data, classes, curve)
+        scores, held = held_out_writers(data, classes, curve)
+        held_positive = held.positive
         negatives = scores[~held_positive]
         figures["held_out_writers_positive_texts"] = int(held_positive.sum())
         figures["held_out_writers_negative_texts"] = int((~held_positive).sum())
@@ -295,6 +318,8 @@ def build(
     thresholds = {
         name: round(float(np.quantile(negatives, q)), DECIMALS) for name, q in quantiles.items()
     }
+    if new_writers:
+        thresholds["lexicon_ignore"] = round(lexicon_ignore(scores, held), DECIMALS)
     for name, at in thresholds.items():
         figures[f"out_of_fold_recall_at_{name}"] = recall(oof, positive, at)
         if new_writers:

@@ -4,7 +4,9 @@ Stdlib + PyYAML only (both runtimes import it: the tests check in each that the 
 models were trained on the data as it is now). Training itself is ``safety/train.py``.
 
 * ``data/safety/training/*.tsv``: ``label<TAB>text`` (comment lines start with ``#``);
-* ``data/nlu/*.yml``: crisis intents as their category, every other intent as ``none``.
+* ``data/nlu/*.yml``: crisis intents as their category, every other intent as ``none``;
+  ``data/nlu/outside_*.yml`` hold texts written by outsiders (blind NLU sets after their first
+  measurement), marked so the risk models can leave them out (safety/train.py says why).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ NLU_CRISIS = {
     "crisis_violence": "violence",
     "crisis_medical": "medical",
 }
+#: NLU files of texts written outside the team (``data/nlu/outside_nlu_B.yml``).
+OUTSIDE_PREFIX = "outside_"
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 _CODE = ("textmodel.py", "semantic.py", "crisis.py", "train.py", "training_data.py")
 
@@ -100,9 +104,11 @@ def tsv_rows_by_file() -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def nlu_rows() -> list[tuple[str, str]]:
+def nlu_rows() -> list[tuple[str, str, bool]]:
+    """``(label, text, written outside the team)`` for every NLU example."""
     rows = []
     for path in sorted(NLU_DIR.glob("*.yml")):
+        outside = path.stem.startswith(OUTSIDE_PREFIX)
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
             intent = block.get("intent")
@@ -111,5 +117,5 @@ def nlu_rows() -> list[tuple[str, str]]:
             for line in str(block.get("examples") or "").splitlines():
                 text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
                 if text:
-                    rows.append((NLU_CRISIS.get(intent, "none"), text))
+                    rows.append((NLU_CRISIS.get(intent, "none"), text, outside))
     return rows

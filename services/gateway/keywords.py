@@ -43,8 +43,10 @@ _SCOPED = re.compile(
     r"(?:\w+ ){1,3}(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
 )
-# One-word keywords long enough that a typo of them means only them ("unsubcribe").
+# One-word keywords long enough that a typo of them ("unsubcribe") or their first five
+# letters or more ("unsub", the way people shorten it) mean only them.
 _SPELLED_LONG = ("UNSUBSCRIBE", "STOPALL", "OPTOUT")
+_SHORTENED_MIN = 5
 _TYPO_RATIO = 0.85
 _YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
 
@@ -130,11 +132,14 @@ class Keywords:
 
 
 def _misspelled_keyword(text: str) -> Keyword | None:
-    """``OPT_OUT`` for one word that is a typo of a long opt-out keyword ("unsubcribe")."""
+    """``OPT_OUT`` for one word that is a typo of a long opt-out keyword ("unsubcribe") or
+    its start ("unsub")."""
     word = text.upper()
-    if " " in word or len(word) < 6:
+    if " " in word or len(word) < _SHORTENED_MIN:
         return None
     for keyword in _SPELLED_LONG:
+        if keyword.startswith(word):
+            return Keyword.OPT_OUT
         if difflib.SequenceMatcher(None, word, keyword).ratio() >= _TYPO_RATIO:
             return Keyword.OPT_OUT
     return None

@@ -32,6 +32,9 @@ from tests.services.test_gateway_inbound import client_status, say
         "unsubscribe me please",
         # a typo of a long keyword means only that keyword
         "unsubcribe",
+        # ... and so does its start, the way people shorten it
+        "unsub",
+        "Unsub.",
         # "if you dont stop" asks to stop; it is not "dont stop"
         "if u dont stop texting me im blocking this number",
     ],
@@ -144,7 +147,7 @@ async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
 ) -> None:
     fake, _ = fake_rasa
     fake.status = 503
-    text = "my therapist asked if i ever had suicidal thoughts"
+    text = "my therapist asked about suicidal thoughts today and i didnt know what to say"
     (reply,) = await say(client, text)
     assert "are you having thoughts of ending your life?" in reply
     assert "988" in reply
@@ -185,14 +188,16 @@ async def test_after_an_opt_out_plain_words_asking_for_texts_opt_her_back_in(
     assert "STOP" in welcome
 
 
-def test_blind_set_f_opt_outs_are_all_honoured() -> None:
-    """Set F's opt-outs (written blind, measured first: 35/35 through the stack) stay honoured."""
+@pytest.mark.parametrize("name", ["blind_F.yml", "blind_G.yml"])
+def test_blind_sets_opt_outs_are_all_honoured(name: str) -> None:
+    """The opt-outs of the blind sets kept in the tests stay honoured (measured first through
+    the stack: F 35/35; G 34/35, "unsub" missed, then taken as the start of UNSUBSCRIBE)."""
     import yaml
 
     from services.gateway.keywords import Keyword, load_keywords
     from services.settings import REPO_ROOT
 
-    data = yaml.safe_load((REPO_ROOT / "tests/safety/cases/blind_F.yml").read_text("utf-8"))
+    data = yaml.safe_load((REPO_ROOT / "tests/safety/cases" / name).read_text("utf-8"))
     keywords = load_keywords()
     stops = [c["text"] for c in data["cases"] if c["category"] == "optout"]
     missed = [t for t in stops if keywords.classify(t, opted_out=False) is not Keyword.OPT_OUT]
