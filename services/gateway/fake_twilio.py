@@ -28,8 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
-from services.gateway.segments import count_segments
 from services.gateway.signature import sign
+from sms_text.segments import count_segments
 
 API_VERSION = "2010-04-01"
 ERRORS = {

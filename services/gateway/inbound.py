@@ -28,7 +28,6 @@ from services.gateway import message_log
 from services.gateway.clients import PhoneVault, find_or_create_client
 from services.gateway.keywords import Keyword, Keywords
 from services.gateway.rasa_client import BotUnavailable, send_to_bot
-from services.gateway.segments import count_segments
 from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
 from services.metrics import INBOUND
@@ -36,6 +35,7 @@ from services.nlg.responses import ResponseTexts
 from services.privacy.forget import forget_client
 from services.privacy.tracker_events import TrackerEvents
 from services.settings import Settings
+from sms_text.segments import count_segments
 
 logger = logging.getLogger(__name__)
 

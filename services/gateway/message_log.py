@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
 from services.db.models import Message
-from services.gateway.segments import count_segments
+from sms_text.segments import count_segments
 
 # Inbound states that mean the turn is finished and its replies are recorded.
 SETTLED_STATES = frozenset(

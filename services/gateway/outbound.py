@@ -37,10 +37,10 @@ from services.db.models import Client, Message
 from services.gateway import message_log
 from services.gateway.clients import PhoneVault
 from services.gateway.quiet_hours import next_allowed_time
-from services.gateway.segments import count_segments
 from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
 from services.settings import Settings
+from sms_text.segments import count_segments
 
 logger = logging.getLogger(__name__)
 

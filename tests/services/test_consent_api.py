@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 from services.app_keys import REFERRALS
 from services.consent.text import consent_text
 from services.directory.taxonomy import load_taxonomy
-from services.gateway.segments import count_segments, is_gsm7
 from services.settings import DATA_DIR
+from sms_text.segments import count_segments, is_gsm7
 from tests.services.referral_support import (
     BUPRENORPHINE_NAME,
     BUPRENORPHINE_ORG,

@@ -16,8 +16,8 @@ from services.gateway.outbound import (
     UnknownClient,
     make_twilio_client,
 )
-from services.gateway.segments import count_segments
 from services.settings import Settings
+from sms_text.segments import count_segments
 from tests.services import fixtures_twilio
 from tests.services.fixtures_twilio import (
     LATE_EVENING,
