@@ -13,6 +13,7 @@ from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.clients import api as clients_api
+from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
@@ -21,7 +22,6 @@ from services.directory.taxonomy import load_taxonomy
 from services.engagement import api as engagement_api
 from services.gateway import routes as gateway_routes
 from services.gateway import status, worker
-from services.gateway.clients import PhoneVault
 from services.gateway.inbound import Gateway
 from services.gateway.keywords import load_keywords
 from services.gateway.outbound import OutboundSender

@@ -191,8 +191,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 async def _rotate_keys() -> dict[str, int]:
+    from services.clients.phones import PhoneVault
     from services.db.engine import make_engine
-    from services.gateway.clients import PhoneVault
     from services.privacy.keys import CLIENTS, MESSAGES, Rotation, rehash_phones
     from services.privacy.tracker_events import TrackerEvents
 
@@ -317,7 +317,7 @@ def cmd_sms(args: argparse.Namespace) -> int:
 def cmd_fake_twilio(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from services.gateway.clients import InvalidPhone, normalize_phone
+    from services.clients.phones import InvalidPhone, normalize_phone
     from services.gateway.fake_twilio import create_fake_twilio_app
 
     settings = load_settings()

@@ -22,10 +22,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from safety.crisis import guess_language
 from safety.judge import ASK, CRISIS, SafetyJudge
 from services.alerts import alerts
+from services.clients import status as client_status
+from services.clients.lookup import find_or_create_client
+from services.clients.phones import PhoneVault
 from services.db.base import utcnow
 from services.db.models import Client, Message
 from services.gateway import message_log
-from services.gateway.clients import PhoneVault, find_or_create_client
 from services.gateway.keywords import Keyword, Keywords
 from services.gateway.rasa_client import BotUnavailable, send_to_bot
 from services.gateway.sms_split import split_for_sms
@@ -189,7 +191,10 @@ class Gateway:
             # Twilio's Advanced Opt-Out already answered her: record the change, send nothing.
             keyword = TWILIO_OPT_OUT_TYPES.get(sms.opt_out_type.strip().upper())
             if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-                await self.set_opt_out(client_id, keyword is Keyword.OPT_OUT, "twilio_opt_out_type")
+                opting_out = keyword is Keyword.OPT_OUT
+                await self.set_opt_out(
+                    client_id, opting_out, client_status.BY_TWILIO_OPT_OUT_TYPE, sms.sid
+                )
             return Turn([], "keyword")
         forget = await self._forget_step(client_id, message_id, text) if text else None
         if forget is not None:
@@ -200,12 +205,12 @@ class Gateway:
         if keyword is Keyword.OPT_OUT:
             if opted_out:
                 return Turn([], "keyword")  # exactly one confirmation
-            await self.set_opt_out(client_id, True, "sms_keyword")
+            await self.set_opt_out(client_id, True, client_status.BY_SMS_KEYWORD, sms.sid)
             # A crisis said while opting out still gets the crisis lines, first.
             return Turn([*self.crisis_reply(text), self.text("opted_out", language)], "keyword")
         if keyword is Keyword.OPT_IN:
             if opted_out:
-                await self.set_opt_out(client_id, False, "sms_keyword")
+                await self.set_opt_out(client_id, False, client_status.BY_SMS_KEYWORD, sms.sid)
             return Turn([self.text("opted_in", language)], "keyword")
         if opted_out:
             # Nothing is sent to an opted-out number, with one exception for safety: a crisis
@@ -346,13 +351,7 @@ class Gateway:
             raise BotUnavailable("the bot answered with no messages")
         return replies
 
-    async def set_opt_out(self, client_id: str, opted_out: bool, by: str) -> None:
+    async def set_opt_out(self, client_id: str, opted_out: bool, by: str, sid: str) -> None:
+        change = client_status.opt_out if opted_out else client_status.opt_in
         async with self.sessions() as session, session.begin():
-            client = await session.get(Client, client_id)
-            assert client is not None
-            client.status = "opted_out" if opted_out else "active"
-            client.status_changed_at = utcnow()
-            client.status_changed_by = by
-        log_event(
-            logger, "client_opt_out" if opted_out else "client_opt_in", client_id=client_id, by=by
-        )
+            await change(session, client_id, by=by, now=utcnow(), message_sid=sid or None)

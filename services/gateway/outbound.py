@@ -25,17 +25,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiohttp
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client as TwilioClient
 
+from services.clients import status as client_status
+from services.clients.lookup import UnknownClient
+from services.clients.phones import PhoneVault
+from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.base import utcnow
 from services.db.models import Client, Message
 from services.gateway import message_log
-from services.gateway.clients import PhoneVault
 from services.gateway.quiet_hours import next_allowed_time
 from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
@@ -46,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 # Twilio error 21610: "Attempt to send to unsubscribed recipient".
 UNSUBSCRIBED = 21610
-OPTED_OUT_BY_TWILIO = "twilio_21610"
 # Each part of a long text is at most this many segments (about 300 GSM-7 characters).
 SEGMENTS_PER_PART = 2
 STATUS_PATH = "/sms/status"
@@ -95,23 +97,6 @@ def can_advance(current: str, new: str) -> bool:
 def states_advancing_to(new: str) -> list[str]:
     """Every state from which `new` is a move forward (for a conditional, race-free UPDATE)."""
     return [state for state in OUTBOUND_STATES if can_advance(state, new)]
-
-
-class UnknownClient(LookupError):
-    pass
-
-
-async def mark_opted_out(
-    session: AsyncSession, client_id: str, now: datetime, by: str = OPTED_OUT_BY_TWILIO
-) -> bool:
-    """Opt the client out (recording when and by whom); False if she already was."""
-    result = await session.execute(
-        update(Client)
-        .where(Client.id == client_id, Client.status != "opted_out")
-        .values(status="opted_out", status_changed_at=now, status_changed_by=by)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class TwilioHttpClient(AsyncTwilioHttpClient):
@@ -397,8 +382,8 @@ class OutboundSender:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             opted_out = error_code == UNSUBSCRIBED
-            if opted_out and await mark_opted_out(session, client_id, now):
-                log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
+            if opted_out:
+                await client_status.opt_out(session, client_id, by=OPTED_OUT_BY_TWILIO, now=now)
             for position, message in enumerate(messages):
                 session.add(message)
                 if position == 0 or not opted_out:

@@ -12,7 +12,7 @@ import logging
 from aiohttp import web
 
 from services.app_keys import GATEWAY, SETTINGS
-from services.gateway.clients import InvalidPhone
+from services.clients.phones import InvalidPhone
 from services.gateway.forms import BadForm, message_sid, num_media, read_form
 from services.gateway.inbound import InboundSms
 from services.gateway.signature import is_valid_signature, signed_url

@@ -18,18 +18,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.app_keys import PHONES, SESSIONS, SETTINGS
+from services.clients import status as client_status
+from services.clients.lookup import client_id_by_phone
+from services.clients.phones import InvalidPhone
+from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.base import utcnow
-from services.db.models import Client, Message
+from services.db.models import Message
 from services.gateway import forms
-from services.gateway.clients import InvalidPhone, normalize_phone
 from services.gateway.forms import BadForm, read_form
-from services.gateway.outbound import (
-    OPTED_OUT_BY_TWILIO,
-    RANK,
-    UNSUBSCRIBED,
-    mark_opted_out,
-    states_advancing_to,
-)
+from services.gateway.outbound import RANK, UNSUBSCRIBED, states_advancing_to
 from services.gateway.signature import is_valid_signature, signed_url
 from services.logs import log_event
 
@@ -67,17 +64,16 @@ async def _find_outbound(
     return None
 
 
-async def _opt_out_by_phone(app: web.Application, raw_phone: str) -> None:
-    try:
-        digests = app[PHONES].lookup_hashes(normalize_phone(raw_phone))
-    except InvalidPhone:
-        return
+async def _opt_out_by_phone(app: web.Application, raw_phone: str, message_sid: str) -> None:
     async with app[SESSIONS]() as session, session.begin():
-        client_id = await session.scalar(
-            select(Client.id).where(Client.phone_hash.in_(digests)).limit(1)
-        )
-        if client_id and await mark_opted_out(session, client_id, utcnow(), OPTED_OUT_BY_TWILIO):
-            log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
+        try:
+            client_id = await client_id_by_phone(session, app[PHONES], raw_phone)
+        except InvalidPhone:
+            return
+        if client_id:
+            await client_status.opt_out(
+                session, client_id, by=OPTED_OUT_BY_TWILIO, now=utcnow(), message_sid=message_sid
+            )
 
 
 @routes.post("/sms/status")
@@ -108,7 +104,7 @@ async def status_callback(request: web.Request) -> web.Response:
         log_event(logger, "sms_status_unknown_message", message_sid=message_sid, status=status)
         if error_code == UNSUBSCRIBED:
             # Her opt-out must never be lost, even for a message we cannot match.
-            await _opt_out_by_phone(request.app, params.get("To", ""))
+            await _opt_out_by_phone(request.app, params.get("To", ""), message_sid)
         return web.Response(status=200)
     async with sessions() as session, session.begin():
         message_id, client_id, previous = found
@@ -125,9 +121,10 @@ async def status_callback(request: web.Request) -> web.Response:
                 .execution_options(synchronize_session=False)
             )
             advanced = bool(result.rowcount)  # type: ignore[attr-defined]
-        opted_out = error_code == UNSUBSCRIBED and await mark_opted_out(
-            session, client_id, utcnow(), OPTED_OUT_BY_TWILIO
-        )
+        if error_code == UNSUBSCRIBED:
+            await client_status.opt_out(
+                session, client_id, by=OPTED_OUT_BY_TWILIO, now=utcnow(), message_sid=message_sid
+            )
     log_event(
         logger,
         "sms_status",
@@ -139,6 +136,4 @@ async def status_callback(request: web.Request) -> web.Response:
         advanced=advanced,
         error_code=error_code,
     )
-    if opted_out:
-        log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
     return web.Response(status=200)

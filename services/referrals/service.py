@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clients.lookup import require_client
+from services.clients.phones import PhoneVault
 from services.consent import records as consents
 from services.consent.text import consent_text
 from services.consent.yes import reads_as_yes
@@ -23,7 +24,6 @@ from services.directory.details import service_details
 from services.directory.taxonomy import Taxonomy
 from services.engagement.signals import NewSignal, record_signal
 from services.gateway import message_log
-from services.gateway.clients import PhoneVault
 from services.referrals import fhir
 from services.referrals import records as referrals
 from services.referrals.lifecycle import check_transition

@@ -8,10 +8,10 @@ import asyncio
 import pytest
 
 from services.app_keys import SESSIONS
+from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.models import Message
 from services.gateway.outbound import (
     FINAL_STATES,
-    OPTED_OUT_BY_TWILIO,
     OUTBOUND_STATES,
     can_advance,
     states_advancing_to,
