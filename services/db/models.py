@@ -84,7 +84,7 @@ class Message(Base):
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     segments: Mapped[int] = mapped_column(Integer, default=1)
     # inbound: received, processing, answered, fallback, pending_replay, replayed, keyword,
-    # rate_limited, ignored. outbound: see services/gateway/outbound.py.
+    # rate_limited, ignored. outbound: see services/gateway/message_states.py.
     state: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[int | None] = mapped_column(Integer)
     in_reply_to_id: Mapped[int | None] = mapped_column(

@@ -29,6 +29,7 @@ from services.db.base import utcnow
 from services.db.models import Client, Message
 from services.gateway import message_log
 from services.gateway.keywords import Keyword, Keywords
+from services.gateway.message_states import SETTLED_STATES, MessageState
 from services.gateway.rasa_client import BotUnavailable, send_to_bot
 from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
@@ -62,7 +63,7 @@ class InboundSms:
 @dataclass(frozen=True)
 class Turn:
     replies: list[str]
-    state: str  # the inbound message's final state (see models.Message)
+    state: MessageState  # the inbound message's final state
 
 
 @dataclass
@@ -160,7 +161,7 @@ class Gateway:
                 body=sms.body,
                 num_media=sms.num_media,
                 segments=count_segments(sms.body),
-                state="received",
+                state=MessageState.RECEIVED,
             )
             session.add(message)
             await session.flush()
@@ -173,7 +174,7 @@ class Gateway:
             async with self.sessions() as session:
                 message = await session.get(Message, message_id)
                 assert message is not None
-                if message.state in message_log.SETTLED_STATES:
+                if message.state in SETTLED_STATES:
                     return await message_log.replies_to(session, message_id)
             if asyncio.get_running_loop().time() > deadline:
                 return []  # the first request is still working; it will answer Twilio
@@ -195,7 +196,7 @@ class Gateway:
                 await self.set_opt_out(
                     client_id, opting_out, client_status.BY_TWILIO_OPT_OUT_TYPE, sms.sid
                 )
-            return Turn([], "keyword")
+            return Turn([], MessageState.KEYWORD)
         forget = await self._forget_step(client_id, message_id, text) if text else None
         if forget is not None:
             return forget  # a reply to her own request, so even after an opt-out
@@ -204,24 +205,26 @@ class Gateway:
         language = guess_language(text, default=saved_language)
         if keyword is Keyword.OPT_OUT:
             if opted_out:
-                return Turn([], "keyword")  # exactly one confirmation
+                return Turn([], MessageState.KEYWORD)  # exactly one confirmation
             await self.set_opt_out(client_id, True, client_status.BY_SMS_KEYWORD, sms.sid)
             # A crisis said while opting out still gets the crisis lines, first.
-            return Turn([*self.crisis_reply(text), self.text("opted_out", language)], "keyword")
+            return Turn(
+                [*self.crisis_reply(text), self.text("opted_out", language)], MessageState.KEYWORD
+            )
         if keyword is Keyword.OPT_IN:
             if opted_out:
                 await self.set_opt_out(client_id, False, client_status.BY_SMS_KEYWORD, sms.sid)
-            return Turn([self.text("opted_in", language)], "keyword")
+            return Turn([self.text("opted_in", language)], MessageState.KEYWORD)
         if opted_out:
             # Nothing is sent to an opted-out number, with one exception for safety: a crisis
             # message she starts still gets the crisis lines.
-            return Turn(self.crisis_reply(text), "ignored")
+            return Turn(self.crisis_reply(text), MessageState.IGNORED)
         if keyword is Keyword.HELP:
-            return Turn([self.text("help", language)], "keyword")
+            return Turn([self.text("help", language)], MessageState.KEYWORD)
         if keyword is Keyword.OPT_OUT_QUESTION and not self.crisis_reply(text):
-            return Turn([self.text("opt_out_question", language)], "keyword")
+            return Turn([self.text("opt_out_question", language)], MessageState.KEYWORD)
         if not text:
-            return Turn([self.text("media_only")] if sms.num_media else [], "ignored")
+            return Turn([self.text("media_only")] if sms.num_media else [], MessageState.IGNORED)
         too_long = len(text) > MAX_BODY_CHARS
         recent = None if too_long else await self._flooding(client_id, message_id)
         if too_long or recent is not None:
@@ -232,7 +235,9 @@ class Gateway:
                 await self._alert_staff(client_id, sms.sid, judgement.category, too_long)
                 return await self._bot_turn(client_id, message_id, sms.sid, text)
             if too_long:
-                return Turn(self.crisis_reply(text) or [self.text("too_long")], "ignored")
+                return Turn(
+                    self.crisis_reply(text) or [self.text("too_long")], MessageState.IGNORED
+                )
             return self._flood_reply(text, recent or [])
         return await self._bot_turn(client_id, message_id, sms.sid, text)
 
@@ -255,7 +260,7 @@ class Gateway:
         """ "delete my data": she is asked to confirm once; DELETE right after that question
         forgets her (services/privacy/forget.py)."""
         if self.keywords.asks_to_forget(text):
-            return Turn([self.text("forget_question", guess_language(text))], "keyword")
+            return Turn([self.text("forget_question", guess_language(text))], MessageState.KEYWORD)
         if not self.keywords.confirms_forget(text):
             return None
         language = await self._last_sent(client_id, "forget_question")
@@ -269,7 +274,7 @@ class Gateway:
                 await self.tracker.delete_conversations([client_id])
             except Exception:  # noqa: BLE001 - `tandem purge` deletes it for every forgotten client
                 log_event(logger, "tracker_forget_failed", logging.ERROR, client_id=client_id)
-        return Turn([self.text("forgotten", language)], "keyword")
+        return Turn([self.text("forgotten", language)], MessageState.KEYWORD)
 
     async def _flooding(self, client_id: str, message_id: int) -> list[str] | None:
         """The states of her messages in the flood window when she is over the limit."""
@@ -282,9 +287,11 @@ class Gateway:
 
     def _flood_reply(self, text: str, recent: list[str]) -> Turn:
         crisis = self.crisis_reply(text)  # a possible crisis still gets the direct question
-        if crisis or "rate_limited" in recent:
-            return Turn(crisis, "rate_limited")  # the flood notice goes out once per window
-        return Turn([self.text("rate_limited")], "rate_limited")
+        if crisis or MessageState.RATE_LIMITED in recent:
+            return Turn(
+                crisis, MessageState.RATE_LIMITED
+            )  # the flood notice goes out once per window
+        return Turn([self.text("rate_limited")], MessageState.RATE_LIMITED)
 
     async def _alert_staff(
         self, client_id: str, sid: str, category: str | None, too_long: bool
@@ -311,15 +318,15 @@ class Gateway:
 
         # Earlier messages the bot missed go first, so the conversation stays in order.
         if not await replay_client(self, client_id, locked=True):
-            return Turn(self.fallback(text), "pending_replay")
+            return Turn(self.fallback(text), MessageState.PENDING_REPLAY)
         try:
             replies = await self.ask_bot(client_id, text, sid)
         except BotUnavailable as error:
             log_event(
                 logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id
             )
-            return Turn(self.fallback(text), "pending_replay")
-        return Turn(replies, "answered")
+            return Turn(self.fallback(text), MessageState.PENDING_REPLAY)
+        return Turn(replies, MessageState.ANSWERED)
 
     def for_bot(self, text: str) -> str:
         """What the bot reads of her message: all of it, or of one longer than Twilio ever

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from services.gateway import message_log
+from services.gateway.message_states import MessageState
 from services.gateway.rasa_client import BotUnavailable
 from services.logs import log_event
 from services.metrics import REPLAYED
@@ -63,7 +64,9 @@ async def replay_client(gateway: Gateway, client_id: str, *, locked: bool = Fals
         ]
     for message_id, sid, body in pending:
         async with gateway.sessions() as session, session.begin():
-            if not await message_log.claim(session, message_id, "pending_replay", "replaying"):
+            if not await message_log.claim(
+                session, message_id, MessageState.PENDING_REPLAY, MessageState.REPLAYING
+            ):
                 continue  # another worker has it
         try:
             replies = await replies_already_given(gateway, client_id, sid)
@@ -71,10 +74,14 @@ async def replay_client(gateway: Gateway, client_id: str, *, locked: bool = Fals
                 replies = await gateway.ask_bot(client_id, body, sid)
         except BotUnavailable:
             async with gateway.sessions() as session, session.begin():
-                await message_log.claim(session, message_id, "replaying", "pending_replay")
+                await message_log.claim(
+                    session, message_id, MessageState.REPLAYING, MessageState.PENDING_REPLAY
+                )
             return False
         async with gateway.sessions() as session, session.begin():
-            await message_log.claim(session, message_id, "replaying", "replayed")
+            await message_log.claim(
+                session, message_id, MessageState.REPLAYING, MessageState.REPLAYED
+            )
         REPLAYED.inc()
         log_event(
             logger, "sms_replayed", client_id=client_id, message_sid=sid, replies=len(replies)

@@ -2,7 +2,7 @@
 
 Validated like the inbound webhook (forms.py, then X-Twilio-Signature over TANDEM_PUBLIC_URL +
 path + query, then the MessageSid's format).
-The state only moves forward (outbound.RANK): callbacks arrive out of order and a late "sent"
+The state only moves forward (message_states.RANK): callbacks arrive out of order and a late "sent"
 never undoes "delivered". ErrorCode 21610 means she unsubscribed: the client is opted out,
 found by the `To` number if the message itself is unknown.
 Valid requests always get 200 with an empty body, since Twilio retries on errors.
@@ -26,8 +26,9 @@ from services.db.base import utcnow
 from services.db.models import Message
 from services.gateway import forms
 from services.gateway.forms import BadForm, read_form
-from services.gateway.outbound import RANK, UNSUBSCRIBED, states_advancing_to
+from services.gateway.message_states import RANK, states_advancing_to
 from services.gateway.signature import is_valid_signature, signed_url
+from services.gateway.twilio_client import UNSUBSCRIBED
 from services.logs import log_event
 
 logger = logging.getLogger(__name__)
