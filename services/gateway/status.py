@@ -1,10 +1,10 @@
 """POST /sms/status: Twilio's status callback for messages Tandem sent.
 
-Validated like the inbound webhook (forms.py, then X-Twilio-Signature over TANDEM_PUBLIC_URL +
-path + query, then the MessageSid's format).
-The state only moves forward (message_states.RANK): callbacks arrive out of order and a late "sent"
-never undoes "delivered". ErrorCode 21610 means she unsubscribed: the client is opted out,
-found by the `To` number if the message itself is unknown.
+Verified like the inbound webhook (forms.verify_twilio: the form, X-Twilio-Signature over
+TANDEM_PUBLIC_URL + path + query, the MessageSid's format). The state only moves forward
+(message_states.RANK): callbacks arrive out of order and a late "sent" never undoes
+"delivered". ErrorCode 21610 means she unsubscribed: the client is opted out, found by the `To`
+number if the message itself is unknown.
 Valid requests always get 200 with an empty body, since Twilio retries on errors.
 """
 
@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.app_keys import PHONES, SESSIONS, SETTINGS
+from services.app_keys import PHONES, SESSIONS
 from services.clients import status as client_status
 from services.clients.lookup import client_id_by_phone
 from services.clients.phones import InvalidPhone
@@ -25,9 +25,8 @@ from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.base import utcnow
 from services.db.models import Message
 from services.gateway import forms
-from services.gateway.forms import BadForm, read_form
+from services.gateway.forms import BadForm, verify_twilio
 from services.gateway.message_states import RANK, states_advancing_to
-from services.gateway.signature import is_valid_signature, signed_url
 from services.gateway.twilio_client import UNSUBSCRIBED
 from services.logs import log_event
 
@@ -79,23 +78,12 @@ async def _opt_out_by_phone(app: web.Application, raw_phone: str, message_sid: s
 
 @routes.post("/sms/status")
 async def status_callback(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
     try:
-        params = await read_form(request)
+        params = await verify_twilio(request)
     except BadForm as error:
         log_event(logger, "sms_status_rejected", logging.WARNING, reason=error.reason)
         raise error.http() from None
-    url = signed_url(settings.public_url, request.path_qs)
-    if not is_valid_signature(
-        settings.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature")
-    ):
-        log_event(logger, "sms_status_rejected", logging.WARNING, reason="bad_signature")
-        raise web.HTTPForbidden(text="invalid signature")
-    try:
-        message_sid = forms.message_sid(params)
-    except BadForm as error:
-        log_event(logger, "sms_status_rejected", logging.WARNING, reason=error.reason)
-        raise error.http() from None
+    message_sid = forms.message_sid(params)
 
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     error_code = _error_code(params.get("ErrorCode"))
