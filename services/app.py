@@ -25,6 +25,8 @@ from services.gateway import status, worker
 from services.gateway.inbound import Gateway
 from services.gateway.keywords import load_keywords
 from services.gateway.outbound import OutboundSender
+from services.gateway.rasa_client import RasaClient
+from services.gateway.replay import Replayer
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
 from services.openapi import load_openapi
@@ -74,23 +76,28 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[app_keys.SETTINGS]
     # The crisis judgement's sentence encoder loads in about a second: now, not on a crisis.
     await asyncio.to_thread(embedding.warm_up)
+    sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
+    replayer = Replayer(
+        sessions=app[app_keys.SESSIONS],
+        rasa=RasaClient.from_settings(settings, app[app_keys.HTTP]),
+        judge=app[app_keys.JUDGE],
+        # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
+        deliver=sender.deliver_replies,
+    )
     gateway = Gateway(
         settings=settings,
         sessions=app[app_keys.SESSIONS],
         vault=app[app_keys.PHONES],
-        http=app[app_keys.HTTP],
         judge=app[app_keys.JUDGE],
         texts=app[app_keys.RESPONSES],
         keywords=load_keywords(),
+        replayer=replayer,
+        tracker=TrackerEvents(settings.effective_tracker_store_url),
     )
-    gateway.tracker = TrackerEvents(settings.effective_tracker_store_url)
-    sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
-    # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
-    gateway.deliver = sender.deliver_replies
     app[app_keys.GATEWAY] = gateway
     app[app_keys.OUTBOUND] = sender
     interval = settings.tandem_worker_interval_seconds
-    async with worker.running(gateway, interval, send_due=sender.send_due):
+    async with worker.running(replayer, interval, send_due=sender.send_due):
         yield
     await gateway.tracker.dispose()
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
-import aiohttp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -30,7 +27,8 @@ from services.db.models import Client, Message
 from services.gateway import message_log
 from services.gateway.keywords import Keyword, Keywords
 from services.gateway.message_states import SETTLED_STATES, MessageState
-from services.gateway.rasa_client import BotUnavailable, send_to_bot
+from services.gateway.rasa_client import BotUnavailable
+from services.gateway.replay import MAX_BODY_CHARS, Replayer
 from services.gateway.sms_split import split_for_sms
 from services.logs import log_event
 from services.metrics import INBOUND
@@ -42,12 +40,8 @@ from sms_text.segments import count_segments
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_CHARS = 1600  # Twilio's limit for one message body
 DUPLICATE_POLL_SECONDS = 0.1
 TWILIO_OPT_OUT_TYPES = {"STOP": Keyword.OPT_OUT, "START": Keyword.OPT_IN, "HELP": Keyword.HELP}
-
-# Sends replies she did not get in the webhook response (replayed turns) as proactive SMS.
-Deliver = Callable[[str, list[str], int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -71,22 +65,13 @@ class Gateway:
     settings: Settings
     sessions: async_sessionmaker
     vault: PhoneVault
-    http: aiohttp.ClientSession
     judge: SafetyJudge
     texts: ResponseTexts
     keywords: Keywords
-    deliver: Deliver | None = None
+    # Her conversation with the bot, in order: one turn at a time, missed messages replayed.
+    replayer: Replayer
     # Rasa's stored conversations, deleted here when she asks to be forgotten.
     tracker: TrackerEvents | None = None
-    _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
-        default_factory=weakref.WeakValueDictionary
-    )
-
-    def lock_for(self, client_id: str) -> asyncio.Lock:
-        lock = self._locks.get(client_id)
-        if lock is None:
-            lock = self._locks[client_id] = asyncio.Lock()
-        return lock
 
     def text(self, name: str, language: str | None = None) -> str:
         s = self.settings
@@ -125,7 +110,7 @@ class Gateway:
         if duplicate:
             INBOUND.labels("duplicate").inc()
             return await self._answer_given_to(message_id)
-        async with self.lock_for(client_id):
+        async with self.replayer.lock_for(client_id):
             turn = await self._decide(client_id, message_id, sms)
             # Each TwiML message stays within two segments, split at words, order kept.
             turn = Turn([part for r in turn.replies for part in split_for_sms(r)], turn.state)
@@ -314,49 +299,17 @@ class Gateway:
         log_event(logger, "alert_raised", logging.WARNING, alert_id=alert.id, client_id=client_id)
 
     async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
-        from services.gateway.replay import replay_client  # replay uses this module
-
         # Earlier messages the bot missed go first, so the conversation stays in order.
-        if not await replay_client(self, client_id, locked=True):
+        if not await self.replayer.replay_client(client_id, locked=True):
             return Turn(self.fallback(text), MessageState.PENDING_REPLAY)
         try:
-            replies = await self.ask_bot(client_id, text, sid)
+            replies = await self.replayer.ask(client_id, text, sid)
         except BotUnavailable as error:
             log_event(
                 logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id
             )
             return Turn(self.fallback(text), MessageState.PENDING_REPLAY)
         return Turn(replies, MessageState.ANSWERED)
-
-    def for_bot(self, text: str) -> str:
-        """What the bot reads of her message: all of it, or of one longer than Twilio ever
-        sends, the stretch the crisis judgement flags (else its start), so a crisis is seen
-        and a huge text cannot stall her conversation."""
-        if len(text) <= MAX_BODY_CHARS:
-            return text
-        step = MAX_BODY_CHARS // 2
-        for start in range(0, len(text), step):
-            part = text[start : start + MAX_BODY_CHARS]
-            if self.judge.judge(part).level in (CRISIS, ASK):
-                return part
-        return text[:MAX_BODY_CHARS]
-
-    async def ask_bot(self, client_id: str, text: str, sid: str) -> list[str]:
-        text = self.for_bot(text)
-        replies = await send_to_bot(
-            self.http,
-            self.settings.rasa_url,
-            self.settings.rasa_token,
-            sender=client_id,
-            text=text,
-            metadata={"message_sid": sid},
-            timeout_seconds=self.settings.rasa_timeout_seconds,
-        )
-        if not replies:
-            # A turn with no messages (e.g. the action server is down): never leave her
-            # with silence.
-            raise BotUnavailable("the bot answered with no messages")
-        return replies
 
     async def set_opt_out(self, client_id: str, opted_out: bool, by: str, sid: str) -> None:
         change = client_status.opt_out if opted_out else client_status.opt_in

@@ -139,7 +139,7 @@ class OutboundSender:
         self, client_id: str, texts: list[str], in_reply_to_id: int | None = None
     ) -> None:
         """Bot replies she did not get in the webhook response (replayed turns), in order;
-        matches `inbound.Deliver`."""
+        matches `replay.Deliver`."""
         for text in texts:
             if text.strip():
                 await self.send(client_id, text, in_reply_to_id=in_reply_to_id, reason="replay")
