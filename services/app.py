@@ -15,6 +15,7 @@ from services.alerts import api as alerts_api
 from services.clients import api as clients_api
 from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
+from services.consent.service import ConsentService
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
@@ -59,10 +60,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
-async def _referrals(app: web.Application) -> AsyncIterator[None]:
+async def _workflows(app: web.Application) -> AsyncIterator[None]:
     app[app_keys.REFERRALS] = ReferralService(
         app[app_keys.SESSIONS], app[app_keys.TAXONOMY], app[app_keys.SETTINGS], app[app_keys.PHONES]
     )
+    app[app_keys.CONSENTS] = ConsentService(app[app_keys.SESSIONS], app[app_keys.TAXONOMY])
     yield
 
 
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     encrypted.use_keys(settings.tandem_phone_encryption_keys)
     app[app_keys.OPENAPI] = load_openapi()
-    app.cleanup_ctx.extend([_database, _referrals, _http_client, _gateway])
+    app.cleanup_ctx.extend([_database, _workflows, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)
     app.add_routes(status.routes)
