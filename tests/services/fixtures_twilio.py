@@ -20,7 +20,8 @@ from services.app_keys import PHONES, SESSIONS
 from services.clients.lookup import find_or_create_client
 from services.db.models import Client, Message
 from services.gateway import status
-from services.gateway.fake_twilio import FAKE_TWILIO, FakeTwilio, create_fake_twilio_app
+from services.gateway.fake_twilio import FAKE_TWILIO, create_fake_twilio_app
+from services.gateway.fake_twilio_state import FakeTwilio
 from services.gateway.outbound import OutboundSender
 from services.gateway.signature import sign
 from services.settings import Settings
