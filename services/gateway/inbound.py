@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from safety.crisis import guess_language
-from safety.judge import ASK, CRISIS, SafetyJudge
+from safety.judge import CRISIS, SafetyJudge
 from services.alerts import alerts
 from services.clients import status as client_status
 from services.clients.lookup import find_or_create_client
@@ -30,6 +30,7 @@ from services.gateway.message_states import SETTLED_STATES, MessageState
 from services.gateway.rasa_client import BotUnavailable
 from services.gateway.replay import MAX_BODY_CHARS, Replayer
 from services.gateway.sms_split import split_for_sms
+from services.gateway.texts import GatewayTexts
 from services.logs import log_event
 from services.metrics import INBOUND
 from services.nlg.responses import ResponseTexts
@@ -72,28 +73,10 @@ class Gateway:
     replayer: Replayer
     # Rasa's stored conversations, deleted here when she asks to be forgotten.
     tracker: TrackerEvents | None = None
+    say: GatewayTexts = field(init=False)  # the gateway's own words
 
-    def text(self, name: str, language: str | None = None) -> str:
-        s = self.settings
-        return self.texts.get(f"gateway_{name}", language).format(
-            program=s.tandem_program_name,
-            support=s.tandem_support_contact,
-            frequency=s.tandem_message_frequency,
-        )
-
-    def crisis_reply(self, text: str) -> list[str]:
-        """The bot's own first words for a crisis (the crisis reply) or a possible one (the
-        direct question, with 988 or 911 in it), from the same judgement the bot uses."""
-        judgement = self.judge.judge(text)
-        if judgement.level == CRISIS and judgement.category:
-            return [self.texts.get(f"utter_crisis_{judgement.category}", judgement.language)]
-        if judgement.level == ASK and judgement.category:
-            name = f"utter_crisis_check_{judgement.category}"
-            return [self.texts.get(name, judgement.language)]
-        return []
-
-    def fallback(self, text: str) -> list[str]:
-        return self.crisis_reply(text) or [self.text("holding", guess_language(text))]
+    def __post_init__(self) -> None:
+        self.say = GatewayTexts(self.settings, self.texts, self.judge)
 
     # -- the pipeline -------------------------------------------------------------------
 
@@ -194,22 +177,25 @@ class Gateway:
             await self.set_opt_out(client_id, True, client_status.BY_SMS_KEYWORD, sms.sid)
             # A crisis said while opting out still gets the crisis lines, first.
             return Turn(
-                [*self.crisis_reply(text), self.text("opted_out", language)], MessageState.KEYWORD
+                [*self.say.crisis_reply(text), self.say.text("opted_out", language)],
+                MessageState.KEYWORD,
             )
         if keyword is Keyword.OPT_IN:
             if opted_out:
                 await self.set_opt_out(client_id, False, client_status.BY_SMS_KEYWORD, sms.sid)
-            return Turn([self.text("opted_in", language)], MessageState.KEYWORD)
+            return Turn([self.say.text("opted_in", language)], MessageState.KEYWORD)
         if opted_out:
             # Nothing is sent to an opted-out number, with one exception for safety: a crisis
             # message she starts still gets the crisis lines.
-            return Turn(self.crisis_reply(text), MessageState.IGNORED)
+            return Turn(self.say.crisis_reply(text), MessageState.IGNORED)
         if keyword is Keyword.HELP:
-            return Turn([self.text("help", language)], MessageState.KEYWORD)
-        if keyword is Keyword.OPT_OUT_QUESTION and not self.crisis_reply(text):
-            return Turn([self.text("opt_out_question", language)], MessageState.KEYWORD)
+            return Turn([self.say.text("help", language)], MessageState.KEYWORD)
+        if keyword is Keyword.OPT_OUT_QUESTION and not self.say.crisis_reply(text):
+            return Turn([self.say.text("opt_out_question", language)], MessageState.KEYWORD)
         if not text:
-            return Turn([self.text("media_only")] if sms.num_media else [], MessageState.IGNORED)
+            return Turn(
+                [self.say.text("media_only")] if sms.num_media else [], MessageState.IGNORED
+            )
         too_long = len(text) > MAX_BODY_CHARS
         recent = None if too_long else await self._flooding(client_id, message_id)
         if too_long or recent is not None:
@@ -221,7 +207,7 @@ class Gateway:
                 return await self._bot_turn(client_id, message_id, sms.sid, text)
             if too_long:
                 return Turn(
-                    self.crisis_reply(text) or [self.text("too_long")], MessageState.IGNORED
+                    self.say.crisis_reply(text) or [self.say.text("too_long")], MessageState.IGNORED
                 )
             return self._flood_reply(text, recent or [])
         return await self._bot_turn(client_id, message_id, sms.sid, text)
@@ -233,19 +219,15 @@ class Gateway:
         """The language of gateway text `name` if it was the last text Tandem sent her."""
         async with self.sessions() as session:
             last = await message_log.last_reply_text(session, client_id)
-        if last is None:
-            return None
-        last = " ".join(last.split())
-        for language in ("en", "es"):
-            if " ".join(self.text(name, language).split()) == last:
-                return language
-        return None
+        return None if last is None else self.say.language_if(name, last)
 
     async def _forget_step(self, client_id: str, message_id: int, text: str) -> Turn | None:
         """ "delete my data": she is asked to confirm once; DELETE right after that question
         forgets her (services/privacy/forget.py)."""
         if self.keywords.asks_to_forget(text):
-            return Turn([self.text("forget_question", guess_language(text))], MessageState.KEYWORD)
+            return Turn(
+                [self.say.text("forget_question", guess_language(text))], MessageState.KEYWORD
+            )
         if not self.keywords.confirms_forget(text):
             return None
         language = await self._last_sent(client_id, "forget_question")
@@ -259,7 +241,7 @@ class Gateway:
                 await self.tracker.delete_conversations([client_id])
             except Exception:  # noqa: BLE001 - `tandem purge` deletes it for every forgotten client
                 log_event(logger, "tracker_forget_failed", logging.ERROR, client_id=client_id)
-        return Turn([self.text("forgotten", language)], MessageState.KEYWORD)
+        return Turn([self.say.text("forgotten", language)], MessageState.KEYWORD)
 
     async def _flooding(self, client_id: str, message_id: int) -> list[str] | None:
         """The states of her messages in the flood window when she is over the limit."""
@@ -271,12 +253,11 @@ class Gateway:
         return recent if len(recent) >= self.settings.tandem_rate_limit_count else None
 
     def _flood_reply(self, text: str, recent: list[str]) -> Turn:
-        crisis = self.crisis_reply(text)  # a possible crisis still gets the direct question
+        crisis = self.say.crisis_reply(text)  # a possible crisis still gets the direct question
         if crisis or MessageState.RATE_LIMITED in recent:
-            return Turn(
-                crisis, MessageState.RATE_LIMITED
-            )  # the flood notice goes out once per window
-        return Turn([self.text("rate_limited")], MessageState.RATE_LIMITED)
+            # The flood notice goes out once per window.
+            return Turn(crisis, MessageState.RATE_LIMITED)
+        return Turn([self.say.text("rate_limited")], MessageState.RATE_LIMITED)
 
     async def _alert_staff(
         self, client_id: str, sid: str, category: str | None, too_long: bool
@@ -301,14 +282,14 @@ class Gateway:
     async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
         # Earlier messages the bot missed go first, so the conversation stays in order.
         if not await self.replayer.replay_client(client_id, locked=True):
-            return Turn(self.fallback(text), MessageState.PENDING_REPLAY)
+            return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         try:
             replies = await self.replayer.ask(client_id, text, sid)
         except BotUnavailable as error:
             log_event(
                 logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id
             )
-            return Turn(self.fallback(text), MessageState.PENDING_REPLAY)
+            return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         return Turn(replies, MessageState.ANSWERED)
 
     async def set_opt_out(self, client_id: str, opted_out: bool, by: str, sid: str) -> None:

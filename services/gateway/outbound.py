@@ -35,6 +35,8 @@ from services.gateway.twilio_client import (
     TWILIO_TIMEOUT_SECONDS,
     UNSUBSCRIBED,
     LazyTwilio,
+    create_args,
+    error_code_of,
     make_twilio_client,
 )
 from services.logs import log_event
@@ -218,11 +220,13 @@ class OutboundSender:
             error_code: int | None = None
             try:
                 created = await asyncio.wait_for(
-                    twilio.get().messages.create_async(**self._create_args(phone, message.body)),
+                    twilio.get().messages.create_async(
+                        **create_args(self._settings, phone, message.body, self.status_callback_url)
+                    ),
                     TWILIO_TIMEOUT_SECONDS + 1,  # the HTTP client times out first
                 )
             except (TwilioRestException, TwilioServiceException) as error:
-                failure, error_code = "twilio_error", _int_or_none(error.code)
+                failure, error_code = "twilio_error", error_code_of(error)
             except (aiohttp.ClientError, TimeoutError):
                 failure = "network_error"
             except Exception as error:  # never leave a message stuck in "sending"
@@ -278,14 +282,6 @@ class OutboundSender:
                 else:
                     message.state = MessageState.REFUSED
 
-    def _create_args(self, phone: str, body: str) -> dict[str, str]:
-        args = {"to": phone, "body": body, "status_callback": self.status_callback_url}
-        if self._settings.twilio_messaging_service_sid:
-            args["messaging_service_sid"] = self._settings.twilio_messaging_service_sid
-        else:
-            args["from_"] = self._settings.twilio_from_number
-        return args
-
     @staticmethod
     def _new_message(
         client_id: str,
@@ -303,10 +299,3 @@ class OutboundSender:
             in_reply_to_id=in_reply_to_id,
             send_after=send_after,
         )
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None

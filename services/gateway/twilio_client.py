@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import aiohttp
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client as TwilioClient
@@ -88,3 +89,22 @@ class LazyTwilio:
             if close is not None:
                 await close()
             self._client = None
+
+
+def create_args(settings: Settings, phone: str, body: str, status_callback: str) -> dict[str, str]:
+    """The arguments of Messages.create for one text: from our number, or our Messaging Service
+    when one is set (it then picks the sender)."""
+    args = {"to": phone, "body": body, "status_callback": status_callback}
+    if settings.twilio_messaging_service_sid:
+        args["messaging_service_sid"] = settings.twilio_messaging_service_sid
+    else:
+        args["from_"] = settings.twilio_from_number
+    return args
+
+
+def error_code_of(error: TwilioRestException | TwilioServiceException) -> int | None:
+    """Twilio's error code (21610: unsubscribed), when it gave one."""
+    try:
+        return int(error.code)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
