@@ -59,10 +59,10 @@ TANDEM_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export TANDEM_TEST_POSTGRES_URL
 
 test-services: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest tests/services tests/safety -q
+	$(VENV)/bin/python -m pytest tests/services tests/safety tests/sms_text -q
 
 test-bot: $(BOT)/.installed
-	$(BOT)/bin/python -m pytest -c tests/bot/pytest.ini --rootdir . tests/bot tests/safety -q
+	$(BOT)/bin/python -m pytest -c tests/bot/pytest.ini --rootdir . tests/bot tests/safety tests/sms_text -q
 
 test-rasa: train
 	$(RASA) data validate --fail-on-warnings
@@ -73,7 +73,7 @@ test-e2e: setup train
 	$(VENV)/bin/python -m pytest tests/e2e -q
 
 lint: $(VENV)/.installed ## ruff over the code
-	$(VENV)/bin/ruff check services safety bot actions tests
+	$(VENV)/bin/ruff check services safety sms_text bot actions tests
 
 clean: ## remove environments, models and local state
 	rm -rf $(VENV) $(BOT) models var .rasa

@@ -1,17 +1,15 @@
-"""Shape bot text for SMS: GSM-7 characters only, at most two segments (306 characters)."""
+"""Shape bot text for SMS: GSM-7 characters only, at most two segments (306 characters).
+
+The GSM-7 alphabet and segment counting are shared with the services runtime (sms_text/); what
+is here is the bot's own: typographic characters replaced, accents dropped, and texts cut to a
+budget.
+"""
 
 import unicodedata
 
-MAX_CHARS = 306  # two concatenated GSM-7 segments of 153 characters
+from sms_text.segments import GSM7_BASIC, gsm7_length, is_gsm7
 
-_GSM7_BASIC = set(
-    "@\u00a3$\u00a5\u00e8\u00e9\u00f9\u00ec\u00f2\u00c7\n\u00d8\u00f8\r\u00c5\u00e5"
-    "\u0394_\u03a6\u0393\u039b\u03a9\u03a0\u03a8\u03a3\u0398\u039e\u00c6\u00e6\u00df\u00c9"
-    " !\"#\u00a4%&'()*+,-./0123456789:;<=>?"
-    "\u00a1ABCDEFGHIJKLMNOPQRSTUVWXYZ\u00c4\u00d6\u00d1\u00dc\u00a7"
-    "\u00bfabcdefghijklmnopqrstuvwxyz\u00e4\u00f6\u00f1\u00fc\u00e0"
-)
-_GSM7_EXTENDED = set("^{}\\[~]|\u20ac\f")  # each takes two characters of a segment
+MAX_CHARS = 306  # two concatenated GSM-7 segments of 153 characters
 
 _REPLACEMENTS = {
     "\u2018": "'",
@@ -37,25 +35,17 @@ _REPLACEMENTS = {
 }
 
 
-def gsm7_length(text: str) -> int:
-    return sum(2 if c in _GSM7_EXTENDED else 1 for c in text)
-
-
 def to_gsm7(text: str) -> str:
     """Replace typographic characters and strip accents GSM-7 lacks (a -> a, not dropped)."""
     out = []
     for ch in text:
         ch = _REPLACEMENTS.get(ch, ch)
-        if all(c in _GSM7_BASIC or c in _GSM7_EXTENDED for c in ch):
+        if is_gsm7(ch):
             out.append(ch)
             continue
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append("".join(c for c in base if c in _GSM7_BASIC))
+        out.append("".join(c for c in base if c in GSM7_BASIC))
     return "".join(out)
-
-
-def is_gsm7(text: str) -> bool:
-    return all(c in _GSM7_BASIC or c in _GSM7_EXTENDED for c in text)
 
 
 def shorten(text: str, budget: int) -> str:

@@ -26,7 +26,7 @@ from alembic import command
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.cli import alembic_config
+from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Location, Service, ServiceAtLocation, ServiceCode, ServiceFeature
 from services.directory.generate import generate_directory

@@ -13,7 +13,9 @@ from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.clients import api as clients_api
+from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
+from services.consent.service import ConsentService
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
@@ -21,10 +23,11 @@ from services.directory.taxonomy import load_taxonomy
 from services.engagement import api as engagement_api
 from services.gateway import routes as gateway_routes
 from services.gateway import status, worker
-from services.gateway.clients import PhoneVault
 from services.gateway.inbound import Gateway
 from services.gateway.keywords import load_keywords
 from services.gateway.outbound import OutboundSender
+from services.gateway.rasa_client import RasaClient
+from services.gateway.replay import Replayer
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
 from services.openapi import load_openapi
@@ -57,10 +60,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
-async def _referrals(app: web.Application) -> AsyncIterator[None]:
+async def _workflows(app: web.Application) -> AsyncIterator[None]:
     app[app_keys.REFERRALS] = ReferralService(
         app[app_keys.SESSIONS], app[app_keys.TAXONOMY], app[app_keys.SETTINGS], app[app_keys.PHONES]
     )
+    app[app_keys.CONSENTS] = ConsentService(app[app_keys.SESSIONS], app[app_keys.TAXONOMY])
     yield
 
 
@@ -74,23 +78,28 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[app_keys.SETTINGS]
     # The crisis judgement's sentence encoder loads in about a second: now, not on a crisis.
     await asyncio.to_thread(embedding.warm_up)
+    sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
+    replayer = Replayer(
+        sessions=app[app_keys.SESSIONS],
+        rasa=RasaClient.from_settings(settings, app[app_keys.HTTP]),
+        judge=app[app_keys.JUDGE],
+        # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
+        deliver=sender.deliver_replies,
+    )
     gateway = Gateway(
         settings=settings,
         sessions=app[app_keys.SESSIONS],
         vault=app[app_keys.PHONES],
-        http=app[app_keys.HTTP],
         judge=app[app_keys.JUDGE],
         texts=app[app_keys.RESPONSES],
         keywords=load_keywords(),
+        replayer=replayer,
+        tracker=TrackerEvents(settings.effective_tracker_store_url),
     )
-    gateway.tracker = TrackerEvents(settings.effective_tracker_store_url)
-    sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
-    # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
-    gateway.deliver = sender.deliver_replies
     app[app_keys.GATEWAY] = gateway
     app[app_keys.OUTBOUND] = sender
     interval = settings.tandem_worker_interval_seconds
-    async with worker.running(gateway, interval, send_due=sender.send_due):
+    async with worker.running(replayer, interval, send_due=sender.send_due):
         yield
     await gateway.tracker.dispose()
 
@@ -108,7 +117,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     encrypted.use_keys(settings.tandem_phone_encryption_keys)
     app[app_keys.OPENAPI] = load_openapi()
-    app.cleanup_ctx.extend([_database, _referrals, _http_client, _gateway])
+    app.cleanup_ctx.extend([_database, _workflows, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)
     app.add_routes(status.routes)

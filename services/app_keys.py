@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-
-if TYPE_CHECKING:
-    pass
 
 SETTINGS = web.AppKey("settings", "Settings")
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -21,4 +16,5 @@ PHONES = web.AppKey("phones", "PhoneVault")
 GATEWAY = web.AppKey("gateway", "Gateway")
 OUTBOUND = web.AppKey("outbound", "OutboundSender")
 REFERRALS = web.AppKey("referrals", "ReferralService")
+CONSENTS = web.AppKey("consents", "ConsentService")
 OPENAPI = web.AppKey("openapi", dict)

@@ -16,7 +16,7 @@ from services.alerts.alerts import (
     validate_alert,
 )
 from services.app_keys import SESSIONS
-from services.clients.api import client_or_404
+from services.clients.lookup import require_client
 from services.engagement.signals import InvalidSignal, validate_signal
 from services.logs import log_event
 from services.web import ApiError, json_object, query_int
@@ -37,7 +37,7 @@ async def create_alert(request: web.Request) -> web.Response:
     except (InvalidAlert, InvalidSignal) as e:
         raise ApiError(400, "invalid_alert", str(e), field=e.field) from None
     async with request.app[SESSIONS]() as session, session.begin():
-        client = await client_or_404(session, body.get("client_id"))
+        client = await require_client(session, body.get("client_id"))
         alert = await raise_alert(
             session, client.id, kind, detail, source=signal.source, message_sid=signal.message_sid
         )

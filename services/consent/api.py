@@ -7,13 +7,12 @@ import logging
 
 from aiohttp import web
 
-from services.app_keys import REFERRALS
+from services.app_keys import CONSENTS
 from services.consent.records import consent_dict
+from services.consent.service import Decision
 from services.logs import log_event
-from services.referrals.api import domain_errors, path_id, text_field
 from services.referrals.records import referral_dict
-from services.referrals.service import Decision
-from services.web import json_object
+from services.web import json_object, path_id, text_field
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -33,8 +32,7 @@ async def grant(request: web.Request) -> web.Response:
     body = await json_object(request)
     client_id = text_field(body, "client_id")
     message_sid = str(text_field(body, "message_sid"))
-    with domain_errors():
-        decision = await request.app[REFERRALS].grant(consent_id, client_id, message_sid)
+    decision = await request.app[CONSENTS].grant(consent_id, client_id, message_sid)
     log_event(logger, "consent_given", consent_id=consent_id, client_id=client_id)
     return web.json_response(decision_dict(decision))
 
@@ -44,8 +42,7 @@ async def decline(request: web.Request) -> web.Response:
     consent_id = path_id(request, "consent_id")
     body = await json_object(request)
     client_id = text_field(body, "client_id")
-    with domain_errors():
-        decision = await request.app[REFERRALS].decline(consent_id, client_id)
+    decision = await request.app[CONSENTS].decline(consent_id, client_id)
     log_event(logger, "consent_declined", consent_id=consent_id, client_id=client_id)
     return web.json_response(decision_dict(decision))
 
@@ -57,8 +54,7 @@ async def withdraw(request: web.Request) -> web.Response:
     # Never refused for a missing or odd message id: revocation must always take effect.
     sid = body.get("message_sid")
     message_sid = (sid.strip()[:64] or None) if isinstance(sid, str) else None
-    with domain_errors():
-        result = await request.app[REFERRALS].withdraw(client_id, message_sid)
+    result = await request.app[CONSENTS].withdraw(client_id, message_sid)
     log_event(
         logger,
         "consent_withdrawn",
@@ -77,6 +73,5 @@ async def withdraw(request: web.Request) -> web.Response:
 
 @routes.get("/api/clients/{client_id}/consents")
 async def list_consents(request: web.Request) -> web.Response:
-    with domain_errors():
-        rows = await request.app[REFERRALS].consents_of(request.match_info["client_id"])
+    rows = await request.app[CONSENTS].consents_of(request.match_info["client_id"])
     return web.json_response([consent_dict(c) for c in rows])

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.text import ConsentText
 from services.db.models import Consent, Message
+from services.gateway.message_states import NOT_SENT
 
-# Outbound states of a text that never reached her phone (held, refused or failed).
-NOT_SENT: tuple[str, ...] = ("scheduled", "refused", "failed", "undelivered")
 STATUSES: tuple[str, ...] = ("pending", "active", "declined", "withdrawn", "expired")
 # Consents she can still act on: answer (pending) or revoke (pending or active).
 OPEN: tuple[str, ...] = ("pending", "active")

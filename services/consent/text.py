@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.gateway.segments import GSM7_BASIC, GSM7_EXTENDED, is_gsm7
+from sms_text.segments import GSM7_BASIC, GSM7_EXTENDED, is_gsm7
 
 VALID_DAYS = 90
 MAX_SEGMENTS = 2

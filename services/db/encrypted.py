@@ -9,21 +9,19 @@ the app factory (``use_keys``): a column type only sees the dialect, not the app
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
-_FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte, base64
+from services.keyring import FERNET_PREFIX, fernet_keys
+
 _keys: MultiFernet | None = None
 
 
 def use_keys(encryption_keys: str) -> None:
     """Encrypt with the first of these comma-separated Fernet keys, decrypt with any."""
     global _keys
-    keys = [k.strip() for k in encryption_keys.split(",") if k.strip()]
-    if not keys:
-        raise ValueError("encryption keys are required (tandem init-local)")
-    _keys = MultiFernet([Fernet(k.encode()) for k in keys])
+    _keys = MultiFernet(fernet_keys(encryption_keys))
 
 
 def _fernet() -> MultiFernet:
@@ -49,6 +47,6 @@ class EncryptedText(TypeDecorator[str]):
         try:
             return _fernet().decrypt(value.encode()).decode()
         except InvalidToken:
-            if value.startswith(_FERNET_PREFIX):
+            if value.startswith(FERNET_PREFIX):
                 raise  # a token made with a key we no longer have: never show ciphertext
             return value  # a row written before encryption (development databases only)

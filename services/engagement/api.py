@@ -7,10 +7,9 @@ import logging
 from aiohttp import web
 
 from services.app_keys import SESSIONS
-from services.clients.api import client_or_404
+from services.clients.lookup import require_client
 from services.engagement.signals import (
     SIGNAL_TYPES,
-    InvalidSignal,
     record_signal,
     signal_dict,
     signals_for,
@@ -28,14 +27,11 @@ MAX_LIMIT = 200
 @routes.post("/api/signals")
 async def create_signal(request: web.Request) -> web.Response:
     body = await json_object(request)
-    try:
-        signal = validate_signal(
-            body.get("type"), body.get("value"), body.get("source"), body.get("message_sid")
-        )
-    except InvalidSignal as e:
-        raise ApiError(400, "invalid_signal", str(e), field=e.field) from None
+    signal = validate_signal(
+        body.get("type"), body.get("value"), body.get("source"), body.get("message_sid")
+    )
     async with request.app[SESSIONS]() as session, session.begin():
-        client = await client_or_404(session, body.get("client_id"))
+        client = await require_client(session, body.get("client_id"))
         row = await record_signal(session, client.id, signal)
     log_event(logger, "signal_recorded", client_id=row.client_id, type=row.type, source=row.source)
     return web.json_response(signal_dict(row), status=201)
@@ -49,6 +45,6 @@ async def list_signals(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_signal", "Unknown signal type.", field="type")
     limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
     async with request.app[SESSIONS]() as session:
-        await client_or_404(session, client_id)
+        await require_client(session, client_id)
         rows = await signals_for(session, client_id, signal_type=signal_type, limit=limit)
     return web.json_response([signal_dict(r) for r in rows])

@@ -1,4 +1,4 @@
-"""Twilio's webhook forms, read strictly.
+"""Twilio's webhook requests, verified strictly: `verify_twilio`, for both webhooks.
 
 Twilio posts `application/x-www-form-urlencoded` in UTF-8; anything else, or a body that does not
 parse, is a 4xx with a short reason and no traceback (the sender's bytes stay out of the log).
@@ -6,8 +6,8 @@ parse, is a 4xx with a short reason and no traceback (the sender's bytes stay ou
 After the signature check, the ids are checked too. Twilio signs one string: the URL, then every
 key and value concatenated in key order, so from a captured request `MessageSid=SM…` +
 `NumMedia=0` can be re-split into `MessageSid=SM…NumMedia0` with the same signature and a "new"
-MessageSid. Requiring the exact sid format (SM/MM + 32 hex) and a present, small NumMedia pins
-every boundary the replay would move.
+MessageSid. Requiring the exact sid format (SM/MM + 32 hex), and for an inbound message a
+present, small NumMedia, pins every boundary the replay would move.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ import re
 from collections.abc import Mapping
 
 from aiohttp import web
+
+from services.app_keys import SETTINGS
+from services.gateway.signature import is_valid_signature, signed_url
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 CHARSETS = {None, "utf-8", "utf8"}
@@ -32,8 +35,23 @@ class BadForm(Exception):
         self.status, self.reason, self.message = status, reason, message
 
     def http(self) -> web.HTTPClientError:
-        kind = web.HTTPUnsupportedMediaType if self.status == 415 else web.HTTPBadRequest
+        kind = {415: web.HTTPUnsupportedMediaType, 403: web.HTTPForbidden}.get(
+            self.status, web.HTTPBadRequest
+        )
         return kind(text=self.message)
+
+
+async def verify_twilio(request: web.Request) -> dict[str, str]:
+    """The form of a webhook request that Twilio signed, with a MessageSid in Twilio's format;
+    BadForm otherwise (4xx for the form, 403 for the signature, 400 for the sid)."""
+    settings = request.app[SETTINGS]
+    params = await read_form(request)
+    url = signed_url(settings.public_url, request.path_qs)
+    signature = request.headers.get("X-Twilio-Signature")
+    if not is_valid_signature(settings.twilio_auth_token, url, params, signature):
+        raise BadForm(403, "bad_signature", "invalid signature")
+    message_sid(params)
+    return params
 
 
 async def read_form(request: web.Request) -> dict[str, str]:

@@ -10,41 +10,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import aiohttp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from safety.crisis import guess_language
-from safety.judge import ASK, CRISIS, SafetyJudge
+from safety.judge import CRISIS, SafetyJudge
 from services.alerts import alerts
+from services.clients import status as client_status
+from services.clients.lookup import find_or_create_client
+from services.clients.phones import PhoneVault
 from services.db.base import utcnow
 from services.db.models import Client, Message
 from services.gateway import message_log
-from services.gateway.clients import PhoneVault, find_or_create_client
 from services.gateway.keywords import Keyword, Keywords
-from services.gateway.rasa_client import BotUnavailable, send_to_bot
-from services.gateway.segments import count_segments
+from services.gateway.message_states import SETTLED_STATES, MessageState
+from services.gateway.rasa_client import BotUnavailable
+from services.gateway.replay import MAX_BODY_CHARS, Replayer
 from services.gateway.sms_split import split_for_sms
+from services.gateway.texts import GatewayTexts
 from services.logs import log_event
 from services.metrics import INBOUND
 from services.nlg.responses import ResponseTexts
 from services.privacy.forget import forget_client
 from services.privacy.tracker_events import TrackerEvents
 from services.settings import Settings
+from sms_text.segments import count_segments
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_CHARS = 1600  # Twilio's limit for one message body
 DUPLICATE_POLL_SECONDS = 0.1
 TWILIO_OPT_OUT_TYPES = {"STOP": Keyword.OPT_OUT, "START": Keyword.OPT_IN, "HELP": Keyword.HELP}
-
-# Sends replies she did not get in the webhook response (replayed turns) as proactive SMS.
-Deliver = Callable[[str, list[str], int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class InboundSms:
 @dataclass(frozen=True)
 class Turn:
     replies: list[str]
-    state: str  # the inbound message's final state (see models.Message)
+    state: MessageState  # the inbound message's final state
 
 
 @dataclass
@@ -68,44 +66,17 @@ class Gateway:
     settings: Settings
     sessions: async_sessionmaker
     vault: PhoneVault
-    http: aiohttp.ClientSession
     judge: SafetyJudge
     texts: ResponseTexts
     keywords: Keywords
-    deliver: Deliver | None = None
+    # Her conversation with the bot, in order: one turn at a time, missed messages replayed.
+    replayer: Replayer
     # Rasa's stored conversations, deleted here when she asks to be forgotten.
     tracker: TrackerEvents | None = None
-    _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
-        default_factory=weakref.WeakValueDictionary
-    )
+    say: GatewayTexts = field(init=False)  # the gateway's own words
 
-    def lock_for(self, client_id: str) -> asyncio.Lock:
-        lock = self._locks.get(client_id)
-        if lock is None:
-            lock = self._locks[client_id] = asyncio.Lock()
-        return lock
-
-    def text(self, name: str, language: str | None = None) -> str:
-        s = self.settings
-        return self.texts.get(f"gateway_{name}", language).format(
-            program=s.tandem_program_name,
-            support=s.tandem_support_contact,
-            frequency=s.tandem_message_frequency,
-        )
-
-    def crisis_reply(self, text: str) -> list[str]:
-        """The bot's own first words for a crisis (the crisis reply) or a possible one (the
-        direct question, with 988 or 911 in it), from the same judgement the bot uses."""
-        judgement = self.judge.judge(text)
-        if judgement.level == CRISIS and judgement.category:
-            return [self.texts.get(f"utter_crisis_{judgement.category}", judgement.language)]
-        if judgement.level == ASK and judgement.category:
-            name = f"utter_crisis_check_{judgement.category}"
-            return [self.texts.get(name, judgement.language)]
-        return []
-
-    def fallback(self, text: str) -> list[str]:
-        return self.crisis_reply(text) or [self.text("holding", guess_language(text))]
+    def __post_init__(self) -> None:
+        self.say = GatewayTexts(self.settings, self.texts, self.judge)
 
     # -- the pipeline -------------------------------------------------------------------
 
@@ -122,7 +93,7 @@ class Gateway:
         if duplicate:
             INBOUND.labels("duplicate").inc()
             return await self._answer_given_to(message_id)
-        async with self.lock_for(client_id):
+        async with self.replayer.lock_for(client_id):
             turn = await self._decide(client_id, message_id, sms)
             # Each TwiML message stays within two segments, split at words, order kept.
             turn = Turn([part for r in turn.replies for part in split_for_sms(r)], turn.state)
@@ -158,7 +129,7 @@ class Gateway:
                 body=sms.body,
                 num_media=sms.num_media,
                 segments=count_segments(sms.body),
-                state="received",
+                state=MessageState.RECEIVED,
             )
             session.add(message)
             await session.flush()
@@ -171,7 +142,7 @@ class Gateway:
             async with self.sessions() as session:
                 message = await session.get(Message, message_id)
                 assert message is not None
-                if message.state in message_log.SETTLED_STATES:
+                if message.state in SETTLED_STATES:
                     return await message_log.replies_to(session, message_id)
             if asyncio.get_running_loop().time() > deadline:
                 return []  # the first request is still working; it will answer Twilio
@@ -189,8 +160,11 @@ class Gateway:
             # Twilio's Advanced Opt-Out already answered her: record the change, send nothing.
             keyword = TWILIO_OPT_OUT_TYPES.get(sms.opt_out_type.strip().upper())
             if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-                await self.set_opt_out(client_id, keyword is Keyword.OPT_OUT, "twilio_opt_out_type")
-            return Turn([], "keyword")
+                opting_out = keyword is Keyword.OPT_OUT
+                await self.set_opt_out(
+                    client_id, opting_out, client_status.BY_TWILIO_OPT_OUT_TYPE, sms.sid
+                )
+            return Turn([], MessageState.KEYWORD)
         forget = await self._forget_step(client_id, message_id, text) if text else None
         if forget is not None:
             return forget  # a reply to her own request, so even after an opt-out
@@ -199,24 +173,29 @@ class Gateway:
         language = guess_language(text, default=saved_language)
         if keyword is Keyword.OPT_OUT:
             if opted_out:
-                return Turn([], "keyword")  # exactly one confirmation
-            await self.set_opt_out(client_id, True, "sms_keyword")
+                return Turn([], MessageState.KEYWORD)  # exactly one confirmation
+            await self.set_opt_out(client_id, True, client_status.BY_SMS_KEYWORD, sms.sid)
             # A crisis said while opting out still gets the crisis lines, first.
-            return Turn([*self.crisis_reply(text), self.text("opted_out", language)], "keyword")
+            return Turn(
+                [*self.say.crisis_reply(text), self.say.text("opted_out", language)],
+                MessageState.KEYWORD,
+            )
         if keyword is Keyword.OPT_IN:
             if opted_out:
-                await self.set_opt_out(client_id, False, "sms_keyword")
-            return Turn([self.text("opted_in", language)], "keyword")
+                await self.set_opt_out(client_id, False, client_status.BY_SMS_KEYWORD, sms.sid)
+            return Turn([self.say.text("opted_in", language)], MessageState.KEYWORD)
         if opted_out:
             # Nothing is sent to an opted-out number, with one exception for safety: a crisis
             # message she starts still gets the crisis lines.
-            return Turn(self.crisis_reply(text), "ignored")
+            return Turn(self.say.crisis_reply(text), MessageState.IGNORED)
         if keyword is Keyword.HELP:
-            return Turn([self.text("help", language)], "keyword")
-        if keyword is Keyword.OPT_OUT_QUESTION and not self.crisis_reply(text):
-            return Turn([self.text("opt_out_question", language)], "keyword")
+            return Turn([self.say.text("help", language)], MessageState.KEYWORD)
+        if keyword is Keyword.OPT_OUT_QUESTION and not self.say.crisis_reply(text):
+            return Turn([self.say.text("opt_out_question", language)], MessageState.KEYWORD)
         if not text:
-            return Turn([self.text("media_only")] if sms.num_media else [], "ignored")
+            return Turn(
+                [self.say.text("media_only")] if sms.num_media else [], MessageState.IGNORED
+            )
         too_long = len(text) > MAX_BODY_CHARS
         recent = None if too_long else await self._flooding(client_id, message_id)
         if too_long or recent is not None:
@@ -227,7 +206,9 @@ class Gateway:
                 await self._alert_staff(client_id, sms.sid, judgement.category, too_long)
                 return await self._bot_turn(client_id, message_id, sms.sid, text)
             if too_long:
-                return Turn(self.crisis_reply(text) or [self.text("too_long")], "ignored")
+                return Turn(
+                    self.say.crisis_reply(text) or [self.say.text("too_long")], MessageState.IGNORED
+                )
             return self._flood_reply(text, recent or [])
         return await self._bot_turn(client_id, message_id, sms.sid, text)
 
@@ -238,19 +219,15 @@ class Gateway:
         """The language of gateway text `name` if it was the last text Tandem sent her."""
         async with self.sessions() as session:
             last = await message_log.last_reply_text(session, client_id)
-        if last is None:
-            return None
-        last = " ".join(last.split())
-        for language in ("en", "es"):
-            if " ".join(self.text(name, language).split()) == last:
-                return language
-        return None
+        return None if last is None else self.say.language_if(name, last)
 
     async def _forget_step(self, client_id: str, message_id: int, text: str) -> Turn | None:
         """ "delete my data": she is asked to confirm once; DELETE right after that question
         forgets her (services/privacy/forget.py)."""
         if self.keywords.asks_to_forget(text):
-            return Turn([self.text("forget_question", guess_language(text))], "keyword")
+            return Turn(
+                [self.say.text("forget_question", guess_language(text))], MessageState.KEYWORD
+            )
         if not self.keywords.confirms_forget(text):
             return None
         language = await self._last_sent(client_id, "forget_question")
@@ -264,7 +241,7 @@ class Gateway:
                 await self.tracker.delete_conversations([client_id])
             except Exception:  # noqa: BLE001 - `tandem purge` deletes it for every forgotten client
                 log_event(logger, "tracker_forget_failed", logging.ERROR, client_id=client_id)
-        return Turn([self.text("forgotten", language)], "keyword")
+        return Turn([self.say.text("forgotten", language)], MessageState.KEYWORD)
 
     async def _flooding(self, client_id: str, message_id: int) -> list[str] | None:
         """The states of her messages in the flood window when she is over the limit."""
@@ -276,10 +253,11 @@ class Gateway:
         return recent if len(recent) >= self.settings.tandem_rate_limit_count else None
 
     def _flood_reply(self, text: str, recent: list[str]) -> Turn:
-        crisis = self.crisis_reply(text)  # a possible crisis still gets the direct question
-        if crisis or "rate_limited" in recent:
-            return Turn(crisis, "rate_limited")  # the flood notice goes out once per window
-        return Turn([self.text("rate_limited")], "rate_limited")
+        crisis = self.say.crisis_reply(text)  # a possible crisis still gets the direct question
+        if crisis or MessageState.RATE_LIMITED in recent:
+            # The flood notice goes out once per window.
+            return Turn(crisis, MessageState.RATE_LIMITED)
+        return Turn([self.say.text("rate_limited")], MessageState.RATE_LIMITED)
 
     async def _alert_staff(
         self, client_id: str, sid: str, category: str | None, too_long: bool
@@ -302,57 +280,19 @@ class Gateway:
         log_event(logger, "alert_raised", logging.WARNING, alert_id=alert.id, client_id=client_id)
 
     async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
-        from services.gateway.replay import replay_client  # replay uses this module
-
         # Earlier messages the bot missed go first, so the conversation stays in order.
-        if not await replay_client(self, client_id, locked=True):
-            return Turn(self.fallback(text), "pending_replay")
+        if not await self.replayer.replay_client(client_id, locked=True):
+            return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         try:
-            replies = await self.ask_bot(client_id, text, sid)
+            replies = await self.replayer.ask(client_id, text, sid)
         except BotUnavailable as error:
             log_event(
                 logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id
             )
-            return Turn(self.fallback(text), "pending_replay")
-        return Turn(replies, "answered")
+            return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
+        return Turn(replies, MessageState.ANSWERED)
 
-    def for_bot(self, text: str) -> str:
-        """What the bot reads of her message: all of it, or of one longer than Twilio ever
-        sends, the stretch the crisis judgement flags (else its start), so a crisis is seen
-        and a huge text cannot stall her conversation."""
-        if len(text) <= MAX_BODY_CHARS:
-            return text
-        step = MAX_BODY_CHARS // 2
-        for start in range(0, len(text), step):
-            part = text[start : start + MAX_BODY_CHARS]
-            if self.judge.judge(part).level in (CRISIS, ASK):
-                return part
-        return text[:MAX_BODY_CHARS]
-
-    async def ask_bot(self, client_id: str, text: str, sid: str) -> list[str]:
-        text = self.for_bot(text)
-        replies = await send_to_bot(
-            self.http,
-            self.settings.rasa_url,
-            self.settings.rasa_token,
-            sender=client_id,
-            text=text,
-            metadata={"message_sid": sid},
-            timeout_seconds=self.settings.rasa_timeout_seconds,
-        )
-        if not replies:
-            # A turn with no messages (e.g. the action server is down): never leave her
-            # with silence.
-            raise BotUnavailable("the bot answered with no messages")
-        return replies
-
-    async def set_opt_out(self, client_id: str, opted_out: bool, by: str) -> None:
+    async def set_opt_out(self, client_id: str, opted_out: bool, by: str, sid: str) -> None:
+        change = client_status.opt_out if opted_out else client_status.opt_in
         async with self.sessions() as session, session.begin():
-            client = await session.get(Client, client_id)
-            assert client is not None
-            client.status = "opted_out" if opted_out else "active"
-            client.status_changed_at = utcnow()
-            client.status_changed_by = by
-        log_event(
-            logger, "client_opt_out" if opted_out else "client_opt_in", client_id=client_id, by=by
-        )
+            await change(session, client_id, by=by, now=utcnow(), message_sid=sid or None)

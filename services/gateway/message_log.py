@@ -10,21 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
 from services.db.models import Message
-from services.gateway.segments import count_segments
-
-# Inbound states that mean the turn is finished and its replies are recorded.
-SETTLED_STATES = frozenset(
-    {
-        "answered",
-        "fallback",
-        "pending_replay",
-        "replaying",
-        "replayed",
-        "keyword",
-        "rate_limited",
-        "ignored",
-    }
-)
+from services.gateway.message_states import MessageState
+from sms_text.segments import count_segments
 
 
 async def find_by_sid(session: AsyncSession, sid: str) -> Message | None:
@@ -34,7 +21,7 @@ async def find_by_sid(session: AsyncSession, sid: str) -> Message | None:
 async def replies_to(session: AsyncSession, message_id: int) -> list[str]:
     rows = await session.scalars(
         select(Message.body)
-        .where(Message.in_reply_to_id == message_id, Message.state == "twiml")
+        .where(Message.in_reply_to_id == message_id, Message.state == MessageState.TWIML)
         .order_by(Message.id)
     )
     return list(rows)
@@ -58,7 +45,7 @@ def record_replies(session: AsyncSession, inbound: Message, texts: list[str]) ->
             direction="outbound",
             body=text,
             segments=count_segments(text),
-            state="twiml",
+            state=MessageState.TWIML,
             in_reply_to_id=inbound.id,
         )
         for text in texts
@@ -84,13 +71,17 @@ async def recent_inbound(
 
 async def pending_for(session: AsyncSession, client_id: str | None = None) -> list[Message]:
     """Inbound messages waiting for the bot, oldest first."""
-    query = select(Message).where(Message.direction == "inbound", Message.state == "pending_replay")
+    query = select(Message).where(
+        Message.direction == "inbound", Message.state == MessageState.PENDING_REPLAY
+    )
     if client_id is not None:
         query = query.where(Message.client_id == client_id)
     return list(await session.scalars(query.order_by(Message.created_at, Message.id)))
 
 
-async def claim(session: AsyncSession, message_id: int, from_state: str, to_state: str) -> bool:
+async def claim(
+    session: AsyncSession, message_id: int, from_state: MessageState, to_state: MessageState
+) -> bool:
     """Move a message between states only if no one else did first (exactly-once work)."""
     result = await session.execute(
         update(Message)
@@ -108,11 +99,11 @@ async def fail_stuck_sending(session: AsyncSession, before: datetime) -> int:
         update(Message)
         .where(
             Message.direction == "outbound",
-            Message.state == "sending",
+            Message.state == MessageState.SENDING,
             Message.twilio_sid.is_(None),
             Message.updated_at < before,
         )
-        .values(state="failed", updated_at=utcnow())
+        .values(state=MessageState.FAILED, updated_at=utcnow())
     )
     return result.rowcount or 0
 

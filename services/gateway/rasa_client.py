@@ -1,37 +1,86 @@
-"""Pass one message to Rasa's tandem channel and collect the bot's replies."""
+"""Rasa's HTTP API as the gateway uses it: the tandem channel for one turn, and the tracker for
+what the bot already answered to a message."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
+
+from services.settings import Settings
 
 
 class BotUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer in time or failed the turn."""
 
 
-async def send_to_bot(
-    http: aiohttp.ClientSession,
-    rasa_url: str,
-    token: str,
-    sender: str,
-    text: str,
-    metadata: dict[str, object],
-    timeout_seconds: float,
-) -> list[str]:
-    try:
-        async with http.post(
-            f"{rasa_url.rstrip('/')}/webhooks/tandem/webhook",
-            json={"sender": sender, "message": text, "metadata": metadata},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=aiohttp.ClientTimeout(total=timeout_seconds),
-        ) as response:
-            if response.status != 200:
-                raise BotUnavailable(f"rasa answered {response.status}")
-            replies = await response.json()
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-        raise BotUnavailable(type(error).__name__) from error
-    if not isinstance(replies, list):
-        raise BotUnavailable("rasa answered with something other than a list")
-    return [r["text"] for r in replies if isinstance(r, dict) and isinstance(r.get("text"), str)]
+@dataclass(frozen=True)
+class RasaClient:
+    http: aiohttp.ClientSession
+    url: str
+    token: str
+    timeout_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings, http: aiohttp.ClientSession) -> RasaClient:
+        return cls(
+            http, settings.rasa_url.rstrip("/"), settings.rasa_token, settings.rasa_timeout_seconds
+        )
+
+    @property
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.timeout_seconds)
+
+    async def send(self, sender: str, text: str, message_sid: str) -> list[str]:
+        """The bot's replies to one message of hers; BotUnavailable when there are none (e.g.
+        the action server is down): she is never left with silence."""
+        try:
+            async with self.http.post(
+                f"{self.url}/webhooks/tandem/webhook",
+                json={"sender": sender, "message": text, "metadata": {"message_sid": message_sid}},
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self._timeout,
+            ) as response:
+                if response.status != 200:
+                    raise BotUnavailable(f"rasa answered {response.status}")
+                replies = await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise BotUnavailable(type(error).__name__) from error
+        if not isinstance(replies, list):
+            raise BotUnavailable("rasa answered with something other than a list")
+        texts = [
+            r["text"] for r in replies if isinstance(r, dict) and isinstance(r.get("text"), str)
+        ]
+        if not texts:
+            raise BotUnavailable("the bot answered with no messages")
+        return texts
+
+    async def replies_to(self, sender: str, message_sid: str) -> list[str] | None:
+        """The bot's replies to message `message_sid` if Rasa's tracker has it, else None."""
+        tracker = await self._tracker(sender)
+        replies: list[str] | None = None
+        for event in tracker.get("events") or []:
+            kind = event.get("event")
+            if kind == "user":
+                if replies is not None:
+                    break  # the next message of hers: the turn we looked for is over
+                if (event.get("metadata") or {}).get("message_sid") == message_sid:
+                    replies = []
+            elif kind == "bot" and replies is not None and event.get("text"):
+                replies.append(event["text"])
+        return replies
+
+    async def _tracker(self, sender: str) -> dict[str, Any]:
+        try:
+            async with self.http.get(
+                f"{self.url}/conversations/{sender}/tracker",
+                params={"include_events": "ALL", "token": self.token},
+                timeout=self._timeout,
+            ) as response:
+                if response.status != 200:
+                    raise BotUnavailable(f"tracker answered {response.status}")
+                return await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise BotUnavailable(type(error).__name__) from error

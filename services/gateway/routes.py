@@ -1,8 +1,8 @@
 """POST /sms/inbound: Twilio's inbound-message webhook.
 
-Only the HTTP edge lives here: parse the form, verify X-Twilio-Signature against the public
-URL, check the ids (forms.py), hand the message to the gateway pipeline (inbound.py), answer
-with TwiML. Nothing is stored for a request that fails any of these checks.
+Only the HTTP edge lives here: verify the request (forms.verify_twilio: the form,
+X-Twilio-Signature against the public URL, the ids), hand the message to the gateway pipeline
+(inbound.py), answer with TwiML. Nothing is stored for a request that fails any of these checks.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import logging
 
 from aiohttp import web
 
-from services.app_keys import GATEWAY, SETTINGS
-from services.gateway.clients import InvalidPhone
-from services.gateway.forms import BadForm, message_sid, num_media, read_form
+from services.app_keys import GATEWAY
+from services.clients.phones import InvalidPhone
+from services.gateway.forms import BadForm, message_sid, num_media, verify_twilio
 from services.gateway.inbound import InboundSms
-from services.gateway.signature import is_valid_signature, signed_url
 from services.gateway.twiml import messages_to_twiml
 from services.logs import log_event
 from services.metrics import INBOUND_REJECTED
@@ -35,18 +34,8 @@ def reject(reason: str) -> None:
 
 @routes.post("/sms/inbound")
 async def inbound(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
     try:
-        params = await read_form(request)
-    except BadForm as error:
-        reject(error.reason)
-        raise error.http() from None
-    url = signed_url(settings.public_url, request.path_qs)
-    signature = request.headers.get("X-Twilio-Signature")
-    if not is_valid_signature(settings.twilio_auth_token, url, params, signature):
-        reject("bad_signature")
-        raise web.HTTPForbidden(text="invalid signature")
-    try:
+        params = await verify_twilio(request)
         sid, media = message_sid(params), num_media(params)
     except BadForm as error:
         reject(error.reason)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from services.gateway.segments import count_segments
+from sms_text.segments import count_segments
 
 ELLIPSIS = "..."
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")

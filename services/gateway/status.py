@@ -1,10 +1,10 @@
 """POST /sms/status: Twilio's status callback for messages Tandem sent.
 
-Validated like the inbound webhook (forms.py, then X-Twilio-Signature over TANDEM_PUBLIC_URL +
-path + query, then the MessageSid's format).
-The state only moves forward (outbound.RANK): callbacks arrive out of order and a late "sent"
-never undoes "delivered". ErrorCode 21610 means she unsubscribed: the client is opted out,
-found by the `To` number if the message itself is unknown.
+Verified like the inbound webhook (forms.verify_twilio: the form, X-Twilio-Signature over
+TANDEM_PUBLIC_URL + path + query, the MessageSid's format). The state only moves forward
+(message_states.RANK): callbacks arrive out of order and a late "sent" never undoes
+"delivered". ErrorCode 21610 means she unsubscribed: the client is opted out, found by the `To`
+number if the message itself is unknown.
 Valid requests always get 200 with an empty body, since Twilio retries on errors.
 """
 
@@ -17,20 +17,17 @@ from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.app_keys import PHONES, SESSIONS, SETTINGS
+from services.app_keys import PHONES, SESSIONS
+from services.clients import status as client_status
+from services.clients.lookup import client_id_by_phone
+from services.clients.phones import InvalidPhone
+from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.base import utcnow
-from services.db.models import Client, Message
+from services.db.models import Message
 from services.gateway import forms
-from services.gateway.clients import InvalidPhone, normalize_phone
-from services.gateway.forms import BadForm, read_form
-from services.gateway.outbound import (
-    OPTED_OUT_BY_TWILIO,
-    RANK,
-    UNSUBSCRIBED,
-    mark_opted_out,
-    states_advancing_to,
-)
-from services.gateway.signature import is_valid_signature, signed_url
+from services.gateway.forms import BadForm, verify_twilio
+from services.gateway.message_states import RANK, states_advancing_to
+from services.gateway.twilio_client import UNSUBSCRIBED
 from services.logs import log_event
 
 logger = logging.getLogger(__name__)
@@ -67,38 +64,26 @@ async def _find_outbound(
     return None
 
 
-async def _opt_out_by_phone(app: web.Application, raw_phone: str) -> None:
-    try:
-        digests = app[PHONES].lookup_hashes(normalize_phone(raw_phone))
-    except InvalidPhone:
-        return
+async def _opt_out_by_phone(app: web.Application, raw_phone: str, message_sid: str) -> None:
     async with app[SESSIONS]() as session, session.begin():
-        client_id = await session.scalar(
-            select(Client.id).where(Client.phone_hash.in_(digests)).limit(1)
-        )
-        if client_id and await mark_opted_out(session, client_id, utcnow(), OPTED_OUT_BY_TWILIO):
-            log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
+        try:
+            client_id = await client_id_by_phone(session, app[PHONES], raw_phone)
+        except InvalidPhone:
+            return
+        if client_id:
+            await client_status.opt_out(
+                session, client_id, by=OPTED_OUT_BY_TWILIO, now=utcnow(), message_sid=message_sid
+            )
 
 
 @routes.post("/sms/status")
 async def status_callback(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
     try:
-        params = await read_form(request)
+        params = await verify_twilio(request)
     except BadForm as error:
         log_event(logger, "sms_status_rejected", logging.WARNING, reason=error.reason)
         raise error.http() from None
-    url = signed_url(settings.public_url, request.path_qs)
-    if not is_valid_signature(
-        settings.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature")
-    ):
-        log_event(logger, "sms_status_rejected", logging.WARNING, reason="bad_signature")
-        raise web.HTTPForbidden(text="invalid signature")
-    try:
-        message_sid = forms.message_sid(params)
-    except BadForm as error:
-        log_event(logger, "sms_status_rejected", logging.WARNING, reason=error.reason)
-        raise error.http() from None
+    message_sid = forms.message_sid(params)
 
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     error_code = _error_code(params.get("ErrorCode"))
@@ -108,7 +93,7 @@ async def status_callback(request: web.Request) -> web.Response:
         log_event(logger, "sms_status_unknown_message", message_sid=message_sid, status=status)
         if error_code == UNSUBSCRIBED:
             # Her opt-out must never be lost, even for a message we cannot match.
-            await _opt_out_by_phone(request.app, params.get("To", ""))
+            await _opt_out_by_phone(request.app, params.get("To", ""), message_sid)
         return web.Response(status=200)
     async with sessions() as session, session.begin():
         message_id, client_id, previous = found
@@ -125,9 +110,10 @@ async def status_callback(request: web.Request) -> web.Response:
                 .execution_options(synchronize_session=False)
             )
             advanced = bool(result.rowcount)  # type: ignore[attr-defined]
-        opted_out = error_code == UNSUBSCRIBED and await mark_opted_out(
-            session, client_id, utcnow(), OPTED_OUT_BY_TWILIO
-        )
+        if error_code == UNSUBSCRIBED:
+            await client_status.opt_out(
+                session, client_id, by=OPTED_OUT_BY_TWILIO, now=utcnow(), message_sid=message_sid
+            )
     log_event(
         logger,
         "sms_status",
@@ -139,6 +125,4 @@ async def status_callback(request: web.Request) -> web.Response:
         advanced=advanced,
         error_code=error_code,
     )
-    if opted_out:
-        log_event(logger, "client_opt_out", client_id=client_id, by=OPTED_OUT_BY_TWILIO)
     return web.Response(status=200)

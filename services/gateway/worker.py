@@ -8,19 +8,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from services.gateway.inbound import Gateway
-from services.gateway.replay import replay_all
+from services.gateway.replay import Replayer
 from services.logs import log_event
 
 logger = logging.getLogger(__name__)
 
 
 async def run_forever(
-    gateway: Gateway, interval: float, send_due: Callable[[], Awaitable[int]] | None
+    replayer: Replayer, interval: float, send_due: Callable[[], Awaitable[int]] | None
 ) -> None:
     while True:
         try:
-            await replay_all(gateway)
+            await replayer.replay_all()
             if send_due is not None:
                 await send_due()
         except Exception:  # noqa: BLE001 - the loop must outlive any one failure
@@ -30,12 +29,12 @@ async def run_forever(
 
 @contextlib.asynccontextmanager
 async def running(
-    gateway: Gateway, interval: float, send_due: Callable[[], Awaitable[int]] | None = None
+    replayer: Replayer, interval: float, send_due: Callable[[], Awaitable[int]] | None = None
 ) -> AsyncIterator[None]:
     if interval <= 0:
         yield
         return
-    task = asyncio.create_task(run_forever(gateway, interval, send_due))
+    task = asyncio.create_task(run_forever(replayer, interval, send_due))
     try:
         yield
     finally:

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.gateway.clients import PhoneVault
+from services.clients.phones import PhoneVault
+from services.keyring import FERNET_PREFIX, fernet_keys
 
-FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte, base64
 BATCH = 500
 
 CLIENTS = sa.table(
@@ -43,9 +43,7 @@ class Rotation:
 
     @classmethod
     def from_keys(cls, encryption_keys: str) -> Rotation:
-        keys = [Fernet(k.strip().encode()) for k in encryption_keys.split(",") if k.strip()]
-        if not keys:
-            raise ValueError("TANDEM_PHONE_ENCRYPTION_KEYS is empty")
+        keys = fernet_keys(encryption_keys)
         return cls(keys[0], MultiFernet(keys))
 
     def rotated(self, value: str) -> str | None:

@@ -1,6 +1,8 @@
-"""Referral and consent workflows. Each method is one transaction: the referral, its consent,
-its status history and the engagement signals change together or not at all. Methods raise
-domain errors; services/referrals/api.py maps them to HTTP."""
+"""Referral workflows: offer one (with the pending consent that covers it), move it through its
+lifecycle, read it, and export it for the provider under her consent. Each method is one
+transaction: the referral, its consent, its status history and the engagement signals change
+together or not at all. Methods raise domain errors, which services/web.py maps to HTTP. What
+she does with the consent (YES, NO, withdrawal) is services/consent/service.py."""
 
 from __future__ import annotations
 
@@ -10,88 +12,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clients.lookup import require_client
+from services.clients.phones import PhoneVault
 from services.consent import records as consents
 from services.consent.text import consent_text
-from services.consent.yes import reads_as_yes
 from services.db.base import utcnow
 from services.db.models import Client, Consent, Referral, ReferralStatusChange
 from services.directory.details import service_details
 from services.directory.taxonomy import Taxonomy
 from services.engagement.signals import NewSignal, record_signal
-from services.gateway import message_log
-from services.gateway.clients import PhoneVault
 from services.referrals import fhir
 from services.referrals import records as referrals
+from services.referrals.errors import (
+    ConcurrentChange,
+    NeedNotOffered,
+    NoActiveConsent,
+    UnknownReferral,
+)
 from services.referrals.lifecycle import check_transition
 from services.settings import Settings
 
 # Needs whose referrals never let the provider contact her directly (Gravity
 # contacting-subject-prohibited): contact goes through her case manager.
 DO_NOT_CONTACT_NEEDS: frozenset[str] = frozenset({"ipv_support"})
-DECLINED_REASON = "she chose to contact the service herself"
-WITHDRAWN_REASON = "consent withdrawn"
 SUPERSEDED_REASON = "she did not answer and picked another place"
-CONTACT_FIELDS = (
-    "service_id",
-    "location_id",
-    "name",
-    "organization",
-    "phone",
-    "address",
-    "town",
-    "hours",
-)
 ACTOR = re.compile(r"bot|staff:[A-Za-z0-9_.@-]{1,56}")
-
-
-class ReferralError(Exception):
-    """A request the referral workflows refuse."""
-
-
-class UnknownReferral(ReferralError):
-    pass
-
-
-class UnknownConsent(ReferralError):
-    pass
-
-
-class NeedNotOffered(ReferralError):
-    pass
-
-
-class ConsentNotPending(ReferralError):
-    def __init__(self, status: str) -> None:
-        super().__init__(f"This consent is {status}, not waiting for her answer.")
-        self.status = status
-
-
-class UnknownMessage(ReferralError):
-    """Her signature must be an inbound message from her that Tandem received."""
-
-
-class MessageAlreadyUsed(ReferralError):
-    pass
-
-
-class NotAnAnswer(ReferralError):
-    """Received before the consent text went out to her, or after the consent expired."""
-
-
-class NotAYes(ReferralError):
-    """Her message does not read as an explicit YES (data/consent/yes.yml)."""
-
-
-class NoActiveConsent(ReferralError):
-    pass
-
-
-class ConcurrentChange(ReferralError):
-    pass
 
 
 def is_actor(value: object) -> bool:
@@ -111,22 +58,6 @@ class Offer:
     language: str | None = None
     location_id: str | None = None
     do_not_contact: bool = False
-
-
-@dataclass
-class Decision:
-    """A consent answered (YES or NO), the referral it covers, and how to reach the service."""
-
-    consent: Consent
-    referral: Referral | None
-    contact: dict[str, Any]
-
-
-@dataclass
-class Withdrawal:
-    withdrawn: list[Consent]
-    cancelled: list[Referral]
-    services: list[str]
 
 
 @dataclass
@@ -216,143 +147,6 @@ class ReferralService:
                         session, referral, transition, actor=actor, now=now
                     )
 
-    async def _pending_consent(
-        self, session: AsyncSession, consent_id: int, client_id: object, now: datetime
-    ) -> Consent:
-        """Her consent, still waiting for her answer; a consent past its expiry is marked
-        expired (returned as is: the caller commits that, then refuses)."""
-        consent = await consents.get_consent(session, consent_id)
-        if consent is None or consent.client_id != client_id:
-            raise UnknownConsent("No consent of hers has this id.")
-        if consents.is_expired(consent, now):
-            await consents.change_status(
-                session, consent, consents.OPEN, "expired", actor="system", now=now
-            )
-        return consent
-
-    async def _answer(
-        self,
-        session: AsyncSession,
-        consent: Consent,
-        to: str,
-        now: datetime,
-        signature: str | None = None,
-    ) -> Referral | None:
-        """Move the consent from pending to `to`, and the draft referral it covers with it."""
-        actor = "bot"
-        if consent.status != "pending":
-            raise ConsentNotPending(consent.status)
-        fields: dict[str, object] = {}
-        if to == "active":
-            fields = {"signed_message_sid": signature, "signed_at": now}
-        if not await consents.change_status(
-            session, consent, ["pending"], to, actor=actor, now=now, **fields
-        ):
-            raise ConsentNotPending("already answered")
-        target, reason = ("requested", None) if to == "active" else ("cancelled", DECLINED_REASON)
-        moved = None
-        for referral in await referrals.referrals_relying_on(session, [consent.id]):
-            if referral.status == "draft":
-                transition = check_transition("draft", target, reason)
-                if not await referrals.apply_transition(
-                    session, referral, transition, actor=actor, now=now
-                ):
-                    raise ConcurrentChange("The referral changed meanwhile.")
-                moved = moved or referral
-        return moved
-
-    async def grant(self, consent_id: int, client_id: object, message_sid: str) -> Decision:
-        """Her YES: the consent becomes active, signed by that message, and the referral is
-        requested."""
-        now = self.clock()
-        expired = False
-        async with self.sessions() as session, session.begin():
-            consent = await self._pending_consent(session, consent_id, client_id, now)
-            if consent.status == "expired":
-                expired = True
-            else:
-                if consent.status != "pending":
-                    raise ConsentNotPending(consent.status)
-                await self._check_signature(session, consent, message_sid)
-                referral = await self._answer(session, consent, "active", now, message_sid)
-                if referral is None:
-                    # Staff closed it before her YES: nothing left to share, keep it unsigned.
-                    raise ConcurrentChange("The referral this consent covers is closed.")
-                await record_signal(
-                    session,
-                    consent.client_id,
-                    NewSignal("consent_given", str(consent.id), "bot", message_sid),
-                )
-                await record_signal(
-                    session,
-                    consent.client_id,
-                    NewSignal("referral_accepted", referral.need, "bot", message_sid),
-                )
-                contact = await self._contact(session, referral)
-        if expired:
-            raise ConsentNotPending("expired")
-        return Decision(consent, referral, contact)
-
-    async def decline(self, consent_id: int, client_id: object) -> Decision:
-        """Her NO: nothing is shared, the referral is cancelled, and she gets the contact
-        details to reach out herself."""
-        now = self.clock()
-        expired = False
-        async with self.sessions() as session, session.begin():
-            consent = await self._pending_consent(session, consent_id, client_id, now)
-            if consent.status == "expired":
-                expired = True
-            else:
-                referral = await self._answer(session, consent, "declined", now)
-                if referral is not None:
-                    await record_signal(
-                        session,
-                        consent.client_id,
-                        NewSignal("referral_declined", referral.need, "bot"),
-                    )
-                contact = await self._contact(session, referral)
-        if expired:
-            raise ConsentNotPending("expired")
-        return Decision(consent, referral, contact)
-
-    async def withdraw(self, client_id: object, message_sid: str | None) -> Withdrawal:
-        """Revocation by text takes effect at once: every open consent of hers is withdrawn and
-        every open referral relying on one is cancelled."""
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            client = await require_client(session, client_id)
-            withdrawn = []
-            for consent in await consents.open_consents_for(session, client.id):
-                if await consents.change_status(
-                    session,
-                    consent,
-                    consents.OPEN,
-                    "withdrawn",
-                    actor="bot",
-                    now=now,
-                    withdrawn_message_sid=message_sid,
-                ):
-                    withdrawn.append(consent)
-                    await record_signal(
-                        session,
-                        client.id,
-                        NewSignal("consent_withdrawn", str(consent.id), "bot", message_sid),
-                    )
-            ids = [c.id for c in withdrawn]
-            relying = await referrals.referrals_relying_on(session, ids, open_only=False)
-            cancelled = []
-            for referral in relying:
-                if referral.status in referrals.TERMINAL:
-                    continue
-                transition = check_transition(referral.status, "cancelled", WITHDRAWN_REASON)
-                if not await referrals.apply_transition(
-                    session, referral, transition, actor="bot", now=now
-                ):
-                    raise ConcurrentChange("A referral changed meanwhile.")
-                cancelled.append(referral)
-            services = list(dict.fromkeys(referrals.service_label(r) for r in relying))
-        return Withdrawal(withdrawn, cancelled, services)
-
     async def change_status(
         self, referral_id: int, to: object, reason: object, outcome: object, actor: str
     ) -> ReferralRecord:
@@ -390,11 +184,6 @@ class ReferralService:
             return await referrals.list_referrals(
                 session, client_id=client_id, status=status, limit=limit, offset=offset
             )
-
-    async def consents_of(self, client_id: object) -> list[Consent]:
-        async with self.sessions() as session:
-            client = await require_client(session, client_id)
-            return await consents.consents_for(session, client.id)
 
     async def fhir_bundle(self, referral_id: int) -> dict[str, Any]:
         """The provider-facing export: only under an active, unexpired consent of hers that
@@ -454,45 +243,3 @@ class ReferralService:
             history=await referrals.history(session, referral.id),
             consent=await self._consent_of(session, referral),
         )
-
-    async def _check_signature(
-        self, session: AsyncSession, consent: Consent, message_sid: str
-    ) -> None:
-        """Her signature: her own inbound message, never used to sign before, received after
-        the consent text went out to her and before the consent expires, that reads as a YES
-        (the bot's rule, applied again here: a misread intent never signs)."""
-        message = await message_log.find_by_sid(session, message_sid)
-        if (
-            message is None
-            or message.client_id != consent.client_id
-            or message.direction != "inbound"
-        ):
-            raise UnknownMessage("message_sid must be the inbound message of her YES.")
-        used = await session.scalar(
-            select(Consent.id).where(Consent.signed_message_sid == message_sid)
-        )
-        if used is not None:
-            raise MessageAlreadyUsed("This message already signed another consent.")
-        if message.created_at >= consent.expires_at or not await consents.text_sent_before(
-            session, consent, message
-        ):
-            raise NotAnAnswer("This message was not sent in answer to the consent text.")
-        if not reads_as_yes(message.body):
-            raise NotAYes("This message does not read as a YES to the consent text.")
-
-    async def _contact(self, session: AsyncSession, referral: Referral | None) -> dict[str, Any]:
-        """How she reaches the service herself (name, organization, phone, address, hours)."""
-        if referral is None:
-            return {}
-        try:
-            details = await service_details(session, referral.service_id, referral.location_id)
-        except LookupError:  # closed since it was offered: name it, without contact details
-            return {
-                "service_id": referral.service_id,
-                "location_id": referral.location_id,
-                "name": referral.service.name,
-                "organization": referral.service.organization.name,
-                **dict.fromkeys(("phone", "address", "town", "hours")),
-            }
-        shown = details.as_dict(self.taxonomy)
-        return {key: shown[key] for key in CONTACT_FIELDS}

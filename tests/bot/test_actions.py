@@ -23,7 +23,7 @@ from actions.find_services import (
     ActionSearchServices,
     ValidateFindServicesForm,
 )
-from actions.sms import gsm7_length, is_gsm7
+from sms_text.segments import gsm7_length, is_gsm7
 from tests.bot.fake_api import TOKEN, FakeApi, closed_port_url, running, service, tracker
 
 REPO = Path(__file__).resolve().parents[2]

@@ -56,7 +56,7 @@ from actions.onboarding import (
     name_answer,
 )
 from actions.profile import clean_name, parse_stage
-from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
+from actions.sms import MAX_CHARS
 from actions.support import (
     ActionAcceptOffer,
     ActionDcfWorry,
@@ -65,6 +65,7 @@ from actions.support import (
     ActionRequestHuman,
     barrier_in,
 )
+from sms_text.segments import gsm7_length, is_gsm7
 from tests.bot.fake_api import FakeApi, closed_port_url, running, service, tracker
 
 REPO = Path(__file__).resolve().parents[2]

@@ -31,9 +31,8 @@ from actions.knowledge import (
     load_knowledge,
     parse_knowledge,
 )
-from actions.sms import is_gsm7
 from actions.taxonomy import load_taxonomy
-from services.gateway.segments import count_segments
+from sms_text.segments import count_segments, is_gsm7
 from tests.bot.fake_api import tracker
 from tests.bot.test_responses import WORDS_TO_AVOID
 

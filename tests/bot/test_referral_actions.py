@@ -31,7 +31,8 @@ from actions.referral import (
     contact_message,
     service_label,
 )
-from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
+from actions.sms import MAX_CHARS
+from sms_text.segments import gsm7_length, is_gsm7
 from tests.bot.fake_api import FakeApi, closed_port_url, details, running, tracker
 
 SID = "SM0123456789abcdef"

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from actions.referral import MAX_SERVICE_CHARS, MAX_SERVICES_CHARS
-from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
+from actions.sms import MAX_CHARS
+from sms_text.segments import gsm7_length, is_gsm7
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from services.gateway.segments import count_segments
+from sms_text.segments import count_segments
 from tests.directory_truth import expected_nearest
 from tests.e2e.conftest import Stack
 

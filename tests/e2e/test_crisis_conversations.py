@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway.segments import count_segments
+from sms_text.segments import count_segments
 from tests.e2e.conftest import Stack
 
 pytestmark = pytest.mark.e2e

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from services.gateway.segments import count_segments
 from services.local_secrets import read_env_file
+from sms_text.segments import count_segments
 from tests.directory_truth import expected_nearest
 from tests.e2e.conftest import Stack, tracker_events
 

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 
 from services.app import create_app
 from services.app_keys import OPENAPI, SESSIONS
-from services.cli import alembic_config
+from services.cli.local import alembic_config
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Client

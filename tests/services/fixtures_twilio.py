@@ -17,10 +17,11 @@ from twilio.rest import Client as TwilioClient
 
 from services.app import create_app
 from services.app_keys import PHONES, SESSIONS
+from services.clients.lookup import find_or_create_client
 from services.db.models import Client, Message
 from services.gateway import status
-from services.gateway.clients import find_or_create_client
-from services.gateway.fake_twilio import FAKE_TWILIO, FakeTwilio, create_fake_twilio_app
+from services.gateway.fake_twilio import FAKE_TWILIO, create_fake_twilio_app
+from services.gateway.fake_twilio_state import FakeTwilio
 from services.gateway.outbound import OutboundSender
 from services.gateway.signature import sign
 from services.settings import Settings

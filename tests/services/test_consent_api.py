@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 
-from services.app_keys import REFERRALS
+from services.app_keys import CONSENTS
 from services.consent.text import consent_text
 from services.directory.taxonomy import load_taxonomy
-from services.gateway.segments import count_segments, is_gsm7
 from services.settings import DATA_DIR
+from sms_text.segments import count_segments, is_gsm7
 from tests.services.referral_support import (
     BUPRENORPHINE_NAME,
     BUPRENORPHINE_ORG,
@@ -221,7 +221,7 @@ async def test_a_consent_past_its_expiry_cannot_be_signed(
     woman = await add_woman(client)
     offered = await offer(client, api_headers, woman)
     expires = datetime.fromisoformat(offered["consent"]["expires_at"])
-    client.app[REFERRALS].clock = lambda: expires + timedelta(minutes=1)
+    client.app[CONSENTS].clock = lambda: expires + timedelta(minutes=1)
     response = await client.post(
         f"/api/consents/{offered['consent']['id']}/grant",
         json={"client_id": woman, "message_sid": await inbound(client, woman)},

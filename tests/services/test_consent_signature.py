@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from services.app_keys import SESSIONS
+from services.app_keys import CONSENTS, SESSIONS
 from services.consent.yes import reads_as_yes
 from services.db.models import Message
 from tests.services.referral_support import add_woman, inbound, next_phone, offer, sent
@@ -118,13 +118,11 @@ async def test_a_reused_signature_is_refused(
 async def test_an_expired_consent_cannot_be_signed(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
-    from services.app_keys import REFERRALS
-
     woman = await add_woman(client)
     offered = await offer(client, api_headers, woman)
     yes = await inbound(client, woman, "YES")
     expires = datetime.fromisoformat(offered["consent"]["expires_at"])
-    client.app[REFERRALS].clock = lambda: expires
+    client.app[CONSENTS].clock = lambda: expires
     response = await grant(client, api_headers, offered["consent"]["id"], woman, yes)
     body = await response.json()
     assert (response.status, body["error"], body["consent_status"]) == (

@@ -12,7 +12,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.app import create_app
 from services.app_keys import GATEWAY
 from services.gateway.inbound import MAX_BODY_CHARS
-from services.gateway.replay import replay_all
 from services.settings import Settings
 from tests.services.conftest import SERVICE_TOKEN, FakeRasa
 from tests.services.test_gateway_inbound import say
@@ -77,9 +76,9 @@ async def test_a_crisis_in_a_flood_while_the_bot_is_down_is_kept_for_it(
     async def deliver(client_id: str, texts: list[str], message_id: int) -> None:
         delivered.append(texts)
 
-    limited.app[GATEWAY].deliver = deliver
+    limited.app[GATEWAY].replayer.deliver = deliver
     fake.up = True
-    assert await replay_all(limited.app[GATEWAY]) == 1
+    assert await limited.app[GATEWAY].replayer.replay_all() == 1
     assert fake.messages()[-1] == CRISIS and delivered == [fake.replies]
 
 

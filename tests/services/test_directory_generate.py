@@ -13,7 +13,8 @@ from alembic import command
 from sqlalchemy import select
 
 from bench.directory_search import make_queries, naive_search
-from services.cli import alembic_config, main
+from services.cli import main
+from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Address, Phone, Service, ServiceCode, ServiceFeature
 from services.directory.generate import generate_directory, generate_rows

@@ -24,7 +24,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bench.directory_search import make_queries
-from services.cli import alembic_config
+from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory.generate import TABLE_MODELS, generate_rows
 from services.directory.places import Place, resolve_place

@@ -19,9 +19,10 @@ from aiohttp.test_utils import TestServer
 from twilio.base.exceptions import TwilioRestException
 
 from services.cli import COMMANDS, build_parser
-from services.gateway.fake_twilio import FAKE_TWILIO, FakeTwilio, create_fake_twilio_app
-from services.gateway.outbound import make_twilio_client
+from services.gateway.fake_twilio import FAKE_TWILIO, create_fake_twilio_app
+from services.gateway.fake_twilio_state import FakeTwilio
 from services.gateway.signature import is_valid_signature
+from services.gateway.twilio_client import make_twilio_client
 from services.settings import REPO_ROOT, Settings
 from tests.services.conftest import AUTH_TOKEN
 

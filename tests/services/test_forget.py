@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from services.app_keys import PHONES, SESSIONS
 from services.db.models import Client, Consent, EngagementSignal, Message, Referral
-from services.gateway.segments import count_segments, is_gsm7
 from services.gateway.twiml import twiml_to_messages
 from services.nlg.responses import load_response_texts
 from services.settings import Settings
+from sms_text.segments import count_segments, is_gsm7
 from tests.services.conftest import FakeRasa
 from tests.services.referral_support import offer, signal_types
 from tests.services.test_gateway import form, post_signed

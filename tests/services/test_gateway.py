@@ -14,11 +14,11 @@ from services.app_keys import PHONES
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Client, Message
-from services.gateway.segments import count_segments
 from services.gateway.signature import sign
 from services.gateway.twiml import twiml_to_messages
 from services.logs import quiet_chatty_loggers
 from services.settings import Settings
+from sms_text.segments import count_segments
 from tests.services.conftest import AUTH_TOKEN, FakeRasa
 
 PHONE = "+14135550101"

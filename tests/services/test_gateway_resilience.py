@@ -9,7 +9,6 @@ from sqlalchemy import select
 from services.app_keys import GATEWAY
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Message
-from services.gateway.replay import replay_all
 from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
 from tests.services.conftest import FakeRasa
@@ -47,7 +46,7 @@ async def test_rasa_down_then_back_replays_in_order_exactly_once(
     async def deliver(client_id: str, texts: list[str], message_id: int) -> None:
         delivered.append((client_id, texts, message_id))
 
-    client.app[GATEWAY].deliver = deliver
+    client.app[GATEWAY].replayer.deliver = deliver
     assert await say(client, "hi") == ["got: hi"]
 
     fake.up = False  # Rasa stops
@@ -64,7 +63,7 @@ async def test_rasa_down_then_back_replays_in_order_exactly_once(
         ["got: i took too many pills"],
     ]
 
-    assert await replay_all(client.app[GATEWAY]) == 0
+    assert await client.app[GATEWAY].replayer.replay_all() == 0
     assert fake.messages().count("i need a ride") == 1, "nothing is processed twice"
     assert [s for _, s in await inbound_states(settings)] == [
         "answered",
@@ -84,13 +83,13 @@ async def test_background_replay_when_she_sends_nothing_more(
     async def deliver(client_id: str, texts: list[str], message_id: int) -> None:
         delivered.append(texts)
 
-    client.app[GATEWAY].deliver = deliver
+    client.app[GATEWAY].replayer.deliver = deliver
     fake.up = False
     await say(client, "where can i get formula")
-    assert await replay_all(client.app[GATEWAY]) == 0, "still down: nothing replayed"
+    assert await client.app[GATEWAY].replayer.replay_all() == 0, "still down: nothing replayed"
     fake.up = True
-    assert await replay_all(client.app[GATEWAY]) == 1
-    assert await replay_all(client.app[GATEWAY]) == 0
+    assert await client.app[GATEWAY].replayer.replay_all() == 1
+    assert await client.app[GATEWAY].replayer.replay_all() == 0
     assert delivered == [["got: where can i get formula"]]
     assert fake.messages() == ["where can i get formula"]
 
@@ -107,10 +106,10 @@ async def test_a_slow_turn_is_not_processed_twice(
     async def deliver(client_id: str, texts: list[str], message_id: int) -> None:
         delivered.append(texts)
 
-    client.app[GATEWAY].deliver = deliver
+    client.app[GATEWAY].replayer.deliver = deliver
     holding = await say(client, "is there a clinic open late")
     assert "988" in holding[0]
     fake.delay = 0
-    assert await replay_all(client.app[GATEWAY]) == 1
+    assert await client.app[GATEWAY].replayer.replay_all() == 1
     assert fake.messages() == ["is there a clinic open late"]
     assert delivered == [["got: is there a clinic open late"]]

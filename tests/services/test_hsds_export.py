@@ -9,7 +9,8 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import select
 
-from services.cli import alembic_config, main
+from services.cli import main
+from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import (
     Location,

@@ -11,7 +11,8 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select
 
-from services.cli import alembic_config, main
+from services.cli import main
+from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.models import Location, Schedule, Service, ServiceCode, ServiceFeature
 from services.directory.hsds_import import ImportReport, import_hsds_package

@@ -10,14 +10,12 @@ import pytest
 from twilio.rest import Client as TwilioClient
 
 from services.app_keys import SESSIONS
+from services.clients.lookup import UnknownClient
+from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.models import Message
-from services.gateway.outbound import (
-    OPTED_OUT_BY_TWILIO,
-    UnknownClient,
-    make_twilio_client,
-)
-from services.gateway.segments import count_segments
+from services.gateway.twilio_client import make_twilio_client
 from services.settings import Settings
+from sms_text.segments import count_segments
 from tests.services import fixtures_twilio
 from tests.services.fixtures_twilio import (
     LATE_EVENING,

@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import insert, select, text
 
-from services.cli import alembic_config
+from services.cli.local import alembic_config
 from services.db.engine import make_engine
 from services.db.models import ServiceSearch
 from services.directory.generate import TABLE_MODELS

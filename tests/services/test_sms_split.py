@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from services.gateway.segments import count_segments, is_gsm7
 from services.gateway.sms_split import is_cluster_boundary, split_for_sms, trim_for_sms
 from services.settings import REPO_ROOT
+from sms_text.segments import count_segments, is_gsm7
 
 VECTORS = json.loads(
     (REPO_ROOT.parent / "shared/conformance/twilio/segment_vectors.json").read_text()

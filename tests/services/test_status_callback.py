@@ -4,14 +4,15 @@ fake Twilio server (and by hand, for bad signatures and unknown messages)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from services.app_keys import SESSIONS
+from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.models import Message
-from services.gateway.outbound import (
+from services.gateway.message_states import (
     FINAL_STATES,
-    OPTED_OUT_BY_TWILIO,
     OUTBOUND_STATES,
     can_advance,
     states_advancing_to,
@@ -21,6 +22,7 @@ from tests.services import fixtures_twilio
 from tests.services.conftest import AUTH_TOKEN
 from tests.services.fixtures_twilio import PHONE, PUBLIC_STATUS, Stack
 
+FORM = "application/x-www-form-urlencoded"
 stack = fixtures_twilio.stack  # the fixture: services app + fake Twilio server
 
 
@@ -121,6 +123,45 @@ async def test_bad_missing_or_tampered_signature_is_403_and_changes_nothing(
     stored = await stack.message(message_id)
     assert (stored.state, stored.error_code) == ("queued", None)
     assert (await stack.client(client_id)).status == "active"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "reason"),
+    [
+        (b"MessageSid=SM\xff&MessageStatus=undelivered", FORM, 400, "malformed"),
+        (b"MessageStatus=undelivered", FORM + "; charset=latin-1", 415, "charset"),
+        (b'{"MessageStatus": "undelivered"}', "application/json", 415, "content_type"),
+    ],
+)
+async def test_a_malformed_form_is_4xx_logged_and_changes_nothing(
+    stack: Stack,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+    status: int,
+    reason: str,
+) -> None:
+    client_id, message_id, sid = await sent_message(stack)
+    caplog.set_level(logging.INFO)
+    http = stack.fake.http
+    assert http is not None
+    async with http.post(
+        stack.services_url + "/sms/status",
+        data=body,
+        headers={"Content-Type": content_type, "X-Twilio-Signature": "x"},
+    ) as response:
+        assert response.status == status
+    rejected = [r for r in caplog.records if r.getMessage() == "sms_status_rejected"]
+    assert [r.fields["reason"] for r in rejected] == [reason]  # type: ignore[attr-defined]
+    assert (await stack.message(message_id)).state == "queued"
+    assert (await stack.client(client_id)).status == "active"
+
+
+async def test_a_sid_not_in_twilios_format_is_400_even_when_signed(stack: Stack) -> None:
+    _, message_id, sid = await sent_message(stack)
+    status, _ = await stack.post_status(callback(sid + "0", "delivered"))
+    assert status == 400
+    assert (await stack.message(message_id)).state == "queued"
 
 
 async def test_an_unknown_message_sid_is_200_with_an_empty_body(stack: Stack) -> None:

@@ -1,11 +1,11 @@
-"""Find or create the client behind a phone number without ever storing it in the clear.
+"""Her phone number, never stored in the clear.
 
 The phone is encrypted with Fernet (MultiFernet: the first key encrypts, every key decrypts, so
 keys rotate by prepending a new one and re-encrypting) and looked up by an HMAC of its E.164
 form, so the same number always finds the same client. Hash keys rotate the same way
 (TANDEM_PHONE_HASH_KEY may list several, newest first): a number is looked up under each, and
 a client found under an older key is re-hashed under the newest (`tandem keys rotate` does it
-for everyone).
+for everyone). services/keyring.py parses both key lists.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ import hashlib
 import hmac
 import re
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from cryptography.fernet import InvalidToken, MultiFernet
 
-from services.db.models import Client
+from services.keyring import fernet_keys, key_list
 
 
 class InvalidPhone(ValueError):
@@ -39,12 +36,11 @@ def normalize_phone(raw: str) -> str:
 
 class PhoneVault:
     def __init__(self, hash_key: str, encryption_keys: str) -> None:
-        keys = [k.strip() for k in encryption_keys.split(",") if k.strip()]
-        hash_keys = [k.strip() for k in hash_key.split(",") if k.strip()]
-        if not hash_keys or not keys:
-            raise ValueError("phone hash and encryption keys are required (tandem init-local)")
+        hash_keys = key_list(hash_key)
+        if not hash_keys:
+            raise ValueError("phone hash keys are required (tandem init-local)")
         self._hash_keys = [k.encode() for k in hash_keys]
-        self._fernets = [Fernet(k.encode()) for k in keys]
+        self._fernets = fernet_keys(encryption_keys)
         self._fernet = MultiFernet(self._fernets)
 
     def lookup_hash(self, phone: str) -> str:
@@ -72,22 +68,3 @@ class PhoneVault:
 
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode()).decode()
-
-
-async def find_or_create_client(session: AsyncSession, vault: PhoneVault, raw_phone: str) -> Client:
-    phone = normalize_phone(raw_phone)
-    digests = vault.lookup_hashes(phone)
-    digest = digests[0]
-    found = await session.scalar(select(Client).where(Client.phone_hash.in_(digests)).limit(1))
-    if found is not None:
-        if found.phone_hash != digest:
-            found.phone_hash = digest  # found under an older hash key: move her to the newest
-        return found
-    client = Client(phone_hash=digest, phone_encrypted=vault.encrypt(phone))
-    try:
-        async with session.begin_nested():
-            session.add(client)
-    except IntegrityError:
-        # Two first messages from one number at once: the other request created her.
-        return (await session.scalars(select(Client).where(Client.phone_hash == digest))).one()
-    return client

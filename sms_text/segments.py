@@ -1,4 +1,5 @@
-"""How many SMS segments a text costs (GSM-7 or UCS-2), as Twilio counts them."""
+"""The GSM-7 alphabet and how many SMS segments a text costs (GSM-7 or UCS-2), as Twilio
+counts them. The one copy: the bot's actions and the services' gateway both import it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ GSM7_EXTENDED = set("|^€{}[]~\\\f")
 
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+
+
+def gsm7_length(text: str) -> int:
+    """Septets the text takes in GSM-7 (an extension character takes two)."""
+    return sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
 
 
 def count_segments(text: str) -> int:

@@ -1,0 +1,56 @@
+"""`tandem serve`, `tandem run` and `tandem model-path`: the services, or the whole stack."""
+
+from __future__ import annotations
+
+import argparse
+
+from services.cli.command import Command
+from services.cli.local import secure_var
+from services.settings import REPO_ROOT, load_settings
+
+
+def cmd_serve(_: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from services.app import create_app
+    from services.logs import AccessLogger, configure_logging
+
+    settings = load_settings()
+    configure_logging()
+    secure_var(settings)
+    web.run_app(
+        create_app(settings),
+        host=settings.tandem_host,
+        port=settings.tandem_port,
+        print=None,
+        access_log_class=AccessLogger,
+    )
+    return 0
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    from services.stack import run_stack
+
+    settings = load_settings()
+    secure_var(settings)
+    return run_stack(settings)
+
+
+def cmd_model_path(_: argparse.Namespace) -> int:
+    from services.model_cache import model_path
+
+    print(model_path().relative_to(REPO_ROOT))
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("serve", help="run the services (gateway, API) only")
+    sub.add_parser("run", help="run services, Rasa and the action server (what `make run` does)")
+    sub.add_parser("model-path", help="print the model file matching the current training data")
+
+
+COMMANDS: dict[str, Command] = {
+    "serve": cmd_serve,
+    "run": cmd_run,
+    "model-path": cmd_model_path,
+}
