@@ -20,6 +20,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.bare_number
 import actions.checkin
 import actions.crisis
 import actions.find_services
@@ -27,7 +28,9 @@ import actions.knowledge
 import actions.language
 import actions.onboarding
 import actions.referral
+import actions.service_details
 import actions.support
+from actions.bare_number import ActionHandleNumber
 from actions.checkin import (
     ActionAppointmentAttended,
     ActionAppointmentMissed,
@@ -37,15 +40,9 @@ from actions.checkin import (
     ActionReturnToUse,
     parse_mood,
 )
+from actions.choices import number_in
 from actions.crisis import ActionCrisisAlert, ActionMarkSafe
-from actions.find_services import (
-    ActionFilterServices,
-    ActionHandleNumber,
-    ActionPauseForm,
-    ActionServiceDetails,
-    looks_like_place,
-    number_in,
-)
+from actions.find_services import ActionFilterServices, ActionPauseForm, ActionSearchServices
 from actions.onboarding import (
     ActionAskProfile,
     ActionGreet,
@@ -55,7 +52,10 @@ from actions.onboarding import (
     ActionUpdateStage,
     name_answer,
 )
+from actions.place_text import looks_like_place
 from actions.profile import clean_name, parse_stage
+from actions.result_messages import details_messages
+from actions.service_details import ActionServiceDetails
 from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
 from actions.support import (
     ActionAcceptOffer,
@@ -65,11 +65,13 @@ from actions.support import (
     ActionRequestHuman,
     barrier_in,
 )
-from tests.bot.fake_api import FakeApi, closed_port_url, running, service, tracker
+from tests.bot.fake_api import FakeApi, closed_port_url, details, running, service, tracker
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION_MODULES = [
     actions.find_services,
+    actions.service_details,
+    actions.bare_number,
     actions.onboarding,
     actions.checkin,
     actions.support,
@@ -223,8 +225,6 @@ def test_a_new_search_keeps_only_the_safe_features_of_her_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """ "i need a ride asap": neither "ride" nor "asap" narrow a transportation search."""
-    from actions.find_services import ActionSearchServices
-
     fake = FakeApi(results=[service(1, features=["masshealth"])])
     run(
         ActionSearchServices(), monkeypatch, fake,
@@ -274,9 +274,6 @@ def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_details_of_a_place_with_long_fields_still_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from actions.find_services import details_messages
-    from tests.bot.fake_api import details
-
     long = details(1, hours="Mon 8-5; " * 40, what_to_bring="ID \u2013 card \u201cX\u201d " * 40)
     assert_sms_sized(details_messages(1, long))
 

@@ -18,9 +18,9 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.choices import number_in
 from actions.consent_yes import reads_as_yes
 from actions.crisis import ActionCrisisAlert
-from actions.find_services import number_in
 from actions.language import ValidateSlotMappings
 from actions.referral import (
     MAX_SERVICE_CHARS,
