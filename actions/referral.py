@@ -49,10 +49,6 @@ SERVICE_SLOT = "referral_service"
 MAX_SERVICE_CHARS = 60
 MAX_SERVICES_CHARS = 90
 
-# Needs whose referrals never let the provider contact her directly (GUIDE.md: do-not-contact
-# is on by default for domestic-violence services); the API's flag wins when it sends one.
-DO_NOT_CONTACT_NEEDS = frozenset({"ipv_support"})
-
 
 def service_label(service: dict[str, Any] | None) -> str:
     """The place's name as she saw it in the list, cut to fit a response."""
@@ -139,13 +135,14 @@ class ActionOfferReferral(Action):
         return await offer_referral(dispatcher, tracker)
 
 
-def _do_not_contact(data: dict[str, Any], tracker: Tracker) -> bool:
+def _do_not_contact(data: dict[str, Any]) -> bool:
+    """Whether the provider may not contact her directly (GUIDE.md: on by default for
+    domestic-violence services). The services API decides, and says so on every referral it
+    answers with (services/openapi.yaml: `do_not_contact`); an answer without it is read the
+    careful way: her case manager reaches out, not the provider."""
     referral = data.get("referral") if isinstance(data.get("referral"), dict) else {}
-    for key in ("do_not_contact", "contacting_subject_prohibited"):
-        if isinstance(referral.get(key), bool):
-            return bool(referral[key])
-    need = referral.get("need") or tracker.get_slot("need")
-    return str(need) in DO_NOT_CONTACT_NEEDS
+    flag = referral.get("do_not_contact")
+    return flag if isinstance(flag, bool) else True
 
 
 class ActionGrantConsent(Action):
@@ -190,7 +187,7 @@ class ActionGrantConsent(Action):
             return []
         service = data.get("service") if isinstance(data.get("service"), dict) else {}
         label = service_label(service)
-        if _do_not_contact(data, tracker):
+        if _do_not_contact(data):
             dispatcher.utter_message(response="utter_referral_sent_private", service=label)
         else:
             dispatcher.utter_message(response="utter_referral_sent", service=label)

@@ -164,13 +164,13 @@ CASES: dict[str, Case] = {
         ActionGrantConsent(),
         lambda fake: {"text": "YES", "intent": "affirm", "slots": pending(fake)},
         False,
-        {"/api/consents/cons-1/grant"},
+        {"/api/consents/1/grant"},
     ),
     "consent no": (
         ActionDeclineConsent(),
         lambda fake: {"text": "no", "intent": "deny", "slots": pending(fake)},
         False,
-        {"/api/consents/cons-1/decline"},
+        {"/api/consents/1/decline"},
     ),
     "withdraw": (
         ActionWithdrawConsent(),
