@@ -12,7 +12,6 @@ the API it plays.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -488,13 +487,6 @@ async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     finally:
         await runner.cleanup()
     fake.assert_on_contract()
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def tracker(

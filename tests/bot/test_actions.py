@@ -24,7 +24,8 @@ from actions.find_services import (
     ValidateFindServicesForm,
 )
 from actions.sms import gsm7_length, is_gsm7
-from tests.bot.fake_api import TOKEN, FakeApi, closed_port_url, running, service, tracker
+from tests.bot.fake_api import TOKEN, FakeApi, running, service, tracker
+from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 RESULT = re.compile(r"^(\d+)\) (.+?), ([A-Za-z .'-]+)\. Call (\(\d{3}\) \d{3}-\d{4})\. (.+)$")
@@ -379,11 +380,14 @@ def test_more_before_a_place_opens_the_form_again(monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(2)
-        return web.json_response({})
-
     async def scenario() -> ApiError:
+        # The API answers only when the test lets it: after the client has given up.
+        answer = asyncio.Event()
+
+        async def slow(request: web.Request) -> web.Response:
+            await answer.wait()
+            return web.json_response({})
+
         app = web.Application()
         app.router.add_post("/api/places/resolve", slow)
         runner = web.AppRunner(app, access_log=None)
@@ -396,6 +400,7 @@ def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch
                 await TandemApi(f"http://{host}:{port}", TOKEN, timeout_s=0.2).resolve_place("x")
             return caught.value
         finally:
+            answer.set()
             await runner.cleanup()
 
     error = asyncio.run(scenario())

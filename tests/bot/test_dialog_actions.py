@@ -65,7 +65,8 @@ from actions.support import (
     ActionRequestHuman,
     barrier_in,
 )
-from tests.bot.fake_api import FakeApi, closed_port_url, details, running, service, tracker
+from tests.bot.fake_api import FakeApi, details, running, service, tracker
+from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION_MODULES = [

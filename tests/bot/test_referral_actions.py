@@ -32,7 +32,8 @@ from actions.referral import (
     service_label,
 )
 from actions.sms import MAX_CHARS, gsm7_length, is_gsm7
-from tests.bot.fake_api import FakeApi, closed_port_url, details, running, tracker
+from tests.bot.fake_api import FakeApi, details, running, tracker
+from tests.ports import closed_port_url
 
 SID = "SM0123456789abcdef"
 SHOWN = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
