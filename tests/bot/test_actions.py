@@ -452,7 +452,11 @@ def test_a_place_in_another_state_is_not_searched_as_near(
 ) -> None:
     fake = FakeApi()
     fake.places["06082"] = {
-        "zip": "06082", "town": "Enfield", "state": "CT", "lat": 41.98, "lon": -72.56
+        "zip": "06082",
+        "town": "Enfield",
+        "state": "CT",
+        "lat": 41.98,
+        "lon": -72.56,
     }
     dispatcher = CollectingDispatcher()
 

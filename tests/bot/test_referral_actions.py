@@ -419,8 +419,16 @@ def first_message(**tracker_args: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "intent",
-    ["need_moud", "request_referral", "report_appointment_missed", "inform_stage", "nlu_fallback",
-     "report_barrier", "thanks", "ask_privacy"],
+    [
+        "need_moud",
+        "request_referral",
+        "report_appointment_missed",
+        "inform_stage",
+        "nlu_fallback",
+        "report_barrier",
+        "thanks",
+        "ask_privacy",
+    ],
 )
 def test_her_first_message_gets_the_intro_before_its_answer_whatever_it_asks(
     monkeypatch: pytest.MonkeyPatch, intent: str
@@ -477,8 +485,14 @@ def test_her_whole_reply_fills_the_place_only_when_it_reads_as_one(
     place: str | None,
 ) -> None:
     events, _ = run(
-        ValidateSlotMappings(), monkeypatch, None, text=text, intent=intent, entities=entities,
-        slots={"requested_slot": "location", "need": "moud"}, active_loop="find_services_form",
+        ValidateSlotMappings(),
+        monkeypatch,
+        None,
+        text=text,
+        intent=intent,
+        entities=entities,
+        slots={"requested_slot": "location", "need": "moud"},
+        active_loop="find_services_form",
     )
     found = [e["value"] for e in events if e.get("name") == "location"]
     assert found == ([place] if place else [])
