@@ -31,7 +31,7 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
-from actions.find_services import looks_like_place
+from actions.place_text import looks_like_place
 from safety.judge import CRISIS_INTENTS
 
 SAVED_SLOT = "language_saved"

@@ -33,71 +33,41 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
+from actions.choices import picked_place, shown_results
 from actions.consent_yes import reads_as_yes
-from actions.find_services import number_in, shown_results
+from actions.result_messages import clean
 from actions.signals import message_sid
-from actions.sms import MAX_CHARS, shorten, to_gsm7
+from actions.sms import MAX_CHARS, shorten
 
 logger = logging.getLogger(__name__)
 
 PENDING_SLOT = "consent_pending"
 CONSENT_SLOT = "referral_consent"
 SERVICE_SLOT = "referral_service"
-# The place she last asked about ("tell me about #2"), so that "i want that one" is that one.
-DETAILS_SLOT = "details_shown"
 
 # Longest names put into a response (test_responses.py fills the placeholders with these).
 MAX_SERVICE_CHARS = 60
 MAX_SERVICES_CHARS = 90
 
-# Needs whose referrals never let the provider contact her directly (GUIDE.md: do-not-contact
-# is on by default for domestic-violence services); the API's flag wins when it sends one.
-DO_NOT_CONTACT_NEEDS = frozenset({"ipv_support"})
-
-
-def _clean(value: Any) -> str:
-    return " ".join(to_gsm7(str(value or "")).split()).strip(" .")
-
 
 def service_label(service: dict[str, Any] | None) -> str:
     """The place's name as she saw it in the list, cut to fit a response."""
     service = service or {}
-    name = _clean(service.get("name")) or _clean(service.get("organization")) or "that place"
+    name = clean(service.get("name")) or clean(service.get("organization")) or "that place"
     return shorten(name, MAX_SERVICE_CHARS)
 
 
 def contact_message(service: dict[str, Any]) -> str | None:
     """ "Demo Recovery Program 2, 102 Main St, Springfield. Call (413) 555-0102." """
-    name = _clean(service.get("name")) or _clean(service.get("organization"))
-    address = _clean(service.get("address"))
-    phone = _clean(service.get("phone"))
+    name = clean(service.get("name")) or clean(service.get("organization"))
+    address = clean(service.get("address"))
+    phone = clean(service.get("phone"))
     if not name or not (address or phone):
         return None
     text = name + (f", {address}" if address else "") + "."
     if phone:
         text += f" Call {phone}."
     return shorten(text, MAX_CHARS)
-
-
-def picked_place(tracker: Tracker, text: str) -> int | None:
-    """The number of the place she picked in the list she saw, or None if it is unclear.
-
-    A number or an ordinal in her words wins ("sign me up for 2", "the 3rd", "la ultima");
-    without one ("i want that one", "sign me up") it is the place she last asked about, or
-    the only place in the list."""
-    shown = shown_results(tracker)
-    choice = number_in(text)
-    if choice == "last":
-        choice = len(shown)
-    if choice is None:
-        asked = tracker.get_slot(DETAILS_SLOT)
-        if isinstance(asked, (int, float)) and asked >= 1:
-            choice = int(asked)
-        elif len([key for key in shown if key]) == 1:
-            choice = next(i for i, key in enumerate(shown, 1) if key)
-    if isinstance(choice, int) and 1 <= choice <= len(shown) and shown[choice - 1]:
-        return choice
-    return None
 
 
 def _cleared() -> list[EventType]:
@@ -165,13 +135,14 @@ class ActionOfferReferral(Action):
         return await offer_referral(dispatcher, tracker)
 
 
-def _do_not_contact(data: dict[str, Any], tracker: Tracker) -> bool:
+def _do_not_contact(data: dict[str, Any]) -> bool:
+    """Whether the provider may not contact her directly (GUIDE.md: on by default for
+    domestic-violence services). The services API decides, and says so on every referral it
+    answers with (services/openapi.yaml: `do_not_contact`); an answer without it is read the
+    careful way: her case manager reaches out, not the provider."""
     referral = data.get("referral") if isinstance(data.get("referral"), dict) else {}
-    for key in ("do_not_contact", "contacting_subject_prohibited"):
-        if isinstance(referral.get(key), bool):
-            return bool(referral[key])
-    need = referral.get("need") or tracker.get_slot("need")
-    return str(need) in DO_NOT_CONTACT_NEEDS
+    flag = referral.get("do_not_contact")
+    return flag if isinstance(flag, bool) else True
 
 
 class ActionGrantConsent(Action):
@@ -216,7 +187,7 @@ class ActionGrantConsent(Action):
             return []
         service = data.get("service") if isinstance(data.get("service"), dict) else {}
         label = service_label(service)
-        if _do_not_contact(data, tracker):
+        if _do_not_contact(data):
             dispatcher.utter_message(response="utter_referral_sent_private", service=label)
         else:
             dispatcher.utter_message(response="utter_referral_sent", service=label)
@@ -269,7 +240,7 @@ async def _contact_from_directory(tracker: Tracker) -> str | None:
 
 
 def _services_text(services: list[Any]) -> str:
-    names = [_clean(s) for s in services if _clean(s)]
+    names = [clean(s) for s in services if clean(s)]
     names = list(dict.fromkeys(names))
     if not names:
         return "the places you said yes to"

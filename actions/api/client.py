@@ -161,12 +161,9 @@ class TandemApi:
     async def update_client(self, client_id: str, **fields: Any) -> dict[str, Any]:
         """PATCH /api/clients/{id}: preferred_name, stage, due_date, baby_birth_date,
         language, pregnancy_loss."""
-        return await self.request(
-            "PATCH", f"/api/clients/{quote(client_id, safe='')}", body=fields
-        )
+        return await self.request("PATCH", f"/api/clients/{quote(client_id, safe='')}", body=fields)
 
-
-    # --- referrals and consent (notes/referral_contract.md) --------------------------------
+    # --- referrals and consent (services/openapi.yaml, tags referrals and consent) ----------
 
     async def create_referral(
         self,

@@ -19,7 +19,7 @@ from services.db.models import (
     ServiceCode,
     ServiceFeature,
 )
-from services.directory.search import format_address, format_phone
+from services.directory.search.formatting import format_address, format_phone
 from services.directory.taxonomy import Taxonomy
 
 DEMO_PREFIX = "DEMO DATA (fictional): "

@@ -1,47 +1,33 @@
 """Import Open Referral HSDS 3.0 data into the directory: a tabular data package (a folder of
 CSV files with datapackage.json) or the JSON `service_full` form (one service or a list).
 
-Both forms become the same tables and go through the same validation. Rows are upserted by id
-(re-importing updates), and every invalid value is reported by table, row and field. This
-module never commits: the caller owns the transaction and decides, from the report, whether a
-run with invalid rows is kept (`--partial`) or rolled back. Taxonomy terms become Tandem codes
-and features through the staff-edited mapping (taxonomy_mapping.py); others are reported.
+Both forms become the same tables (hsds_read.py) and go through the same validation, by the
+table specifications in hsds_tables.py. Rows are upserted by id (re-importing updates), and
+every invalid value is reported by table, row and field. This module never commits: the caller
+owns the transaction and decides, from the report, whether a run with invalid rows is kept
+(`--partial`) or rolled back. Taxonomy terms become Tandem codes and features through the
+staff-edited mapping (taxonomy_mapping.py); others are reported.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.base import Base
-from services.db.models import (
-    Address,
-    Location,
-    Organization,
-    Phone,
-    Schedule,
-    Service,
-    ServiceAtLocation,
-    ServiceCode,
-    ServiceFeature,
-)
+from services.db.models import ServiceCode, ServiceFeature
+from services.directory.hsds_read import Row, Tables, read_source
+from services.directory.hsds_tables import TABLES, TableSpec
 from services.directory.search import refresh_search_rows
 from services.directory.taxonomy import Taxonomy
 from services.directory.taxonomy_mapping import FALSE_VALUES, TermMapping, load_mapping
 
-# Open Referral HSDS 3.0 service statuses. Only "active" services are ever offered.
-SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 FLUSH_EVERY = 1000
 
-Row = dict[str, str]
-Tables = dict[str, list[Row]]
 # progress(table, rows done, rows in table)
 Progress = Callable[[str, int, int], None]
 
@@ -81,249 +67,6 @@ class ImportReport:
             yield f"invalid: {problem}"
         if self.unmapped_terms:
             yield "unmapped taxonomy terms: " + ", ".join(sorted(self.unmapped_terms))
-
-
-def _latitude(value: str) -> float:
-    number = float(value)
-    if not -90 <= number <= 90:
-        raise ValueError(f"latitude {value} is outside -90..90")
-    return number
-
-
-def _longitude(value: str) -> float:
-    number = float(value)
-    if not -180 <= number <= 180:
-        raise ValueError(f"longitude {value} is outside -180..180")
-    return number
-
-
-def _status(value: str) -> str:
-    status = " ".join(value.lower().replace("_", " ").split())
-    if status not in SERVICE_STATUSES:
-        raise ValueError(f"status {value!r} is not one of " + ", ".join(SERVICE_STATUSES))
-    return status
-
-
-def _time(value: str) -> str:
-    """HH:MM or HH:MM:SS -> HH:MM."""
-    parts = value.split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in parts):
-        raise ValueError(f"time {value!r} is not HH:MM")
-    if int(parts[0]) > 23 or int(parts[1]) > 59:
-        raise ValueError(f"time {value!r} is not a time of day")
-    return f"{parts[0]}:{parts[1]}"
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    model: type[Base]
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    convert: dict[str, Callable[[str], object]] = field(default_factory=dict)
-    # Foreign keys: field -> referenced table (checked against this package and the database).
-    references: dict[str, str] = field(default_factory=dict)
-    # Fields only meaningful together (a latitude without its longitude is dropped).
-    together: tuple[str, ...] = ()
-    # Fields whose invalid value skips the whole row rather than being dropped (an unknown
-    # status must not fall back to the default "active").
-    strict: tuple[str, ...] = ()
-
-
-# Order matters: parents before children (foreign keys).
-TABLES: dict[str, TableSpec] = {
-    "organizations": TableSpec(
-        Organization, ("id", "name"), ("alternate_name", "description", "email", "website")
-    ),
-    "services": TableSpec(
-        Service,
-        ("id", "organization_id", "name"),
-        (
-            "alternate_name",
-            "description",
-            "url",
-            "email",
-            "status",
-            "application_process",
-            "fees_description",
-            "eligibility_description",
-            "alert",
-        ),
-        {"status": _status},
-        references={"organization_id": "organizations"},
-        strict=("status",),
-    ),
-    "locations": TableSpec(
-        Location,
-        ("id",),
-        ("organization_id", "location_type", "name", "description", "latitude", "longitude"),
-        {"latitude": _latitude, "longitude": _longitude},
-        references={"organization_id": "organizations"},
-        together=("latitude", "longitude"),
-    ),
-    "addresses": TableSpec(
-        Address,
-        ("id", "location_id", "address_1", "city", "state_province", "postal_code"),
-        ("address_2", "country", "address_type"),
-        references={"location_id": "locations"},
-    ),
-    "service_at_location": TableSpec(
-        ServiceAtLocation,
-        ("id", "service_id", "location_id"),
-        ("description",),
-        references={"service_id": "services", "location_id": "locations"},
-    ),
-    "phones": TableSpec(
-        Phone,
-        ("id", "number"),
-        (
-            "service_id",
-            "location_id",
-            "organization_id",
-            "service_at_location_id",
-            "extension",
-            "type",
-            "description",
-        ),
-        references={
-            "service_id": "services",
-            "location_id": "locations",
-            "organization_id": "organizations",
-            "service_at_location_id": "service_at_location",
-        },
-    ),
-    "schedules": TableSpec(
-        Schedule,
-        ("id",),
-        (
-            "service_id",
-            "location_id",
-            "service_at_location_id",
-            "freq",
-            "byday",
-            "opens_at",
-            "closes_at",
-            "description",
-        ),
-        {"opens_at": _time, "closes_at": _time},
-        references={
-            "service_id": "services",
-            "location_id": "locations",
-            "service_at_location_id": "service_at_location",
-        },
-    ),
-}
-TAXONOMY_TABLES = ("taxonomy_terms", "attributes")
-
-
-def _clean(row: dict) -> Row:
-    out: Row = {}
-    for key, value in row.items():
-        if not key or isinstance(value, dict | list):
-            continue
-        out[key.strip()] = "" if value is None else str(value).strip()
-    return out
-
-
-def read_package(package_dir: Path) -> Tables:
-    """The CSV tables of a tabular data package that the importer reads."""
-    tables: Tables = {}
-    for table in (*TABLES, *TAXONOMY_TABLES):
-        path = package_dir / f"{table}.csv"
-        if path.exists():
-            with path.open(newline="", encoding="utf-8-sig") as f:
-                tables[table] = [_clean(row) for row in csv.DictReader(f)]
-    return tables
-
-
-def read_service_full(path: Path) -> Tables:
-    """HSDS `service_full` JSON (one object or a list of them) -> the same tables as CSV.
-
-    A record that appears several times (the sample repeats one phone under the service, its
-    locations and contacts) is kept once, where it is first met.
-    """
-    data = json.loads(path.read_text(encoding="utf-8"))
-    services = data if isinstance(data, list) else [data]
-    tables: Tables = {name: [] for name in (*TABLES, *TAXONOMY_TABLES)}
-    seen: dict[str, set[str]] = {name: set() for name in tables}
-
-    def add(table: str, record: object, **links: str) -> Row | None:
-        if not isinstance(record, dict):
-            return None
-        row = _clean(record)
-        for key, value in links.items():
-            if value and not row.get(key):
-                row[key] = value
-        if row.get("id") and row["id"] in seen[table]:
-            return None
-        seen[table].add(row.get("id", ""))
-        tables[table].append(row)
-        return row
-
-    def many(items: object) -> Iterable[object]:
-        return items if isinstance(items, list) else []
-
-    for service in services:
-        if not isinstance(service, dict):
-            continue
-        org = service.get("organization")
-        org_id = str(org.get("id", "")) if isinstance(org, dict) else ""
-        add("organizations", org)
-        service_row = add("services", service, organization_id=org_id)
-        service_id = service_row.get("id", "") if service_row else str(service.get("id", ""))
-        for phone in many(service.get("phones")):
-            add("phones", phone, service_id=service_id)
-        for schedule in many(service.get("schedules")):
-            add("schedules", schedule, service_id=service_id)
-        for sal in many(service.get("service_at_locations")):
-            if not isinstance(sal, dict):
-                continue
-            location = sal.get("location")
-            location_id = str(location.get("id", "")) if isinstance(location, dict) else ""
-            add("locations", location, organization_id=org_id)
-            if isinstance(location, dict):
-                for address in many(location.get("addresses")):
-                    add("addresses", address, location_id=location_id)
-            sal_row = add(
-                "service_at_location", sal, service_id=service_id, location_id=location_id
-            )
-            sal_id = sal_row.get("id", "") if sal_row else ""
-            for phone in many(sal.get("phones")):
-                add(
-                    "phones",
-                    phone,
-                    service_id=service_id,
-                    location_id=location_id,
-                    service_at_location_id=sal_id,
-                )
-            for schedule in many(sal.get("schedules")):
-                add(
-                    "schedules",
-                    schedule,
-                    service_id=service_id,
-                    location_id=location_id,
-                    service_at_location_id=sal_id,
-                )
-        for attribute in many(service.get("attributes")):
-            if not isinstance(attribute, dict):
-                continue
-            term = attribute.get("taxonomy_term")
-            term_row = add("taxonomy_terms", term)
-            term_id = (term_row or {}).get("id") or (
-                str(term.get("id", "")) if isinstance(term, dict) else ""
-            )
-            row = add("attributes", attribute, taxonomy_term_id=term_id)
-            if row is not None:
-                # Nested under the service, an attribute describes that service.
-                row["link_id"], row["link_entity"] = service_id, "service"
-    return tables
-
-
-def read_source(path: Path) -> Tables:
-    if path.is_dir():
-        return read_package(path)
-    if path.suffix.lower() == ".json":
-        return read_service_full(path)
-    raise ValueError(f"{path} is neither an HSDS package folder nor service_full JSON")
 
 
 async def import_hsds(

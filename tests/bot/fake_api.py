@@ -1,15 +1,17 @@
 """A real local HTTP server playing Tandem's services API, for the action tests.
 
 It answers in the API's shapes (directory search and details, places, signals, alerts,
-client profiles, and referrals with consent as notes/referral_contract.md sets them out),
-records every request, keeps the referrals' and consents' states, and can be told to fail.
+client profiles, and referrals with consent, as services/openapi.yaml sets them out), records
+every request, keeps the referrals' and consents' states, and can be told to fail.
 `running()` starts it on 127.0.0.1 (port 0) and points TANDEM_API_URL and TANDEM_SERVICE_TOKEN
-at it.
+at it; when the test is done, every call the actions made and every answer the fake gave
+must match services/openapi.yaml (tests/bot/openapi_check.py), so the fake cannot drift from
+the API it plays.
 """
 
 from __future__ import annotations
 
-import socket
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,7 +22,10 @@ from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from tests.bot.openapi_check import request_problems, response_problems
+
 TOKEN = "svc-token-for-tests"
+NOW = "2026-01-05T15:00:00Z"  # every time stamp the fake answers with
 
 SPRINGFIELD = {"zip": "01105", "town": "Springfield", "state": "MA", "lat": 42.1, "lon": -72.6}
 HOLYOKE = {"zip": None, "town": "Holyoke", "state": "MA", "lat": 42.2, "lon": -72.6}
@@ -44,7 +49,7 @@ def service(i: int, **overrides: Any) -> dict[str, Any]:
         "service_id": f"svc-{i}",
         "location_id": f"loc-{i}",
         "name": f"Demo Recovery Program {i}",
-        "organization": f"Demo Org {i}",
+        "organization_id": f"org-{i}",
         "town": "Springfield",
         "address": f"{100 + i} Main St, Springfield, MA 01105",
         "phone": f"(413) 555-01{i:02d}",
@@ -58,20 +63,27 @@ def service(i: int, **overrides: Any) -> dict[str, Any]:
 
 
 def details(i: int, **overrides: Any) -> dict[str, Any]:
+    summary = "Outpatient buprenorphine for pregnant and parenting women."
     result = {
+        "service_id": f"svc-{i}",
+        "location_id": f"loc-{i}",
         "name": f"Demo Recovery Program {i}",
         "organization": f"Demo Org {i}",
-        "summary": "Outpatient buprenorphine for pregnant and parenting women.",
+        "description": "DEMO DATA (fictional): " + summary,
+        "summary": summary,
         "address": f"{100 + i} Main St, Springfield, MA 01105",
         "town": "Springfield",
         "phone": f"(413) 555-01{i:02d}",
         "hours": "Mon-Fri 8am-6pm",
         "application_process": "Call to set up an intake visit, usually within a week",
+        "eligibility_description": None,
         "what_to_bring": "Photo ID and your MassHealth card if you have one",
         "fees_description": "MassHealth accepted; sliding scale",
+        "url": None,
+        "codes": ["moud_buprenorphine"],
+        "code_labels": ["buprenorphine (Suboxone)"],
         "features": ["masshealth", "childcare_onsite"],
         "feature_labels": ["takes MassHealth", "childcare on site"],
-        "codes": ["moud_buprenorphine"],
     }
     result.update(overrides)
     return result
@@ -104,16 +116,24 @@ class FakeApi:
     grant_error: str = "internal"  # the error code answered with a grant_status other than 200
     decline_status: int = 200
     withdraw_status: int = 200
-    do_not_contact: bool | None = None
+    # What the API decided for the referrals it makes (on for domestic-violence services).
+    do_not_contact: bool = False
     consent_parts: list[str] = field(
         default_factory=lambda: [
             "Consent part 1: Tandem would share your first name and phone number with them.",
             "Consent part 2: reply YES to agree (your signature) or NO. Expires in 90 days.",
         ]
     )
+    # Answers that differ from services/openapi.yaml on purpose (a broken API): the test
+    # expects at least one such answer, and the calls must still match.
+    off_contract: bool = False
+    # The state the endpoints keep, by id ("1", "2"... as in the URLs).
     referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
     consents: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Where the calls and the answers differ from services/openapi.yaml.
+    call_problems: list[str] = field(default_factory=list)
+    answer_problems: list[str] = field(default_factory=list)
 
     # -- what was asked ------------------------------------------------------------------
     def bodies(self, path: str) -> list[dict[str, Any]]:
@@ -135,29 +155,85 @@ class FakeApi:
     ) -> str:
         """A consent (and its referral) already on file; returns the consent id."""
         n = len(self.consents) + 1
-        referral_id, consent_id = f"ref-{n}", f"cons-{n}"
+        referral_id = consent_id = str(n)
         self.referrals[referral_id] = {
             "id": referral_id,
             "client_id": client_id,
             "service_id": f"svc-{service}",
+            "location_id": f"loc-{service}",
             "need": "moud_buprenorphine",
-            "created_by": "bot",
             "consent_id": consent_id,
             "status": {"pending": "draft", "active": "requested"}.get(status, "cancelled"),
-            "do_not_contact": bool(self.do_not_contact),
+            "do_not_contact": self.do_not_contact,
         }
         self.consents[consent_id] = {
             "id": consent_id,
             "client_id": client_id,
             "status": status,
+            "language": "en",
             "referral_id": referral_id,
             "message_sid": None,
         }
         return consent_id
 
+    # -- the API's shapes of the state -----------------------------------------------------
+    def _service_of(self, referral: dict[str, Any]) -> dict[str, Any]:
+        """The ServiceContact of a referral's place."""
+        d = details(int(str(referral["service_id"]).split("-")[-1]))
+        keys = ("service_id", "location_id", "name", "organization", "phone", "address", "town")
+        return {**{k: d[k] for k in keys}, "hours": d["hours"]}
+
+    def _referral(self, referral: dict[str, Any]) -> dict[str, Any]:
+        service = self._service_of(referral)
+        return {
+            "id": int(referral["id"]),
+            "client_id": referral["client_id"],
+            "service_id": referral["service_id"],
+            "location_id": referral["location_id"],
+            "service_name": service["name"],
+            "organization": service["organization"],
+            "need": referral["need"],
+            "created_by": "bot",
+            "status": referral["status"],
+            "reason": None,
+            "outcome": None,
+            "do_not_contact": referral["do_not_contact"],
+            "consent_id": int(referral["consent_id"]),
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+
+    def _consent(self, consent: dict[str, Any]) -> dict[str, Any]:
+        referral = self.referrals[consent["referral_id"]]
+        service = self._service_of(referral)
+        signed = consent["status"] == "active"
+        return {
+            "id": int(consent["id"]),
+            "client_id": consent["client_id"],
+            "status": consent["status"],
+            "language": consent["language"],
+            "patient_name": None,
+            "disclosed_by": "Tandem",
+            "information": "your first name and phone number",
+            "recipient": f"{service['organization']} - {service['name']}",
+            "recipient_organization_id": None,
+            "purpose": "so they can contact you about a first visit",
+            "revocation": "text CANCEL MY REFERRAL anytime",
+            "expires_at": "2099-01-01T00:00:00Z",
+            "parts": self.consent_parts,
+            "signed_message_sid": consent["message_sid"] if signed else None,
+            "signed_at": NOW if signed else None,
+            "withdrawn_message_sid": (
+                consent["message_sid"] if consent["status"] == "withdrawn" else None
+            ),
+            "created_at": NOW,
+            "status_changed_at": None,
+            "status_changed_by": None,
+        }
+
     async def record(self, request: web.Request) -> None:
         body = None
-        if request.can_read_body:
+        if request.body_exists:
             body = await request.json()
         self.requests.append(
             {
@@ -176,38 +252,36 @@ class FakeApi:
         body = self.requests[-1]["json"] or {}
         q = body.get("q")
         if not isinstance(q, str):
-            return web.json_response({"error": "invalid_field", "field": "q"}, status=400)
+            return error("invalid_field", 400, field="q")
         place = self.places.get(q.strip().lower())
         if place is None:
-            return web.json_response(
-                {"error": "place_not_found", "message": "No such place."}, status=404
-            )
+            return error("place_not_found", 404)
         return web.json_response({"query": q, **place})
 
     async def search(self, request: web.Request) -> web.Response:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
         if self.services_status != 200:
-            return web.json_response(
-                {"error": self.services_error, "message": "..."}, status=self.services_status
-            )
+            return error(self.services_error, self.services_status)
         near = body["near"]
         place = self.places.get(near.lower())
         if place is None:
-            return web.json_response({"error": "place_not_found", "message": "..."}, status=404)
+            return error("place_not_found", 404)
         limit, offset = body["limit"], body["offset"]
         wanted = body.get("features") or []
         if not isinstance(wanted, list) or set(wanted) - FEATURES:
-            return web.json_response({"error": "unknown_feature", "message": "..."}, status=400)
+            return error("unknown_feature", 400)
         results = [r for r in self.results if set(wanted) <= set(r.get("features") or [])]
         need = body["need"]
         return web.json_response(
             {
                 "place": {"query": near, **place},
                 "need": {"query": need, "codes": [need], "label": self.label},
+                "features": wanted,
                 "total": len(results),
                 "offset": offset,
                 "limit": limit,
+                "radius_miles": float(body.get("radius", 25)),
                 "results": results[offset : offset + limit],
             }
         )
@@ -215,78 +289,102 @@ class FakeApi:
     async def service_details(self, request: web.Request) -> web.Response:
         await self.record(request)
         if self.details_status != 200:
-            return web.json_response({"error": "not_found"}, status=self.details_status)
+            return error("not_found", self.details_status)
         i = int(request.match_info["service_id"].split("-")[-1])
         return web.json_response(details(i))
 
     async def signal(self, request: web.Request) -> web.Response:
         await self.record(request)
-        return web.json_response({"id": len(self.requests)}, status=self.signals_status)
+        body = self.requests[-1]["json"] or {}
+        if self.signals_status != 201:
+            return error("internal", self.signals_status)
+        value = body.get("value")
+        return web.json_response(
+            {
+                "id": len(self.requests),
+                "client_id": body["client_id"],
+                "type": body["type"],
+                "value": None if value is None else str(value),
+                "source": body.get("source", "bot"),
+                "message_sid": body.get("message_sid"),
+                "created_at": NOW,
+            },
+            status=201,
+        )
 
     async def alert(self, request: web.Request) -> web.Response:
         await self.record(request)
-        return web.json_response({"id": len(self.requests)}, status=self.alerts_status)
+        body = self.requests[-1]["json"] or {}
+        if self.alerts_status != 201:
+            return error("internal", self.alerts_status)
+        return web.json_response(
+            {
+                "id": len(self.requests),
+                "client_id": body["client_id"],
+                "kind": body["kind"],
+                "detail": body.get("detail"),
+                "status": "open",
+                "created_at": NOW,
+                "acknowledged_at": None,
+                "acknowledged_by": None,
+            },
+            status=201,
+        )
 
     async def client(self, request: web.Request) -> web.Response:
         await self.record(request)
+        body = self.requests[-1]["json"] or {}
         if self.clients_status != 200:
-            return web.json_response(
-                {"error": "invalid_field", "field": "x"}, status=self.clients_status
-            )
-        return web.json_response({"id": request.match_info["client_id"]})
+            return error("invalid_field", self.clients_status, field="x")
+        profile = {
+            "client_id": request.match_info["client_id"],
+            "preferred_name": None,
+            "stage": None,
+            "due_date": None,
+            "baby_birth_date": None,
+            "stage_messages_stopped": bool(body.get("pregnancy_loss")),
+            "language": "en",
+        }
+        return web.json_response({**profile, **{k: v for k, v in body.items() if k in profile}})
 
-    # -- referrals and consent (notes/referral_contract.md) --------------------------------
-    def _service_of(self, referral: dict[str, Any]) -> dict[str, Any]:
-        i = int(str(referral["service_id"]).split("-")[-1])
-        d = details(i)
-        return {k: d[k] for k in ("name", "organization", "phone", "address")}
-
+    # -- referrals and consent (services/openapi.yaml, tag referrals and consent) ----------
     async def create_referral(self, request: web.Request) -> web.Response:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
         if self.referral_status != 201:
-            return web.json_response(
-                {"error": "service_not_found", "message": "..."}, status=self.referral_status
-            )
+            return error("service_not_found", self.referral_status)
         required = ("client_id", "service_id", "created_by", "language")
         missing = [k for k in required if not body.get(k)]
         if missing:
-            return web.json_response({"error": "invalid_field", "field": missing[0]}, status=422)
+            return error("invalid_field", 422, field=missing[0])
         consent_id = self.consent(body["client_id"], int(body["service_id"].split("-")[-1]))
         consent = self.consents[consent_id]
+        consent["language"] = body["language"]
         referral = self.referrals[consent["referral_id"]]
-        referral.update(need=body.get("need"), language=body["language"])
-        if self.do_not_contact is None:
-            referral["do_not_contact"] = body.get("need") == "ipv_support"
+        referral.update(need=body.get("need"), location_id=body.get("location_id"))
         return web.json_response(
-            {
-                "referral": referral,
-                "consent": {
-                    "id": consent_id,
-                    "status": "pending",
-                    "parts": self.consent_parts,
-                    "expires_at": "2099-01-01T00:00:00Z",
-                },
-            },
+            {"referral": self._referral(referral), "consent": self._consent(consent)},
             status=201,
         )
 
     def _answer(self, consent: dict[str, Any]) -> dict[str, Any]:
         referral = self.referrals[consent["referral_id"]]
-        return {"consent": consent, "referral": referral, "service": self._service_of(referral)}
+        return {
+            "consent": self._consent(consent),
+            "referral": self._referral(referral),
+            "service": self._service_of(referral),
+        }
 
     async def grant(self, request: web.Request) -> web.Response:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
         if self.grant_status != 200:
-            return web.json_response(
-                {"error": self.grant_error, "message": "..."}, status=self.grant_status
-            )
+            return error(self.grant_error, self.grant_status)
         consent = self.consents.get(request.match_info["consent_id"])
         if consent is None or consent["client_id"] != body.get("client_id"):
-            return web.json_response({"error": "not_found", "message": "..."}, status=404)
+            return error("not_found", 404)
         if consent["status"] != "pending":
-            return web.json_response({"error": "consent_not_pending", "message": "..."}, status=409)
+            return error("consent_not_pending", 409)
         consent.update(status="active", message_sid=body.get("message_sid"))
         self.referrals[consent["referral_id"]]["status"] = "requested"
         return web.json_response(self._answer(consent))
@@ -295,14 +393,12 @@ class FakeApi:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
         if self.decline_status != 200:
-            return web.json_response(
-                {"error": "internal", "message": "..."}, status=self.decline_status
-            )
+            return error("internal", self.decline_status)
         consent = self.consents.get(request.match_info["consent_id"])
         if consent is None or consent["client_id"] != body.get("client_id"):
-            return web.json_response({"error": "not_found", "message": "..."}, status=404)
+            return error("not_found", 404)
         if consent["status"] != "pending":
-            return web.json_response({"error": "consent_not_pending", "message": "..."}, status=409)
+            return error("consent_not_pending", 409)
         consent["status"] = "declined"
         self.referrals[consent["referral_id"]]["status"] = "cancelled"
         return web.json_response(self._answer(consent))
@@ -311,9 +407,7 @@ class FakeApi:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
         if self.withdraw_status != 200:
-            return web.json_response(
-                {"error": "internal", "message": "..."}, status=self.withdraw_status
-            )
+            return error("internal", self.withdraw_status)
         client_id = request.match_info["client_id"]
         withdrawn, cancelled, services = 0, 0, []
         for consent in self.consents.values():
@@ -331,10 +425,44 @@ class FakeApi:
             {"withdrawn": withdrawn, "referrals_cancelled": cancelled, "services": services}
         )
 
+    # -- the contract ----------------------------------------------------------------------
+    @web.middleware
+    async def check(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Every call and every answer, against services/openapi.yaml."""
+        route = request.match_info.route.resource
+        template = route.canonical if route is not None else request.path
+        body = await request.json() if request.body_exists else None
+        self.call_problems += request_problems(
+            request.method, template, dict(request.match_info), dict(request.query), body
+        )
+        response = await handler(request)
+        answer = json.loads(response.body) if isinstance(response, web.Response) else None
+        self.answer_problems += response_problems(request.method, template, response.status, answer)
+        return response
+
+    def assert_on_contract(self) -> None:
+        assert not self.call_problems, "calls differ from services/openapi.yaml:\n" + "\n".join(
+            self.call_problems
+        )
+        if self.off_contract:
+            assert self.answer_problems, "off_contract, yet every answer matched the API"
+        else:
+            assert not self.answer_problems, (
+                "the fake's answers differ from services/openapi.yaml:\n"
+                + "\n".join(self.answer_problems)
+            )
+
+
+def error(code: str, status: int, **extra: str) -> web.Response:
+    """The API's error body: {"error", "message", ...}."""
+    return web.json_response({"error": code, "message": "...", **extra}, status=status)
+
 
 @asynccontextmanager
 async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
-    app = web.Application()
+    """The fake on a free local port, with the actions pointed at it; on a normal exit, every
+    call and answer matched services/openapi.yaml."""
+    app = web.Application(middlewares=[fake.check])
     app.router.add_post("/api/places/resolve", fake.resolve)
     app.router.add_post("/api/services/search", fake.search)
     app.router.add_get("/api/services/{service_id}", fake.service_details)
@@ -358,13 +486,7 @@ async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
         yield url
     finally:
         await runner.cleanup()
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    fake.assert_on_contract()
 
 
 def tracker(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.ports import closed_port_url, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "action-server-test-token-0123456789"
@@ -30,12 +31,6 @@ ACTION_CALL = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def call(
     url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None
 ) -> tuple[int, str]:
@@ -47,12 +42,12 @@ def call(
         return error.code, error.read().decode()
 
 
-def launch(port: int, token: str | None, api_url: str = "http://127.0.0.1:9") -> subprocess.Popen:
+def launch(port: int, token: str | None, api_url: str | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "SANIC_HOST": "127.0.0.1",
-        "TANDEM_API_URL": api_url,
+        "TANDEM_API_URL": api_url or closed_port_url(),
         "TANDEM_SERVICE_TOKEN": "service-token-0123456789",
     }
     env.pop("ACTION_SERVER_TOKEN", None)

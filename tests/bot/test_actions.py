@@ -24,7 +24,8 @@ from actions.find_services import (
     ValidateFindServicesForm,
 )
 from sms_text.segments import gsm7_length, is_gsm7
-from tests.bot.fake_api import TOKEN, FakeApi, closed_port_url, running, service, tracker
+from tests.bot.fake_api import TOKEN, FakeApi, running, service, tracker
+from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 RESULT = re.compile(r"^(\d+)\) (.+?), ([A-Za-z .'-]+)\. Call (\(\d{3}\) \d{3}-\d{4})\. (.+)$")
@@ -379,11 +380,14 @@ def test_more_before_a_place_opens_the_form_again(monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(2)
-        return web.json_response({})
-
     async def scenario() -> ApiError:
+        # The API answers only when the test lets it: after the client has given up.
+        answer = asyncio.Event()
+
+        async def slow(request: web.Request) -> web.Response:
+            await answer.wait()
+            return web.json_response({})
+
         app = web.Application()
         app.router.add_post("/api/places/resolve", slow)
         runner = web.AppRunner(app, access_log=None)
@@ -396,6 +400,7 @@ def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch
                 await TandemApi(f"http://{host}:{port}", TOKEN, timeout_s=0.2).resolve_place("x")
             return caught.value
         finally:
+            answer.set()
             await runner.cleanup()
 
     error = asyncio.run(scenario())
@@ -434,7 +439,9 @@ def test_every_response_fits_two_gsm7_segments(domain: dict[str, Any]) -> None:
 
 
 def test_the_actions_only_send_responses_the_domain_has(domain: dict[str, Any]) -> None:
-    source = (REPO / "actions" / "find_services.py").read_text(encoding="utf-8")
+    # The search, its details and a bare number after it (once all in find_services.py).
+    modules = ("find_services.py", "service_details.py", "bare_number.py")
+    source = "".join((REPO / "actions" / m).read_text(encoding="utf-8") for m in modules)
     used = set(re.findall(r'response="(utter_\w+)"', source))
     assert used, "the actions send domain responses"
     assert used <= set(domain["responses"]), used - set(domain["responses"])
@@ -445,7 +452,11 @@ def test_a_place_in_another_state_is_not_searched_as_near(
 ) -> None:
     fake = FakeApi()
     fake.places["06082"] = {
-        "zip": "06082", "town": "Enfield", "state": "CT", "lat": 41.98, "lon": -72.56
+        "zip": "06082",
+        "town": "Enfield",
+        "state": "CT",
+        "lat": 41.98,
+        "lon": -72.56,
     }
     dispatcher = CollectingDispatcher()
 

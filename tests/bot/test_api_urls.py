@@ -27,7 +27,6 @@ from actions.find_services import (
     ActionFilterServices,
     ActionMoreServices,
     ActionSearchServices,
-    ActionServiceDetails,
     ValidateFindServicesForm,
 )
 from actions.onboarding import ActionProfileAnswer, ActionReportLoss, ActionUpdateName
@@ -37,6 +36,7 @@ from actions.referral import (
     ActionOfferReferral,
     ActionWithdrawConsent,
 )
+from actions.service_details import ActionServiceDetails
 from actions.support import ActionHandleBarrier, ActionRequestHuman
 from tests.bot.fake_api import HOLYOKE, TOKEN, FakeApi, running, service, tracker
 
@@ -164,13 +164,13 @@ CASES: dict[str, Case] = {
         ActionGrantConsent(),
         lambda fake: {"text": "YES", "intent": "affirm", "slots": pending(fake)},
         False,
-        {"/api/consents/cons-1/grant"},
+        {"/api/consents/1/grant"},
     ),
     "consent no": (
         ActionDeclineConsent(),
         lambda fake: {"text": "no", "intent": "deny", "slots": pending(fake)},
         False,
-        {"/api/consents/cons-1/decline"},
+        {"/api/consents/1/decline"},
     ),
     "withdraw": (
         ActionWithdrawConsent(),

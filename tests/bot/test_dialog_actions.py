@@ -20,6 +20,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.bare_number
 import actions.checkin
 import actions.crisis
 import actions.find_services
@@ -27,7 +28,9 @@ import actions.knowledge
 import actions.language
 import actions.onboarding
 import actions.referral
+import actions.service_details
 import actions.support
+from actions.bare_number import ActionHandleNumber
 from actions.checkin import (
     ActionAppointmentAttended,
     ActionAppointmentMissed,
@@ -37,15 +40,9 @@ from actions.checkin import (
     ActionReturnToUse,
     parse_mood,
 )
+from actions.choices import number_in
 from actions.crisis import ActionCrisisAlert, ActionMarkSafe
-from actions.find_services import (
-    ActionFilterServices,
-    ActionHandleNumber,
-    ActionPauseForm,
-    ActionServiceDetails,
-    looks_like_place,
-    number_in,
-)
+from actions.find_services import ActionFilterServices, ActionPauseForm, ActionSearchServices
 from actions.onboarding import (
     ActionAskProfile,
     ActionGreet,
@@ -55,7 +52,10 @@ from actions.onboarding import (
     ActionUpdateStage,
     name_answer,
 )
+from actions.place_text import looks_like_place
 from actions.profile import clean_name, parse_stage
+from actions.result_messages import details_messages
+from actions.service_details import ActionServiceDetails
 from actions.sms import MAX_CHARS
 from actions.support import (
     ActionAcceptOffer,
@@ -66,11 +66,14 @@ from actions.support import (
     barrier_in,
 )
 from sms_text.segments import gsm7_length, is_gsm7
-from tests.bot.fake_api import FakeApi, closed_port_url, running, service, tracker
+from tests.bot.fake_api import FakeApi, details, running, service, tracker
+from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION_MODULES = [
     actions.find_services,
+    actions.service_details,
+    actions.bare_number,
     actions.onboarding,
     actions.checkin,
     actions.support,
@@ -136,9 +139,12 @@ def test_a_filter_narrows_the_same_search(monkeypatch: pytest.MonkeyPatch) -> No
         ]
     )
     events, dispatcher = run(
-        ActionFilterServices(), monkeypatch, fake,
+        ActionFilterServices(),
+        monkeypatch,
+        fake,
         slots={**SEARCH, "search_features": ["masshealth"]},
-        text="i need one with childcare", intent="filter_results",
+        text="i need one with childcare",
+        intent="filter_results",
     )
     search = [r for r in fake.requests if r["path"] == "/api/services/search"][0]
     assert search["json"]["features"] == ["masshealth", "childcare_onsite"]
@@ -169,9 +175,7 @@ def test_a_filter_narrows_the_same_search(monkeypatch: pytest.MonkeyPatch) -> No
         ("which can see me this week", "same_week_intake"),
     ],
 )
-def test_filters_in_her_words(
-    monkeypatch: pytest.MonkeyPatch, text: str, feature: str
-) -> None:
+def test_filters_in_her_words(monkeypatch: pytest.MonkeyPatch, text: str, feature: str) -> None:
     fake = FakeApi(results=[service(1, features=[feature])])
     events, _ = run(ActionFilterServices(), monkeypatch, fake, slots=SEARCH, text=text)
     assert SlotSet("search_features", [feature]) in events
@@ -180,8 +184,11 @@ def test_filters_in_her_words(
 def test_show_all_drops_the_filters(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeApi(results=[service(1), service(2)])
     events, _ = run(
-        ActionFilterServices(), monkeypatch, fake,
-        slots={**SEARCH, "search_features": ["spanish"]}, text="show all again",
+        ActionFilterServices(),
+        monkeypatch,
+        fake,
+        slots={**SEARCH, "search_features": ["spanish"]},
+        text="show all again",
     )
     assert "features" not in fake.requests[0]["json"]
     assert SlotSet("search_features", []) in events
@@ -214,7 +221,10 @@ def test_a_filter_before_a_search_asks_for_the_need(monkeypatch: pytest.MonkeyPa
 
 def test_a_filter_with_a_need_but_no_place_opens_the_form(monkeypatch: pytest.MonkeyPatch) -> None:
     events, _ = run(
-        ActionFilterServices(), monkeypatch, FakeApi(), slots={"need": "housing"},
+        ActionFilterServices(),
+        monkeypatch,
+        FakeApi(),
+        slots={"need": "housing"},
         text="spanish speaking please",
     )
     assert FollowupAction("find_services_form") in events
@@ -224,11 +234,11 @@ def test_a_new_search_keeps_only_the_safe_features_of_her_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """ "i need a ride asap": neither "ride" nor "asap" narrow a transportation search."""
-    from actions.find_services import ActionSearchServices
-
     fake = FakeApi(results=[service(1, features=["masshealth"])])
     run(
-        ActionSearchServices(), monkeypatch, fake,
+        ActionSearchServices(),
+        monkeypatch,
+        fake,
         slots={"need": "transportation", "location": "01105"},
         text="i need a ride asap, one that takes masshealth",
     )
@@ -259,7 +269,11 @@ def test_the_number_she_means(text: str, n: int | str | None) -> None:
 def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ActionServiceDetails(), monkeypatch, fake, slots=SEARCH, text="tell me about #2",
+        ActionServiceDetails(),
+        monkeypatch,
+        fake,
+        slots=SEARCH,
+        text="tell me about #2",
         intent="ask_service_details",
     )
     assert events == [SlotSet("details_shown", 2.0)]  # "i want that one" next picks it
@@ -275,9 +289,6 @@ def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_details_of_a_place_with_long_fields_still_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from actions.find_services import details_messages
-    from tests.bot.fake_api import details
-
     long = details(1, hours="Mon 8-5; " * 40, what_to_bring="ID \u2013 card \u201cX\u201d " * 40)
     assert_sms_sized(details_messages(1, long))
 
@@ -323,8 +334,13 @@ def test_a_bare_number_after_results_picks_that_place(monkeypatch: pytest.Monkey
     """ "3" after the list: the referral offer for the third place (actions/referral.py)."""
     fake = FakeApi()
     events, dispatcher = run(
-        ActionHandleNumber(), monkeypatch, fake, slots=SEARCH, text="3",
-        intent="inform_number", events_before=results_shown(),
+        ActionHandleNumber(),
+        monkeypatch,
+        fake,
+        slots=SEARCH,
+        text="3",
+        intent="inform_number",
+        events_before=results_shown(),
     )
     assert fake.bodies("/api/referrals")[0]["service_id"] == "svc-3"
     assert texts(dispatcher) == fake.consent_parts
@@ -336,8 +352,13 @@ def test_a_bare_number_after_the_mood_question_is_her_mood(
 ) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ActionHandleNumber(), monkeypatch, fake, slots=SEARCH, text="2",
-        intent="inform_number", events_before=mood_asked(),
+        ActionHandleNumber(),
+        monkeypatch,
+        fake,
+        slots=SEARCH,
+        text="2",
+        intent="inform_number",
+        events_before=mood_asked(),
     )
     assert responses(dispatcher) == ["utter_checkin_mood_low"]
     assert fake.signals[0]["type"] == "checkin_mood" and fake.signals[0]["value"] == 2
@@ -347,8 +368,6 @@ def test_a_bare_number_after_the_mood_question_is_her_mood(
 def test_a_bare_number_out_of_context_is_asked_about(monkeypatch: pytest.MonkeyPatch) -> None:
     _, dispatcher = run(ActionHandleNumber(), monkeypatch, FakeApi(), text="4")
     assert responses(dispatcher) == ["utter_number_unclear"]
-
-
 
 
 # --- onboarding and her profile -------------------------------------------------------------
@@ -485,7 +504,11 @@ def test_her_name_as_an_answer_is_saved_and_the_stage_question_follows_once(
 ) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ActionProfileAnswer(), monkeypatch, fake, text="Jess", intent="inform_name",
+        ActionProfileAnswer(),
+        monkeypatch,
+        fake,
+        text="Jess",
+        intent="inform_name",
         slots=profile_slots(profile_question="name", profile_asked=["name"]),
     )
     assert SlotSet("preferred_name", "Jess") in events
@@ -497,7 +520,10 @@ def test_her_name_as_an_answer_is_saved_and_the_stage_question_follows_once(
 
 def test_her_name_when_the_stage_is_known_is_just_noted(monkeypatch: pytest.MonkeyPatch) -> None:
     events, dispatcher = run(
-        ActionProfileAnswer(), monkeypatch, FakeApi(), text="call me Bree",
+        ActionProfileAnswer(),
+        monkeypatch,
+        FakeApi(),
+        text="call me Bree",
         slots=profile_slots(profile_question="name", profile_asked=["name"], stage="postpartum"),
     )
     assert responses(dispatcher) == ["utter_name_noted"]
@@ -509,7 +535,11 @@ def test_her_stage_as_an_answer_is_saved_and_the_question_closed(
 ) -> None:
     fake = FakeApi()
     events, dispatcher = run(
-        ActionProfileAnswer(), monkeypatch, fake, text="due 12/25", intent="inform_stage",
+        ActionProfileAnswer(),
+        monkeypatch,
+        fake,
+        text="due 12/25",
+        intent="inform_stage",
         slots=profile_slots(profile_question="stage", profile_asked=["name", "stage"]),
     )
     assert responses(dispatcher) == ["utter_stage_pregnant"]
@@ -520,7 +550,10 @@ def test_her_stage_as_an_answer_is_saved_and_the_question_closed(
 
 def test_her_stage_is_kept_when_the_api_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
     events, dispatcher = run(
-        ActionProfileAnswer(), monkeypatch, None, text="had him 2 weeks ago",
+        ActionProfileAnswer(),
+        monkeypatch,
+        None,
+        text="had him 2 weeks ago",
         slots=profile_slots(profile_question="stage"),
     )
     assert SlotSet("stage", "postpartum") in events
@@ -560,7 +593,10 @@ def test_a_form_that_lets_go_asks_once_if_she_still_wants_the_search(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events, dispatcher = run(
-        ActionPauseForm(), monkeypatch, text="who sees my texts", intent="ask_privacy",
+        ActionPauseForm(),
+        monkeypatch,
+        text="who sees my texts",
+        intent="ask_privacy",
         slots={"need": "moud_buprenorphine", "requested_slot": "location"},
     )
     assert events[:2] == [
@@ -577,7 +613,10 @@ def test_a_form_that_lets_go_names_her_place_when_it_knows_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, dispatcher = run(
-        ActionPauseForm(), monkeypatch, text="are you a bot", intent="bot_challenge",
+        ActionPauseForm(),
+        monkeypatch,
+        text="are you a bot",
+        intent="bot_challenge",
         slots={"need": "moud_methadone", "location": "Springfield"},
     )
     assert responses(dispatcher) == ["utter_resume_search"]
@@ -597,7 +636,10 @@ def test_a_form_lets_go_quietly_when_her_message_closed_it(
     monkeypatch: pytest.MonkeyPatch, intent: str, slots: dict[str, Any]
 ) -> None:
     events, dispatcher = run(
-        ActionPauseForm(), monkeypatch, text="ok thanks", intent=intent,
+        ActionPauseForm(),
+        monkeypatch,
+        text="ok thanks",
+        intent=intent,
         slots={"need": "moud_buprenorphine", **slots},
     )
     assert dispatcher.messages == []
@@ -635,8 +677,12 @@ def test_a_loss_gets_condolence_and_stops_stage_messages(
 ) -> None:
     fake = FakeApi() if api == "up" else None
     events, dispatcher = run(
-        ActionReportLoss(), monkeypatch, fake, slots={"stage": "pregnant"},
-        text="i lost the baby", intent="report_loss",
+        ActionReportLoss(),
+        monkeypatch,
+        fake,
+        slots={"stage": "pregnant"},
+        text="i lost the baby",
+        intent="report_loss",
     )
     assert responses(dispatcher) == ["utter_loss_condolence", "utter_loss_support"]
     assert SlotSet("pregnancy_loss", True) in events and SlotSet("stage", None) in events
@@ -834,12 +880,13 @@ def test_a_person_when_the_api_fails_is_told_honestly(
     assert responses(dispatcher) == ["utter_human_request_failed"]
 
 
-
-
 def test_yes_to_an_offered_search_sets_the_need(monkeypatch: pytest.MonkeyPatch) -> None:
     events, dispatcher = run(
-        ActionAcceptOffer(), monkeypatch, FakeApi(),
-        slots={"offer": "need", "offered": "peer_recovery"}, text="yes",
+        ActionAcceptOffer(),
+        monkeypatch,
+        FakeApi(),
+        slots={"offer": "need", "offered": "peer_recovery"},
+        text="yes",
     )
     assert events == [
         SlotSet("offer", "none"),
@@ -852,8 +899,11 @@ def test_yes_to_an_offered_search_sets_the_need(monkeypatch: pytest.MonkeyPatch)
 def test_yes_to_an_offered_filter_narrows_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeApi(results=[service(1, features=["evening_hours"])])
     events, dispatcher = run(
-        ActionAcceptOffer(), monkeypatch, fake,
-        slots={**SEARCH, "offer": "filter", "offered": "evening_hours"}, text="yes",
+        ActionAcceptOffer(),
+        monkeypatch,
+        fake,
+        slots={**SEARCH, "offer": "filter", "offered": "evening_hours"},
+        text="yes",
     )
     assert fake.requests[0]["json"]["features"] == ["evening_hours"]
     assert SlotSet("search_features", ["evening_hours"]) in events
@@ -926,10 +976,25 @@ def test_the_actions_only_send_responses_the_domain_has(domain: dict[str, Any]) 
 
 def test_signal_types_are_the_apis(monkeypatch: pytest.MonkeyPatch) -> None:
     allowed = {
-        "checkin_mood", "craving", "milestone", "need_expressed", "barrier_reported",
-        "referral_offered", "referral_accepted", "referral_declined", "referral_completed",
-        "consent_given", "consent_withdrawn", "appointment_attended", "appointment_missed",
-        "provider_rating", "crisis", "human_requested", "opt_out", "opt_in", "pregnancy_loss",
+        "checkin_mood",
+        "craving",
+        "milestone",
+        "need_expressed",
+        "barrier_reported",
+        "referral_offered",
+        "referral_accepted",
+        "referral_declined",
+        "referral_completed",
+        "consent_given",
+        "consent_withdrawn",
+        "appointment_attended",
+        "appointment_missed",
+        "provider_rating",
+        "crisis",
+        "human_requested",
+        "opt_out",
+        "opt_in",
+        "pregnancy_loss",
         "return_to_use",
     }
     used: set[str] = set()

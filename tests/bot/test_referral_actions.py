@@ -1,6 +1,6 @@
 """Issue 5's conversation side: referrals with her consent, and issue 3's first-contact intro
 and saving her language, on tracker fixtures against the fake services API, which plays the
-referral contract (notes/referral_contract.md; tests/bot/fake_api.py).
+referral contract (services/openapi.yaml; tests/bot/fake_api.py checks itself against it).
 
 What is checked: what she is sent (the API's consent text word for word, domain responses,
 SMS-sized contact details), the slot events that keep the consent pending or clear it, and
@@ -18,9 +18,9 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.choices import number_in
 from actions.consent_yes import reads_as_yes
 from actions.crisis import ActionCrisisAlert
-from actions.find_services import number_in
 from actions.language import ValidateSlotMappings
 from actions.referral import (
     MAX_SERVICE_CHARS,
@@ -33,7 +33,8 @@ from actions.referral import (
 )
 from actions.sms import MAX_CHARS
 from sms_text.segments import gsm7_length, is_gsm7
-from tests.bot.fake_api import FakeApi, closed_port_url, details, running, tracker
+from tests.bot.fake_api import FakeApi, details, running, tracker
+from tests.ports import closed_port_url
 
 SID = "SM0123456789abcdef"
 SHOWN = {"last_results": ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]}
@@ -116,13 +117,13 @@ def test_her_pick_creates_a_referral_and_relays_the_consent_text_word_for_word(
     assert responses(dispatcher) == []
     assert events == [
         SlotSet("consent_pending", True),
-        SlotSet("referral_consent", "cons-1"),
+        SlotSet("referral_consent", "1"),
         SlotSet("referral_service", "svc-1|loc-1"),
         SlotSet("offer", "none"),
         SlotSet("offered", None),
     ]
-    assert fake.consents["cons-1"]["status"] == "pending"
-    assert fake.referrals["ref-1"]["status"] == "draft"
+    assert fake.consents["1"]["status"] == "pending"
+    assert fake.referrals["1"]["status"] == "draft"
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,11 @@ def test_no_referral_without_a_clear_pick_a_list_or_while_a_crisis_is_open(
     assert events == [] and fake.requests == []
 
 
-@pytest.mark.parametrize("fake", [None, FakeApi(referral_status=404), FakeApi(consent_parts=[])])
+# A consent without its text is off the API's contract: the bot must not wait on it anyway.
+NO_TEXT = FakeApi(consent_parts=[], off_contract=True)
+
+
+@pytest.mark.parametrize("fake", [None, FakeApi(referral_status=404), NO_TEXT])
 def test_no_consent_waits_when_the_text_could_not_be_sent(
     monkeypatch: pytest.MonkeyPatch, fake: FakeApi | None
 ) -> None:
@@ -198,11 +203,11 @@ def test_yes_grants_the_consent_with_her_message_id_and_says_what_happens_next(
         ActionGrantConsent(), monkeypatch, fake, slots=slots, text="YES", intent="affirm"
     )
     (call,) = [r for r in fake.requests if r["path"].endswith("/grant")]
-    assert call["path"] == "/api/consents/cons-1/grant"
+    assert call["path"] == "/api/consents/1/grant"
     assert call["json"] == {"message_sid": SID, "client_id": "client-7"}
-    assert fake.consents["cons-1"]["status"] == "active"
-    assert fake.consents["cons-1"]["message_sid"] == SID
-    assert fake.referrals["ref-1"]["status"] == "requested"
+    assert fake.consents["1"]["status"] == "active"
+    assert fake.consents["1"]["message_sid"] == SID
+    assert fake.referrals["1"]["status"] == "requested"
     assert dispatcher.messages[0]["response"] == "utter_referral_sent"
     assert dispatcher.messages[0]["service"] == "Demo Recovery Program 2"
     assert events == CLEARED
@@ -216,15 +221,29 @@ def test_yes_to_a_do_not_contact_referral_says_only_her_case_manager_reaches_out
     assert responses(dispatcher) == ["utter_referral_sent_private"]
 
 
+@pytest.mark.parametrize(("do_not_contact", "response"), [
+    (True, "utter_referral_sent_private"), (False, "utter_referral_sent"),
+])  # fmt: skip
+def test_the_api_says_whether_the_provider_may_contact_her(
+    monkeypatch: pytest.MonkeyPatch, do_not_contact: bool, response: str
+) -> None:
+    """The rule (do-not-contact for domestic-violence services) is the services side's: the
+    bot follows the referral's `do_not_contact`, whatever the need."""
+    fake = FakeApi(do_not_contact=do_not_contact)
+    slots = pending(fake, need="ipv_support")
+    _, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
+    assert responses(dispatcher) == [response]
+
+
 def test_yes_to_a_consent_no_longer_pending_shares_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = FakeApi()
     slots = pending(fake)
-    fake.consents["cons-1"]["status"] = "withdrawn"
+    fake.consents["1"]["status"] = "withdrawn"
     events, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
     assert responses(dispatcher) == ["utter_referral_closed"]
-    assert fake.consents["cons-1"]["status"] == "withdrawn"
+    assert fake.consents["1"]["status"] == "withdrawn"
     assert events == CLEARED
 
 
@@ -260,7 +279,7 @@ def test_agreement_that_is_not_an_explicit_yes_asks_again_and_grants_nothing(
         ActionGrantConsent(), monkeypatch, fake, slots=slots, text=text, intent="affirm"
     )
     assert fake.requests == []
-    assert fake.consents["cons-1"]["status"] == "pending"
+    assert fake.consents["1"]["status"] == "pending"
     assert responses(dispatcher) == ["utter_consent_reminder"]
     assert events == [], "the consent text stays open for her YES"
 
@@ -291,7 +310,7 @@ def test_yes_without_a_pending_consent_text_grants_nothing(
     slots = {**pending(fake), **extra}
     events, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
     assert fake.requests == []
-    assert fake.consents["cons-1"]["status"] == "pending"
+    assert fake.consents["1"]["status"] == "pending"
     assert responses(dispatcher) == ["utter_ok"]
     assert events == CLEARED
 
@@ -310,10 +329,10 @@ def test_no_declines_and_gives_her_the_contact_details(monkeypatch: pytest.Monke
         intent="deny",
     )
     (call,) = [r for r in fake.requests if r["path"].endswith("/decline")]
-    assert call["path"] == "/api/consents/cons-1/decline"
+    assert call["path"] == "/api/consents/1/decline"
     assert call["json"] == {"client_id": "client-7"}
-    assert fake.consents["cons-1"]["status"] == "declined"
-    assert fake.referrals["ref-1"]["status"] == "cancelled"
+    assert fake.consents["1"]["status"] == "declined"
+    assert fake.referrals["1"]["status"] == "cancelled"
     assert responses(dispatcher) == ["utter_referral_declined"]
     assert texts(dispatcher) == [
         "Demo Recovery Program 2, 102 Main St, Springfield, MA 01105. Call (413) 555-0102."
@@ -401,8 +420,16 @@ def first_message(**tracker_args: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "intent",
-    ["need_moud", "request_referral", "report_appointment_missed", "inform_stage", "nlu_fallback",
-     "report_barrier", "thanks", "ask_privacy"],
+    [
+        "need_moud",
+        "request_referral",
+        "report_appointment_missed",
+        "inform_stage",
+        "nlu_fallback",
+        "report_barrier",
+        "thanks",
+        "ask_privacy",
+    ],
 )
 def test_her_first_message_gets_the_intro_before_its_answer_whatever_it_asks(
     monkeypatch: pytest.MonkeyPatch, intent: str
@@ -459,8 +486,14 @@ def test_her_whole_reply_fills_the_place_only_when_it_reads_as_one(
     place: str | None,
 ) -> None:
     events, _ = run(
-        ValidateSlotMappings(), monkeypatch, None, text=text, intent=intent, entities=entities,
-        slots={"requested_slot": "location", "need": "moud"}, active_loop="find_services_form",
+        ValidateSlotMappings(),
+        monkeypatch,
+        None,
+        text=text,
+        intent=intent,
+        entities=entities,
+        slots={"requested_slot": "location", "need": "moud"},
+        active_loop="find_services_form",
     )
     found = [e["value"] for e in events if e.get("name") == "location"]
     assert found == ([place] if place else [])

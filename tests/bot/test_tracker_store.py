@@ -18,6 +18,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.tracker_store import EncryptedSQLTrackerStore
+from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 HER_TEXT = "im in 01105, my name is Zelphine and my ex keeps calling 413 555 0177"
@@ -32,7 +33,7 @@ def store_from_endpoints(
     monkeypatch.setenv("RASA_TRACKER_STORE_URL", url)
     monkeypatch.setenv("RASA_TRACKER_DIALECT", "sqlite")
     monkeypatch.setenv("RASA_TRACKER_DB", str(db))
-    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:9/webhook")
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", closed_port_url() + "/webhook")
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "action-server-test-token")
     if keys is None:
         monkeypatch.delenv("TANDEM_PHONE_ENCRYPTION_KEYS", raising=False)

@@ -21,6 +21,7 @@ import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
 from services.local_secrets import read_env_file
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 TANDEM = [sys.executable, "-m", "services.cli"]
@@ -35,12 +36,6 @@ def tracker_events(var_dir: Path) -> list[tuple[str, str, dict]]:
     with sqlite3.connect(var_dir / "rasa_tracker.db") as db:
         rows = db.execute("SELECT sender_id, type_name, data FROM events ORDER BY id").fetchall()
     return [(s, t, json.loads(fernet.decrypt(d.encode()))) for s, t, d in rows]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

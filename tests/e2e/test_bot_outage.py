@@ -20,7 +20,8 @@ import pytest
 from services.model_cache import model_path
 from services.settings import load_settings
 from services.stack import children
-from tests.e2e.conftest import REPO, TANDEM, free_port, send_sms, stack_env, tracker_events
+from tests.e2e.conftest import REPO, TANDEM, send_sms, stack_env, tracker_events
+from tests.ports import free_port
 
 pytestmark = pytest.mark.e2e
 PHONE = "+14135550140"

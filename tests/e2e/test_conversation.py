@@ -91,12 +91,22 @@ def test_crisis_in_the_middle_of_the_services_form(stack: Stack) -> None:
 
 
 def test_no_phone_number_reaches_rasa_or_the_logs(stack: Stack) -> None:
-    stack.sms("hello there", "+14135550113")
+    # Numbers of its own, each through a greeting, a search and a crisis, so that this test
+    # holds whatever ran before it (or alone).
+    phones = {
+        "+14135550113": ["hello there"],
+        "+14135550114": ["i need help getting on suboxone", "01105", "i want to kill myself"],
+    }
+    for phone, texts in phones.items():
+        for text in texts:
+            assert stack.sms(text, phone)
     tracker = stack.var_dir / "rasa_tracker.db"
     with sqlite3.connect(tracker) as db:
         rows = db.execute("SELECT sender_id, data FROM events").fetchall()
     assert rows, "the tracker store recorded the conversations"
     dumped = " ".join(f"{s} {d}" for s, d in rows)
-    for digits in ("5550110", "5550111", "5550112", "5550113"):
+    log = stack.log.read_text()
+    for phone in phones:
+        digits = phone.removeprefix("+1")[3:]
         assert digits not in dumped
-        assert digits not in stack.log.read_text()
+        assert digits not in log

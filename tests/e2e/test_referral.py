@@ -1,7 +1,7 @@
 """Issue 5's closed loop, end to end through signed webhooks against the real stack: search,
 pick a place, the consent text, YES -> the referral is `requested`; then "don't share my info"
 -> the consent is withdrawn and the referral cancelled. The referral's state is read back with
-the service token from GET /api/referrals (notes/referral_contract.md).
+the service token from GET /api/referrals (services/openapi.yaml).
 
 Needs the services side of the referral contract (POST /api/referrals, consent grant and
 withdraw, GET /api/referrals); it cannot pass on a stack without it.

@@ -24,6 +24,7 @@ from services.db.models import Client
 from services.directory.hsds_import import import_hsds_package
 from services.directory.taxonomy import load_taxonomy
 from services.settings import DATA_DIR, Settings
+from tests.ports import closed_port_url
 from tests.services.openapi_check import OpenApiChecker
 
 SERVICE_TOKEN = "test-service-token-0123456789"
@@ -44,6 +45,9 @@ def make_settings(var_dir: Path, **overrides: object) -> Settings:
         "action_server_token": "test-action-server-token-0123456789",
         "rasa_timeout_seconds": 2.0,
         "tandem_worker_interval_seconds": 0,
+        # Never the defaults (5005, 5055): a stack running beside the tests is not theirs.
+        "rasa_url": closed_port_url(),
+        "action_server_url": closed_port_url(),
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -169,4 +173,4 @@ async def client_id(client: TestClient) -> str:
 @pytest.fixture
 def no_network_rasa(settings: Settings) -> Iterator[Settings]:
     """Settings pointing Rasa at a closed local port (the bot is down)."""
-    yield settings.model_copy(update={"rasa_url": "http://127.0.0.1:9"})
+    yield settings.model_copy(update={"rasa_url": closed_port_url()})

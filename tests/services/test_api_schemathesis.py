@@ -51,7 +51,7 @@ def api_url(tmp_path_factory: pytest.TempPathFactory, directory_db: Path) -> Ite
     copy of the demo directory; Rasa is a closed port (the API does not need it)."""
     var_dir = tmp_path_factory.mktemp("schemathesis")
     shutil.copy(directory_db, var_dir / "tandem.db")
-    settings = make_settings(var_dir, rasa_url="http://127.0.0.1:9")
+    settings = make_settings(var_dir)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

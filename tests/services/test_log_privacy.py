@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from services.logs import (
     redact,
 )
 from services.settings import REPO_ROOT
+from tests.ports import closed_port_url, free_port
 
 PHONE_FORMATS = [
     "+14135550142",
@@ -126,12 +126,6 @@ def test_log_event_logs_the_traceback(caplog: pytest.LogCaptureFixture) -> None:
     assert "Traceback" in RedactingJsonFormatter().format(record)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local
@@ -141,12 +135,14 @@ def _get(url: str) -> int:
 
 
 def test_tandem_serve_logs_paths_without_query_strings(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "TANDEM_ENV": "development",
         "TANDEM_VAR_DIR": str(tmp_path / "var"),
         "TANDEM_PORT": str(port),
+        "RASA_URL": closed_port_url(),
+        "ACTION_SERVER_URL": closed_port_url(),
         "TANDEM_WORKER_INTERVAL_SECONDS": "0",
     }
     tandem = [sys.executable, "-m", "services.cli"]
