@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.safety_eval import Sender, boot_stack, stop_stack  # noqa: E402
+from bench.live_stack import Sender, boot_stack, stop_stack  # noqa: E402
 from safety.crisis import normalize  # noqa: E402
 
 _NAMED = re.compile(r"Thanks, ([^!]{1,60})!")

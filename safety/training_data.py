@@ -48,7 +48,14 @@ NLU_CRISIS = {
 #: NLU files of texts written outside the team (``data/nlu/outside_nlu_B.yml``).
 OUTSIDE_PREFIX = "outside_"
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
-_CODE = ("textmodel.py", "semantic.py", "crisis.py", "train.py", "training_data.py")
+_CODE = (
+    "textmodel.py",
+    "semantic.py",
+    "crisis.py",
+    "train.py",
+    "fitting.py",
+    "training_data.py",
+)
 
 
 def training_files() -> list[Path]:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bench.conversation_eval import Turn, run_all, transcript
-from bench.safety_eval import Sender
+from bench.live_stack import Sender
 from tests.e2e.conftest import REPO, Stack
 
 CONVERSATIONS = REPO / "bench" / "blind" / "conversations_P.yml"
