@@ -58,7 +58,7 @@ def test_a_damaged_reader_file_is_refused_with_its_name(tmp_path: Path) -> None:
 
 def test_the_reader_matches_scikit_learn_on_what_it_was_trained_with() -> None:
     svm_module = pytest.importorskip("sklearn.svm")  # the bot venv trains; both runtimes score
-    from safety.train import export_semantic
+    from safety.fitting import export_semantic
 
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(60, DIMENSIONS)).astype(np.float32)
