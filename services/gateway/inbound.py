@@ -170,6 +170,15 @@ class Gateway:
             return forget  # a reply to her own request, so even after an opt-out
         asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
+        judgement = self.judge.judge(text) if keyword is Keyword.OPT_OUT else None
+        if judgement is not None and judgement.level == CRISIS:
+            if not self.keywords.says_stop(text):
+                # Danger only the readers took for "stop" ("he took my phone and keys, writing
+                # from my daughter's"): the crisis path (the bot, a staff alert), not an opt-out.
+                keyword = None
+            elif not opted_out:
+                where = "with a request to stop the texts"
+                await self._alert_staff(client_id, sms.sid, judgement.category, where)
         language = guess_language(text, default=saved_language)
         if keyword is Keyword.OPT_OUT:
             if opted_out:
@@ -203,7 +212,8 @@ class Gateway:
             if judgement.level == CRISIS:
                 # No guard holds back a crisis: staff are alerted now and the bot gets the
                 # message like any other crisis (kept for replay if it cannot answer).
-                await self._alert_staff(client_id, sms.sid, judgement.category, too_long)
+                where = "in an over-long message" if too_long else "during a flood"
+                await self._alert_staff(client_id, sms.sid, judgement.category, where)
                 return await self._bot_turn(client_id, message_id, sms.sid, text)
             if too_long:
                 return Turn(
@@ -260,11 +270,10 @@ class Gateway:
         return Turn([self.say.text("rate_limited")], MessageState.RATE_LIMITED)
 
     async def _alert_staff(
-        self, client_id: str, sid: str, category: str | None, too_long: bool
+        self, client_id: str, sid: str, category: str | None, where: str
     ) -> None:
-        """A crisis alert from the gateway itself, at most one per flood window (a flood of
-        crisis texts is one crisis for staff)."""
-        where = "in an over-long message" if too_long else "during a flood"
+        """A crisis alert from the gateway itself (the bot never sees the message, or not in
+        time), at most one per flood window (a flood of crisis texts is one crisis for staff)."""
         since = utcnow() - timedelta(seconds=self.settings.tandem_rate_limit_seconds)
         async with self.sessions() as session, session.begin():
             if await alerts.open_alert_since(session, client_id, "crisis", since):

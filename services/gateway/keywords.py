@@ -77,6 +77,17 @@ class Keywords:
     def confirms_forget(self, body: str) -> bool:
         return normalize(body).upper() in self.forget_confirm
 
+    def says_stop(self, body: str) -> bool:
+        """She asks in so many words: a keyword (or its typo) or one of the opt-out phrases,
+        not only the readers' guess."""
+        text = normalize(body)
+        return (
+            text.upper() in self.words
+            or _misspelled_keyword(text) is not None
+            or any(p.fullmatch(text) for p in self.plain_opt_out)
+            or any(p.search(text) for p in self.phrases)
+        )
+
     def opt_out_probability(self, text: str) -> float:
         """Both readers blended (``safety.semantic``); the n-gram one alone if the embedding
         reader fails."""

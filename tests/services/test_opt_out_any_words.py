@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from services.app_keys import GATEWAY
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Client
+from services.db.models import Alert, Client
 from services.settings import Settings
 from tests.services.conftest import FakeRasa
 from tests.services.test_gateway_inbound import client_status, say
@@ -94,6 +94,27 @@ async def test_texts_about_stopping_something_else_reach_the_bot(
     assert await client_status(settings) == "active"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Written blind (sets F and G): danger in words the opt-out readers take for "stop".
+        "mi pareja me quito el celular y las llaves, no me deja salir. escribiendo del telefono"
+        " de mi hija",
+        "pls dont text back. hes here",
+    ],
+)
+async def test_danger_that_reads_like_stop_texting_takes_the_crisis_path(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, text: str
+) -> None:
+    fake, _ = fake_rasa
+    gateway = client.app[GATEWAY]
+    assert gateway.keywords.classify(text, opted_out=False).value == "opt_out"
+    assert gateway.judge.judge(text).level == "crisis"
+    assert await say(client, text) == fake.replies
+    assert fake.messages() == [text]  # the bot answers it as the crisis it is, and alerts staff
+    assert await client_status(settings) == "active"
+
+
 async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
@@ -140,6 +161,14 @@ async def test_a_crisis_said_while_opting_out_gets_the_crisis_lines_first(
     assert "988" in replies[0]
     assert "unsubscribed" in replies[-1]
     assert await client_status(settings) == "opted_out"
+    # The bot never sees it, so the gateway tells staff.
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session:
+        rows = (await session.execute(select(Alert.kind, Alert.detail))).all()
+    await engine.dispose()
+    assert [(kind, "stop the texts" in (detail or "")) for kind, detail in rows] == [
+        ("crisis", True)
+    ]
 
 
 async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
