@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Location, Service, ServiceAtLocation, ServiceCode, ServiceFeature
+from services.db.tables import Location, Service, ServiceAtLocation, ServiceCode, ServiceFeature
 from services.directory.generate import generate_directory
 from services.directory.places import Place, resolve_place
 from services.directory.search import distance_miles, search_services

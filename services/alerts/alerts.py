@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import Alert
+from services.db.tables import Alert
 from services.engagement.signals import NewSignal, record_signal
 
 KINDS: frozenset[str] = frozenset({"crisis", "human_requested"})

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.phones import PhoneVault, normalize_phone
-from services.db.models import Client
+from services.db.tables import Client
 
 
 class UnknownClient(LookupError):

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import Client
+from services.db.tables import Client
 from services.engagement.signals import InvalidSignal, NewSignal, record_signal, validate_signal
 
 STAGES: frozenset[str] = frozenset({"pregnant", "postpartum"})

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import Client
+from services.db.tables import Client
 from services.engagement.signals import NewSignal, record_signal
 from services.logs import log_event
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.text import ConsentText
-from services.db.models import Consent, Message
+from services.db.tables import Consent, Message
 from services.gateway.message_states import NOT_SENT
 
 STATUSES: tuple[str, ...] = ("pending", "active", "declined", "withdrawn", "expired")

@@ -28,7 +28,7 @@ from services.consent.errors import (
 )
 from services.consent.yes import reads_as_yes
 from services.db.base import utcnow
-from services.db.models import Consent, Referral
+from services.db.tables import Consent, Referral
 from services.directory.details import service_details
 from services.directory.taxonomy import Taxonomy
 from services.engagement.signals import NewSignal, record_signal

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import (
+from services.db.tables import (
     Address,
     Organization,
     Phone,

@@ -17,7 +17,7 @@ import zipcodes
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.db.models import (
+from services.db.tables import (
     Address,
     Location,
     Organization,

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import ServiceCode, ServiceFeature
+from services.db.tables import ServiceCode, ServiceFeature
 from services.directory.hsds_tables import TABLES
 from services.directory.taxonomy import Taxonomy
 from services.settings import DATA_DIR

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import ServiceCode, ServiceFeature
+from services.db.tables import ServiceCode, ServiceFeature
 from services.directory.hsds_read import Row, Tables, read_source
 from services.directory.hsds_tables import TABLES, TableSpec
 from services.directory.search import refresh_search_rows

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.db.base import Base
-from services.db.models import (
+from services.db.tables import (
     Address,
     Location,
     Organization,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import EngagementSignal
+from services.db.tables import EngagementSignal
 
 SIGNAL_TYPES: frozenset[str] = frozenset(
     {

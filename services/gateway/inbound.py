@@ -23,7 +23,7 @@ from services.clients import status as client_status
 from services.clients.lookup import find_or_create_client
 from services.clients.phones import PhoneVault
 from services.db.base import utcnow
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.gateway import message_log
 from services.gateway.keywords import Keyword, Keywords
 from services.gateway.message_states import SETTLED_STATES, MessageState

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.base import utcnow
-from services.db.models import Message
+from services.db.tables import Message
 from services.gateway.message_states import MessageState
 from sms_text.segments import count_segments
 

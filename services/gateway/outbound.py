@@ -26,7 +26,7 @@ from services.clients.lookup import UnknownClient
 from services.clients.phones import PhoneVault
 from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.base import utcnow
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.gateway import message_log
 from services.gateway.message_states import RANK, MessageState
 from services.gateway.quiet_hours import next_allowed_time

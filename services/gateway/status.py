@@ -23,7 +23,7 @@ from services.clients.lookup import client_id_by_phone
 from services.clients.phones import InvalidPhone
 from services.clients.status import OPTED_OUT_BY_TWILIO
 from services.db.base import utcnow
-from services.db.models import Message
+from services.db.tables import Message
 from services.gateway import forms
 from services.gateway.forms import BadForm, verify_twilio
 from services.gateway.message_states import RANK, states_advancing_to

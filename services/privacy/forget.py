@@ -22,7 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import records as consents
-from services.db.models import Client, Consent, EngagementSignal, Message, Referral
+from services.db.tables import Client, Consent, EngagementSignal, Message, Referral
 from services.referrals import records as referrals
 from services.referrals.lifecycle import check_transition
 

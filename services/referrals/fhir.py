@@ -16,7 +16,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from services.db.models import Client, Consent, Referral, ReferralStatusChange
+from services.db.tables import Client, Consent, Referral, ReferralStatusChange
 from services.referrals.lifecycle import OUTCOMES
 
 SDOHCC = "http://hl7.org/fhir/us/sdoh-clinicalcare"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from services.db.models import Organization, Referral, ReferralStatusChange, Service
+from services.db.tables import Organization, Referral, ReferralStatusChange, Service
 from services.referrals.lifecycle import TERMINAL, Transition
 
 

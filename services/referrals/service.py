@@ -19,7 +19,7 @@ from services.clients.phones import PhoneVault
 from services.consent import records as consents
 from services.consent.text import consent_text
 from services.db.base import utcnow
-from services.db.models import Client, Consent, Referral, ReferralStatusChange
+from services.db.tables import Client, Consent, Referral, ReferralStatusChange
 from services.directory.details import service_details
 from services.directory.taxonomy import Taxonomy
 from services.engagement.signals import NewSignal, record_signal

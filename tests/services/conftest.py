@@ -20,7 +20,7 @@ from services.app_keys import OPENAPI, SESSIONS
 from services.cli.local import alembic_config
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Client
+from services.db.tables import Client
 from services.directory.hsds_import import import_hsds_package
 from services.directory.taxonomy import load_taxonomy
 from services.settings import DATA_DIR, Settings

@@ -18,7 +18,7 @@ from twilio.rest import Client as TwilioClient
 from services.app import create_app
 from services.app_keys import PHONES, SESSIONS
 from services.clients.lookup import find_or_create_client
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.gateway import status
 from services.gateway.fake_twilio import FAKE_TWILIO, create_fake_twilio_app
 from services.gateway.fake_twilio_state import FakeTwilio

@@ -10,7 +10,7 @@ import secrets
 from aiohttp.test_utils import TestClient
 
 from services.app_keys import PHONES, SESSIONS
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 
 # Demo directory (data/directory/, fictional): a buprenorphine program and a DV advocacy service.
 BUPRENORPHINE = "f23f5886-c77a-554c-a6f2-28d518abab0a"

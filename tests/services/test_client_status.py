@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.app_keys import SESSIONS
 from services.clients import status
 from services.db.base import utcnow
-from services.db.models import Client, EngagementSignal
+from services.db.tables import Client, EngagementSignal
 from tests.services import fixtures_twilio
 from tests.services.conftest import FakeRasa
 from tests.services.fixtures_twilio import PHONE, Stack

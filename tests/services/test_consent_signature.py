@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from services.app_keys import CONSENTS, SESSIONS
 from services.consent.yes import reads_as_yes
-from services.db.models import Message
+from services.db.tables import Message
 from tests.services.referral_support import add_woman, inbound, next_phone, offer, sent
 
 CASES = Path(__file__).resolve().parents[1] / "consent_yes_cases.tsv"

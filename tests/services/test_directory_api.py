@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Service
+from services.db.tables import Service
 from services.directory.places import PlaceNotFound, resolve_place
 from services.directory.search import refresh_search_rows
 from services.settings import Settings

@@ -16,7 +16,7 @@ from bench.directory_search import make_queries, naive_search
 from services.cli import main
 from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Address, Phone, Service, ServiceCode, ServiceFeature
+from services.db.tables import Address, Phone, Service, ServiceCode, ServiceFeature
 from services.directory.generate import generate_directory, generate_rows
 from services.directory.places import resolve_place
 from services.directory.search import search_services

@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from services.app_keys import PHONES, SESSIONS
-from services.db.models import Client, Consent, EngagementSignal, Message, Referral
+from services.db.tables import Client, Consent, EngagementSignal, Message, Referral
 from services.gateway.twiml import twiml_to_messages
 from services.nlg.responses import load_response_texts
 from services.settings import Settings

@@ -13,7 +13,7 @@ from services.app import create_app
 from services.app_keys import PHONES
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.gateway.signature import sign
 from services.gateway.twiml import twiml_to_messages
 from services.logs import quiet_chatty_loggers

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from services.app import create_app
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
 from tests.services.conftest import FakeRasa

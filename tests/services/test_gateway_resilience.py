@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.app_keys import GATEWAY
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Message
+from services.db.tables import Message
 from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
 from tests.services.conftest import FakeRasa

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.cli import main
 from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import (
+from services.db.tables import (
     Location,
     Phone,
     Schedule,

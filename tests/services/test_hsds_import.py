@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from services.cli import main
 from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Location, Schedule, Service, ServiceCode, ServiceFeature
+from services.db.tables import Location, Schedule, Service, ServiceCode, ServiceFeature
 from services.directory.hsds_import import ImportReport, import_hsds_package
 from services.directory.taxonomy import load_taxonomy
 from services.directory.taxonomy_mapping import load_mapping, parse_mapping

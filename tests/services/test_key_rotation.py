@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from services.app import create_app
 from services.app_keys import GATEWAY, SESSIONS
 from services.clients.lookup import find_or_create_client
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.gateway import message_log
 from services.settings import REPO_ROOT, Settings
 from tests.services.conftest import FakeRasa

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from services.app_keys import GATEWAY
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Alert, Client
+from services.db.tables import Alert, Client
 from services.settings import Settings
 from tests.services.conftest import FakeRasa
 from tests.services.test_gateway_inbound import client_status, say

@@ -12,7 +12,7 @@ from twilio.rest import Client as TwilioClient
 from services.app_keys import SESSIONS
 from services.clients.lookup import UnknownClient
 from services.clients.status import OPTED_OUT_BY_TWILIO
-from services.db.models import Message
+from services.db.tables import Message
 from services.gateway.twilio_client import make_twilio_client
 from services.settings import Settings
 from sms_text.segments import count_segments

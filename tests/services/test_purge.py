@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.db.base import utcnow
 from services.db.engine import make_engine, make_sessionmaker
-from services.db.models import Client, Message
+from services.db.tables import Client, Message
 from services.settings import REPO_ROOT, Settings
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, text
 
 from services.cli.local import alembic_config
 from services.db.engine import make_engine
-from services.db.models import ServiceSearch
+from services.db.tables import ServiceSearch
 from services.directory.generate import TABLE_MODELS
 from services.directory.search import refresh_search_rows
 from tests.services.test_directory_search_scale import awkward_rows

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pytest
 
-from services.db.models import Phone, ServiceCode
+from services.db.tables import Phone, ServiceCode
 from services.directory.search.sql import Kind, TaggedUnion
 
 

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
 from services.app_keys import SESSIONS
-from services.db.models import Schedule, Service
+from services.db.tables import Schedule, Service
 from services.directory.details import describe_schedule, summary, what_to_bring
 from tests.directory_truth import read
 

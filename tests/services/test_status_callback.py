@@ -10,7 +10,7 @@ import pytest
 
 from services.app_keys import SESSIONS
 from services.clients.status import OPTED_OUT_BY_TWILIO
-from services.db.models import Message
+from services.db.tables import Message
 from services.gateway.message_states import (
     FINAL_STATES,
     OUTBOUND_STATES,

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from services.db import models  # noqa: F401  (registers every table on Base.metadata)
+from services.db import tables  # noqa: F401  (registers every table on Base.metadata)
 from services.db.base import Base
 from services.db.engine import make_engine
 from services.settings import load_settings

@@ -3,7 +3,7 @@ on why a place fits her."""
 
 from __future__ import annotations
 
-from services.db.models import Address
+from services.db.tables import Address
 from services.directory.search.results import ServiceHit
 from services.directory.taxonomy import Need, Taxonomy
 

@@ -1,4 +1,4 @@
-"""Upkeep of the derived search rows (services.db.models.ServiceSearch) that a search scans:
+"""Upkeep of the derived search rows (services.db.tables.ServiceSearch) that a search scans:
 one per code, location and active service, with the service's features and codes
 (comma-wrapped) and its number of located places."""
 
@@ -10,7 +10,7 @@ from sqlalchemy import Select, delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
-from services.db.models import (
+from services.db.tables import (
     Location,
     Service,
     ServiceAtLocation,

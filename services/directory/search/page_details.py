@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.models import Address, Phone, ServiceCode, ServiceFeature
+from services.db.tables import Address, Phone, ServiceCode, ServiceFeature
 from services.directory.search.formatting import format_phone
 from services.directory.search.results import ServiceHit
 from services.directory.search.sql import Kind, TaggedUnion

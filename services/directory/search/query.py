@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services.db.models import Service, ServiceSearch
+from services.db.tables import Service, ServiceSearch
 from services.directory.places import Place
 from services.directory.search.formatting import explain
 from services.directory.search.geo import Disc, within

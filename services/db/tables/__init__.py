@@ -1,8 +1,8 @@
 """Tables, one module per area; importing this package registers every table on Base.metadata
 (Alembic's env.py and the tests rely on it), and its names are what the code imports."""
 
-from services.db.models.clients import Client, new_client_id
-from services.db.models.directory import (
+from services.db.tables.clients import Client, new_client_id
+from services.db.tables.directory import (
     Address,
     Location,
     Organization,
@@ -14,9 +14,9 @@ from services.db.models.directory import (
     ServiceFeature,
     ServiceSearch,
 )
-from services.db.models.engagement import Alert, EngagementSignal
-from services.db.models.messages import Message
-from services.db.models.referrals import Consent, Referral, ReferralStatusChange
+from services.db.tables.engagement import Alert, EngagementSignal
+from services.db.tables.messages import Message
+from services.db.tables.referrals import Consent, Referral, ReferralStatusChange
 
 __all__ = [
     "Address",

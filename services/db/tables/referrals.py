@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db.base import Base, UTCDateTime, utcnow
-from services.db.models.directory import Service
+from services.db.tables.directory import Service
 
 
 class Consent(Base):
