@@ -49,9 +49,13 @@ def label_of(need: str, language: str = "en") -> str:
     return str(label or spec.get("label") or need.replace("_", " "))
 
 
-def feature_label(feature: str) -> str:
-    """A feature in words: "masshealth" -> "takes MassHealth"."""
-    return str(load_taxonomy()["features"].get(feature) or feature.replace("_", " "))
+def feature_label(feature: str, language: str = "en") -> str:
+    """A feature in words: "masshealth" -> "takes MassHealth" ("acepta MassHealth" in
+    Spanish; the English label when there is no Spanish one)."""
+    spec = load_taxonomy()["features"].get(feature)
+    spec = spec if isinstance(spec, dict) else {}
+    label = spec.get("label_es") if language == "es" else None
+    return str(label or spec.get("label") or feature.replace("_", " "))
 
 
 def refine_need(need: str | None, text: str | None) -> str | None:

@@ -15,7 +15,7 @@ from services.app_keys import SESSIONS, TAXONOMY
 from services.directory.details import UnknownLocation, UnknownService, service_details
 from services.directory.places import Place, PlaceNotFound, resolve_place
 from services.directory.search import search_services
-from services.directory.taxonomy import UnknownFeature, UnknownNeed
+from services.directory.taxonomy import LANGUAGES, UnknownFeature, UnknownNeed
 from services.web import ApiError, json_object
 
 routes = web.RouteTableDef()
@@ -88,6 +88,16 @@ def _features(body: dict[str, object]) -> str:
     return ",".join(value)
 
 
+def _language(body: dict[str, object]) -> str:
+    """The language of the answer's words (need label, each result's why): "en" by default."""
+    value = body.get("language")
+    if value is None:
+        return "en"
+    if value not in LANGUAGES:
+        raise ApiError(400, "invalid_field", "language must be en or es.", field="language")
+    return str(value)
+
+
 @routes.post("/api/places/resolve")
 async def resolve(request: web.Request) -> web.Response:
     body = await json_object(request)
@@ -98,8 +108,9 @@ async def resolve(request: web.Request) -> web.Response:
 async def services(request: web.Request) -> web.Response:
     body = await json_object(request)
     taxonomy = request.app[TAXONOMY]
+    language = _language(body)
     try:
-        need = taxonomy.resolve(_text(body, "need", MAX_KEY_CHARS))
+        need = taxonomy.resolve(_text(body, "need", MAX_KEY_CHARS), language)
     except UnknownNeed as e:
         raise ApiError(400, "unknown_need", f"Unknown need: {e}.", field="need") from None
     try:
@@ -125,6 +136,7 @@ async def services(request: web.Request) -> web.Response:
             limit=limit,
             offset=offset,
             features=features,
+            language=language,
         )
     return web.json_response(
         {

@@ -28,29 +28,35 @@ class Need:
     label: str
 
 
+LANGUAGES = ("en", "es")
+_AND = {"en": " and ", "es": " y "}
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     labels: dict[str, str]
     groups: dict[str, tuple[str, tuple[str, ...]]]
-    features: dict[str, str]
+    features: dict[str, str]  # feature key -> its English label
     labels_es: dict[str, str] = field(default_factory=dict)  # codes and groups, in Spanish
+    features_es: dict[str, str] = field(default_factory=dict)  # features, in Spanish
 
-    def resolve(self, query: str) -> Need:
-        """A comma-separated list of codes or group keys -> the codes to search for."""
+    def resolve(self, query: str, language: str = "en") -> Need:
+        """A comma-separated list of codes or group keys -> the codes to search for, named
+        in her language."""
         codes: list[str] = []
         labels: list[str] = []
         for part in (p.strip().lower() for p in query.split(",")):
             if part in self.labels:
-                found, label = (part,), self.labels[part]
+                found: tuple[str, ...] = (part,)
             elif part in self.groups:
-                label, found = self.groups[part]
+                found = self.groups[part][1]
             else:
                 raise UnknownNeed(part)
             codes.extend(c for c in found if c not in codes)
-            labels.append(label)
+            labels.append(self.label(part, language))
         if not codes:
             raise UnknownNeed(query)
-        return Need(query=query, codes=tuple(codes), label=" and ".join(labels))
+        return Need(query=query, codes=tuple(codes), label=_AND.get(language, " and ").join(labels))
 
     def resolve_features(self, query: str) -> tuple[str, ...]:
         """A comma-separated list of feature keys ("masshealth,childcare_onsite"), in order,
@@ -61,7 +67,10 @@ class Taxonomy:
                 raise UnknownFeature(key)
         return tuple(dict.fromkeys(keys))
 
-    def feature_label(self, feature: str) -> str | None:
+    def feature_label(self, feature: str, language: str = "en") -> str | None:
+        """A feature in words, in her language (English when untranslated); None if unknown."""
+        if language == "es" and feature in self.features_es:
+            return self.features_es[feature]
         return self.features.get(feature)
 
     def label(self, code: str, language: str = "en") -> str:
@@ -85,11 +94,20 @@ def parse_taxonomy(data: dict) -> Taxonomy:
         for key, spec in data.get(section, {}).items()
         if spec.get("label_es")
     }
+    features: dict[str, str] = {}
+    features_es: dict[str, str] = {}
+    for key, spec in (data.get("features") or {}).items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("label"), str):
+            raise ValueError(f'feature {key} needs a label: {{label: "...", label_es: "..."}}')
+        features[key] = spec["label"]
+        if spec.get("label_es"):
+            features_es[key] = str(spec["label_es"])
     return Taxonomy(
         labels=labels,
         groups=groups,
-        features=dict(data.get("features", {})),
+        features=features,
         labels_es=labels_es,
+        features_es=features_es,
     )
 
 

@@ -22,12 +22,21 @@ def format_address(address: Address) -> str:
     return f"{street}, {address.city}, {address.state_province} {address.postal_code}"
 
 
-def explain(hit: ServiceHit, need: Need, taxonomy: Taxonomy) -> str:
-    """One short line on why this place fits: distance, then what it offers for her."""
-    parts = [f"{hit.distance_miles:.1f} mi away"]
+# The words around the labels, in each language of Tandem's texts (GSM-7, as the Spanish SMS
+# texts are written: no accented a/i/o/u).
+_DISTANCE = {"en": "{miles:.1f} mi away", "es": "a {miles:.1f} millas"}
+_OFFERS = {"en": "offers ", "es": "ofrece "}
+
+
+def explain(hit: ServiceHit, need: Need, taxonomy: Taxonomy, language: str = "en") -> str:
+    """One short line on why this place fits, in her language: distance, then what it offers
+    for her ("1.0 mi away; takes MassHealth", "a 1.0 millas; acepta MassHealth")."""
+    language = language if language in _DISTANCE else "en"
+    parts = [_DISTANCE[language].format(miles=hit.distance_miles)]
     if len(need.codes) > 1:
         parts.append(
-            "offers " + ", ".join(taxonomy.labels[c] for c in hit.codes if c in need.codes)
+            _OFFERS[language]
+            + ", ".join(taxonomy.label(c, language) for c in hit.codes if c in need.codes)
         )
-    parts.extend(label for f in hit.features if (label := taxonomy.feature_label(f)))
+    parts.extend(label for f in hit.features if (label := taxonomy.feature_label(f, language)))
     return "; ".join(parts[:4])

@@ -50,10 +50,12 @@ async def search_services(
     limit: int = 3,
     offset: int = 0,
     features: Sequence[str] = (),
+    language: str = "en",
 ) -> SearchResult:
     """Active services offering any of the need's codes and every one of `features`, within
-    `radius_miles`, nearest first (ties by name, then id). Services not "active" (inactive,
-    defunct, temporarily closed) are never offered: they have no search rows.
+    `radius_miles`, nearest first (ties by name, then id), each with why it fits in
+    `language` ("en" or "es"). Services not "active" (inactive, defunct, temporarily
+    closed) are never offered: they have no search rows.
 
     Two range scans of the derived search rows, whatever the size of the directory: one
     counts the services within the radius (in SQL, nothing loaded), one loads the rows of a
@@ -84,7 +86,7 @@ async def search_services(
     page = ordered[offset:page_end]
     await fill_details(session, page)
     for hit in page:
-        hit.why = explain(hit, need, taxonomy)
+        hit.why = explain(hit, need, taxonomy, language)
     return SearchResult(total=total, hits=page)
 
 
