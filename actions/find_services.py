@@ -20,8 +20,8 @@ from actions.api.client import ApiError, TandemApi
 from actions.features import features_in, wants_all
 from actions.place_text import ZIP_IN_TEXT, ZIP_RE, place_query
 from actions.result_messages import (
-    FOOTER_LAST,
-    FOOTER_MORE,
+    footer,
+    language_of,
     result_key,
     result_message,
     search_header,
@@ -111,15 +111,18 @@ async def search_and_send(
     location: str,
     offset: int,
     features: list[str] | None = None,
+    language: str = "en",
 ) -> tuple[bool, list[EventType], list[str]]:
-    """Send one page of results as SMS messages.
+    """Send one page of results as SMS messages, in her language ("en" or "es").
 
     Returns whether any result was shown, slot events (a place or need the API did not know
     is cleared, so that the rules ask for it again), and the shown places' keys.
     """
     features = list(features or [])
     try:
-        data = await TandemApi().search_services(need, location, PAGE_SIZE, offset, features)
+        data = await TandemApi().search_services(
+            need, location, PAGE_SIZE, offset, features, language
+        )
     except ApiError as err:
         if err.code == "place_not_found":
             dispatcher.utter_message(response="utter_location_not_found")
@@ -129,7 +132,7 @@ async def search_and_send(
             return False, [SlotSet("need", None)], []
         if err.code in ("unknown_feature", "invalid_field") and features:
             # The API does not know a filter yet: show the whole list rather than nothing.
-            return await search_and_send(dispatcher, need, location, offset, [])
+            return await search_and_send(dispatcher, need, location, offset, [], language)
         dispatcher.utter_message(response="utter_search_unavailable")
         return False, [], []
 
@@ -144,15 +147,15 @@ async def search_and_send(
         return False, [], []
 
     town = str((data.get("place") or {}).get("town") or location)
-    label = str((data.get("need") or {}).get("label") or need.replace("_", " "))
-    dispatcher.utter_message(text=search_header(town, label, features))
+    label = str((data.get("need") or {}).get("label") or label_of(need, language))
+    dispatcher.utter_message(text=search_header(town, label, features, language))
     for i, result in enumerate(results):
-        dispatcher.utter_message(text=result_message(offset + i + 1, result))
+        dispatcher.utter_message(text=result_message(offset + i + 1, result, language))
 
     total = data.get("total")
     shown = offset + len(results)
     more = total > shown if isinstance(total, int) else len(results) >= PAGE_SIZE
-    dispatcher.utter_message(text=FOOTER_MORE if more else FOOTER_LAST)
+    dispatcher.utter_message(text=footer(more, language))
     return True, [], [result_key(r) for r in results]
 
 
@@ -176,7 +179,8 @@ async def first_page(
 ) -> list[EventType]:
     """The first page of her search with these features, and the slots that remember it."""
     need, location = str(tracker.get_slot("need")), str(tracker.get_slot("location"))
-    shown, events, keys = await search_and_send(dispatcher, need, location, 0, features)
+    language = language_of(tracker.get_slot("language"))
+    shown, events, keys = await search_and_send(dispatcher, need, location, 0, features, language)
     return [
         SlotSet("search_offset", 0.0),
         SlotSet("search_features", features),
@@ -223,7 +227,12 @@ class ActionMoreServices(Action):
         except (TypeError, ValueError):
             offset = PAGE_SIZE
         shown, events, keys = await search_and_send(
-            dispatcher, str(need), str(location), offset, _features(tracker)
+            dispatcher,
+            str(need),
+            str(location),
+            offset,
+            _features(tracker),
+            language_of(tracker.get_slot("language")),
         )
         if shown:
             seen = [str(k) for k in tracker.get_slot("last_results") or []][:offset]

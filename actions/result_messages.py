@@ -7,14 +7,44 @@ from typing import Any
 from actions.sms import MAX_CHARS, gsm7_length, shorten, to_gsm7
 from actions.taxonomy import feature_label
 
-FOOTER_MORE = (
-    "Text MORE for more, or tell me another kind of help. Want one of them to reach out to "
-    "you? Text its number."
-)
-FOOTER_LAST = (
-    "Tell me another kind of help, or another town. Want one of them to reach out to you? "
-    "Text its number."
-)
+# Her language picks the words: English, or Spanish when the `language` slot is "es". The
+# Spanish texts are written as domain.yml's are: no accented a/i/o/u (GSM-7 keeps ñ, ¿).
+FOOTER_MORE = {
+    "en": (
+        "Text MORE for more, or tell me another kind of help. Want one of them to reach out "
+        "to you? Text its number."
+    ),
+    "es": (
+        "Escribe MAS para ver mas, o dime otro tipo de ayuda. ¿Quieres que uno de ellos te "
+        "contacte? Escribe su numero."
+    ),
+}
+FOOTER_LAST = {
+    "en": (
+        "Tell me another kind of help, or another town. Want one of them to reach out to "
+        "you? Text its number."
+    ),
+    "es": (
+        "Dime otro tipo de ayuda, u otro pueblo. ¿Quieres que uno de ellos te contacte? "
+        "Escribe su numero."
+    ),
+}
+_HEADER = {
+    "en": "Here are places near {town} for {label}",
+    "es": "Estos son lugares cerca de {town} para {label}",
+}
+_CALL = {"en": " Call {phone}.", "es": " Llama al {phone}."}
+_UNNAMED = {"en": "A service", "es": "Un servicio"}
+
+
+def language_of(language: str | None) -> str:
+    """ "es" for Spanish, "en" for anything else."""
+    return "es" if language == "es" else "en"
+
+
+def footer(more: bool, language: str = "en") -> str:
+    """The last message of a page: MORE when there is more to show, in her language."""
+    return (FOOTER_MORE if more else FOOTER_LAST)[language_of(language)]
 
 
 def clean(value: Any) -> str:
@@ -22,23 +52,29 @@ def clean(value: Any) -> str:
     return " ".join(to_gsm7(str(value or "")).split()).strip(" .")
 
 
-def search_header(town: str, label: str, features: list[str]) -> str:
-    """ "Here are places near Springfield for buprenorphine (takes MassHealth):" """
-    header = f"Here are places near {to_gsm7(town).strip()} for {to_gsm7(label)}"
+def search_header(town: str, label: str, features: list[str], language: str = "en") -> str:
+    """ "Here are places near Springfield for buprenorphine (takes MassHealth):", or in
+    Spanish "Estos son lugares cerca de Springfield para buprenorfina (acepta MassHealth):".
+    `label` is the need's label in her language."""
+    language = language_of(language)
+    header = _HEADER[language].format(town=to_gsm7(town).strip(), label=to_gsm7(label))
     if features:
-        header += " (" + ", ".join(to_gsm7(feature_label(f)) for f in features) + ")"
+        labels = (to_gsm7(feature_label(f, language)) for f in features)
+        header += " (" + ", ".join(labels) + ")"
     return shorten(header + ":", MAX_CHARS)
 
 
-def result_message(n: int, result: dict[str, Any]) -> str:
-    """ "2) Demo Recovery Program 2, Springfield. Call (413) 555-0102. 1.0 mi away; ..." """
-    name = to_gsm7(str(result.get("name") or "A service")).strip()
+def result_message(n: int, result: dict[str, Any], language: str = "en") -> str:
+    """ "2) Demo Recovery Program 2, Springfield. Call (413) 555-0102. 1.0 mi away; ..."
+    ("Llama al" in Spanish; the API wrote the "why" in her language)."""
+    language = language_of(language)
+    name = to_gsm7(str(result.get("name") or _UNNAMED[language])).strip()
     town = to_gsm7(str(result.get("town") or "")).strip()
     phone = to_gsm7(str(result.get("phone") or "")).strip()
     why = to_gsm7(str(result.get("why") or "")).strip()
 
     head = f"{n}) {name}" + (f", {town}" if town else "") + "."
-    call = f" Call {phone}." if phone else ""
+    call = _CALL[language].format(phone=phone) if phone else ""
     if gsm7_length(head + call) > MAX_CHARS - 20:  # a very long name: keep number and phone
         head = shorten(head, MAX_CHARS - 20 - gsm7_length(call))
     text = head + call

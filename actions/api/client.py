@@ -118,11 +118,19 @@ class TandemApi:
         limit: int = 3,
         offset: int = 0,
         features: list[str] | tuple[str, ...] | None = None,
+        language: str = "en",
     ) -> dict[str, Any]:
         """POST /api/services/search: {"place", "need": {"label", ...}, "total", "results"}.
 
-        features: feature keys from data/taxonomy.yml; only services with all of them."""
-        body: dict[str, Any] = {"need": need, "near": near, "limit": limit, "offset": offset}
+        features: feature keys from data/taxonomy.yml; only services with all of them.
+        language: "en" or "es", the language of the need's label and each result's "why"."""
+        body: dict[str, Any] = {
+            "need": need,
+            "near": near,
+            "limit": limit,
+            "offset": offset,
+            "language": language,
+        }
         if features:
             body["features"] = list(features)
         return await self.request("POST", "/api/services/search", body=body)

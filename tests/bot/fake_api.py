@@ -22,6 +22,7 @@ from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions.taxonomy import feature_label, label_of
 from tests.bot.openapi_check import request_problems, response_problems
 
 TOKEN = "svc-token-for-tests"
@@ -60,6 +61,14 @@ def service(i: int, **overrides: Any) -> dict[str, Any]:
     }
     result.update(overrides)
     return result
+
+
+def in_spanish(result: dict[str, Any]) -> dict[str, Any]:
+    """A result as the API answers it for language "es": its why in Spanish, composed as
+    services/directory/search/formatting.py::explain does for one code."""
+    labels = [feature_label(f, "es") for f in result.get("features") or []]
+    why = "; ".join([f"a {result['distance_miles']:.1f} millas", *labels][:4])
+    return {**result, "why": why}
 
 
 def details(i: int, **overrides: Any) -> dict[str, Any]:
@@ -271,18 +280,23 @@ class FakeApi:
         wanted = body.get("features") or []
         if not isinstance(wanted, list) or set(wanted) - FEATURES:
             return error("unknown_feature", 400)
+        language = body.get("language", "en")
+        if language not in ("en", "es"):
+            return error("invalid_field", 400, field="language")
         results = [r for r in self.results if set(wanted) <= set(r.get("features") or [])]
         need = body["need"]
+        label = self.label if language == "en" else label_of(need, "es")
+        page = [in_spanish(r) if language == "es" else r for r in results[offset : offset + limit]]
         return web.json_response(
             {
                 "place": {"query": near, **place},
-                "need": {"query": need, "codes": [need], "label": self.label},
+                "need": {"query": need, "codes": [need], "label": label},
                 "features": wanted,
                 "total": len(results),
                 "offset": offset,
                 "limit": limit,
                 "radius_miles": float(body.get("radius", 25)),
-                "results": results[offset : offset + limit],
+                "results": page,
             }
         )
 

@@ -23,7 +23,9 @@ from actions.find_services import (
     ActionSearchServices,
     ValidateFindServicesForm,
 )
-from sms_text.segments import gsm7_length, is_gsm7
+from actions.result_messages import footer, result_message, search_header
+from actions.taxonomy import feature_label, load_taxonomy
+from sms_text.segments import count_segments, gsm7_length, is_gsm7
 from tests.bot.fake_api import TOKEN, FakeApi, running, service, tracker
 from tests.ports import closed_port_url
 
@@ -248,6 +250,7 @@ def test_search_sends_a_header_one_message_per_result_and_a_footer(
         "near": "01105",
         "limit": 3,
         "offset": 0,
+        "language": "en",
     }
     # Her need is logged as an engagement signal, tied to her message.
     assert signal["json"] == {
@@ -296,6 +299,68 @@ def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch)
     assert events == []  # the offset stays on the last page she saw
     assert responses(dispatcher) == ["utter_no_more_services"]
     assert texts(dispatcher) == []
+
+
+def test_she_writes_in_spanish_and_gets_the_list_in_spanish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(results=[service(i) for i in range(1, 5)])
+    slots = {"need": "moud_buprenorphine", "location": "01105", "language": "es"}
+    events, dispatcher = run_action(ActionSearchServices(), slots, fake, monkeypatch)
+
+    assert SlotSet("last_results", ["svc-1|loc-1", "svc-2|loc-2", "svc-3|loc-3"]) in events
+    sent = texts(dispatcher)
+    assert sent == [
+        "Estos son lugares cerca de Springfield para buprenorfina (Suboxone):",
+        "1) Demo Recovery Program 1, Springfield. Llama al (413) 555-0101. "
+        "a 0.5 millas; acepta MassHealth",
+        "2) Demo Recovery Program 2, Springfield. Llama al (413) 555-0102. "
+        "a 1.0 millas; acepta MassHealth",
+        "3) Demo Recovery Program 3, Springfield. Llama al (413) 555-0103. "
+        "a 1.5 millas; acepta MassHealth",
+        "Escribe MAS para ver mas, o dime otro tipo de ayuda. "
+        "¿Quieres que uno de ellos te contacte? Escribe su numero.",
+    ]
+    assert_sms_sized(sent)
+    assert all(count_segments(m) == 1 for m in sent)
+    assert fake.bodies("/api/services/search")[0]["language"] == "es"
+
+    # MORE ("mas"): the next page, and the last footer, in Spanish too.
+    events, dispatcher = run_action(
+        ActionMoreServices(), {**slots, "search_offset": 0.0}, fake, monkeypatch
+    )
+    sent = texts(dispatcher)
+    assert sent == [
+        "Estos son lugares cerca de Springfield para buprenorfina (Suboxone):",
+        "4) Demo Recovery Program 4, Springfield. Llama al (413) 555-0104. "
+        "a 2.0 millas; acepta MassHealth",
+        "Dime otro tipo de ayuda, u otro pueblo. "
+        "¿Quieres que uno de ellos te contacte? Escribe su numero.",
+    ]
+    assert fake.bodies("/api/services/search")[1] == {
+        "need": "moud_buprenorphine",
+        "near": "01105",
+        "limit": 3,
+        "offset": 3,
+        "language": "es",
+    }
+
+
+def test_no_language_or_english_keeps_the_list_in_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(results=[service(1)])
+    for language in (None, "en"):
+        slots = {"need": "moud_buprenorphine", "location": "01105", "language": language}
+        _, dispatcher = run_action(ActionSearchServices(), slots, fake, monkeypatch)
+        assert texts(dispatcher) == [
+            "Here are places near Springfield for buprenorphine (Suboxone):",
+            "1) Demo Recovery Program 1, Springfield. Call (413) 555-0101. "
+            "0.5 mi away; takes MassHealth",
+            "Tell me another kind of help, or another town. "
+            "Want one of them to reach out to you? Text its number.",
+        ]
+    assert [b["language"] for b in fake.bodies("/api/services/search")] == ["en", "en"]
 
 
 def test_no_results_is_said_kindly(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -359,6 +424,57 @@ def test_long_or_fancy_fields_still_fit_two_gsm7_segments(monkeypatch: pytest.Mo
     assert sent[1].startswith('1) Centro de Recuperacion "Nuevo Camino" - Programa')
     assert "Call (413) 555-0101." in sent[1]
     assert sent[2] == "2) Demo Recovery Program 2, Springfield."
+
+
+def test_long_fields_in_spanish_still_fit_two_gsm7_segments() -> None:
+    every = list(load_taxonomy()["features"])
+    header = search_header("Springfield", "cuidado para tu beb\u00e9", every, "es")
+    assert header.startswith("Estos son lugares cerca de Springfield para cuidado para tu beb")
+    fancy = service(
+        1,
+        name="Centro de Recuperaci\u00f3n \u201cNuevo Camino\u201d \u2013 " + "Programa " * 30,
+        why="a 1.0 millas; " + "cuidado de ni\u00f1os en el lugar; " * 30,
+    )
+    sent = [header, result_message(1, fancy, "es"), footer(True, "es"), footer(False, "es")]
+    assert_sms_sized(sent)
+    assert "Llama al (413) 555-0101." in sent[1]
+    assert not set("\u00e1\u00ed\u00f3\u00fa") & set("".join(sent))  # no accented a/i/o/u
+    assert result_message(2, service(2, name="", phone="", why=""), "es") == (
+        "2) Un servicio, Springfield."
+    )
+
+
+def test_the_bot_reads_each_feature_label_in_both_languages() -> None:
+    with (REPO / "data" / "taxonomy.yml").open(encoding="utf-8") as f:
+        raw = yaml.safe_load(f)["features"]
+    for key, spec in raw.items():
+        assert feature_label(key) == spec["label"]
+        assert feature_label(key, "es") == spec["label_es"]
+    assert feature_label("masshealth", "es") == "acepta MassHealth"
+    assert feature_label("hot_tub", "es") == "hot tub"
+
+
+@pytest.mark.parametrize(
+    ("features", "english", "spanish"),
+    [
+        ([], "", ""),
+        (["masshealth"], " (takes MassHealth)", " (acepta MassHealth)"),
+        (
+            ["childcare_onsite", "walk_in"],
+            " (childcare on site, walk-ins welcome)",
+            " (cuidado de ni\u00f1os en el lugar, atiende sin cita)",
+        ),
+    ],
+)
+def test_the_header_names_the_features_in_her_language(
+    features: list[str], english: str, spanish: str
+) -> None:
+    assert search_header("Holyoke", "childcare", features) == (
+        f"Here are places near Holyoke for childcare{english}:"
+    )
+    assert search_header("Holyoke", "cuidado de ni\u00f1os", features, "es") == (
+        f"Estos son lugares cerca de Holyoke para cuidado de ni\u00f1os{spanish}:"
+    )
 
 
 def test_more_before_a_need_asks_for_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -159,6 +159,35 @@ def test_a_filter_narrows_the_same_search(monkeypatch: pytest.MonkeyPatch) -> No
     assert_sms_sized(sent)
 
 
+def test_a_filter_in_spanish_names_the_features_in_spanish(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi(
+        results=[
+            service(1, features=["masshealth"]),
+            service(2, features=["masshealth", "spanish"]),
+        ]
+    )
+    events, dispatcher = run(
+        ActionFilterServices(),
+        monkeypatch,
+        fake,
+        slots={**SEARCH, "search_features": ["masshealth"], "language": "es"},
+        text="hay alguno en espanol?",
+        intent="filter_results",
+    )
+    search = fake.bodies("/api/services/search")[0]
+    assert (search["features"], search["language"]) == (["masshealth", "spanish"], "es")
+    assert texts(dispatcher) == [
+        "Estos son lugares cerca de Springfield para buprenorfina (Suboxone) "
+        "(acepta MassHealth, se habla espa\u00f1ol):",
+        "1) Demo Recovery Program 2, Springfield. Llama al (413) 555-0102. "
+        "a 1.0 millas; acepta MassHealth; se habla espa\u00f1ol",
+        "Dime otro tipo de ayuda, u otro pueblo. "
+        "\u00bfQuieres que uno de ellos te contacte? Escribe su numero.",
+    ]
+    assert SlotSet("last_results", ["svc-2|loc-2"]) in events
+    assert_sms_sized(texts(dispatcher))
+
+
 @pytest.mark.parametrize(
     ("text", "feature"),
     [
