@@ -3,9 +3,12 @@
 1. The lexicon (``safety.crisis``): phrases that are nearly certain. A match is a crisis,
    unless the risk model finds the whole text very unlikely to be one (below
    ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks. Below
-   ``lexicon_ignore`` (half the lowest risk any real crisis with a phrase got from readers
-   that had not met its writer) the phrase is read in context and not asked about: "we
-   talked about suicide prevention at group today".
+   ``lexicon_ignore`` (a fifth of the lowest risk any real crisis with a phrase got from
+   readers that had not met its writer) the phrase is read in context and not asked about:
+   "we talked about suicide prevention at group today". A long text (``CONTEXT_WORDS`` words
+   or more) says enough around the phrase to be read at ``lexicon_context``, a higher cut-off
+   from the long crises alone: "two years ago today i od'd in a mcdonalds bathroom. today im
+   14 wks pregnant and made it to my appt" is a story, not an overdose.
 2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
    (``safety.semantic.blend``): a classifier over word and character n-grams (``safety.textmodel``,
    ``data/safety/risk_model.json``: the probability that the text is not ``none``, and the
@@ -16,8 +19,10 @@
    (asking does not plant the idea). If the semantic reader cannot run, the n-gram one decides
    alone (and it is logged).
 3. The conversation: her last few texts read together. Warning signs spread over several
-   messages ("the baby is at my mom's all weekend", "gave my stuff away", "feel calm now that
-   i decided") can add up to a risk no single one has; then Tandem asks directly.
+   messages ("gave my stuff away", "feel calm now that i decided", "thanks for everything")
+   can add up to a risk no single one has; then Tandem asks directly. Only earlier texts with
+   some risk of their own (``history_floor``) are read: a "hi" or a zip code adds nothing, and
+   with them the layer would only re-read her new text at a lower threshold.
 
     judge = SafetyJudge.load()                    # once, at start-up
     j = judge.judge(text, history=earlier_texts)  # per message, never raises
@@ -61,6 +66,10 @@ CHECK_INTENT = "crisis_check"
 CRISIS_INTENTS = frozenset({*CATEGORY_INTENTS.values(), CHECK_INTENT})
 #: The lexicon floor applies only to texts of at least this many words ("kms" is a crisis).
 FLOOR_MIN_WORDS = 5
+#: From this many words a text is long enough to read a lexicon phrase at ``lexicon_context``.
+#: The team's red-team crises that a phrase alone catches are short ("gonna use til my heart
+#: stops", "i got jumped and they're still out there"); the everyday stories are long.
+CONTEXT_WORDS = 12
 #: How many of her earlier texts the conversation layer reads with the new one.
 HISTORY_TEXTS = 3
 
@@ -96,6 +105,8 @@ class SafetyJudge:
         self.conversation_at = model.thresholds.get("conversation", self.ask_at)
         self.lexicon_floor = model.thresholds.get("lexicon_floor", 0.0)
         self.lexicon_ignore = model.thresholds.get("lexicon_ignore", 0.0)
+        self.lexicon_context = model.thresholds.get("lexicon_context", self.lexicon_ignore)
+        self.history_floor = model.thresholds.get("history_floor", 0.0)
 
     @classmethod
     def load(
@@ -137,8 +148,10 @@ class SafetyJudge:
         risk, category = self.risk(text)
         hit = self.lexicon.match(text)
         # Only a text with words around the phrase can be read as past, learning or TV.
-        context = len(normalize(text).split()) >= FLOOR_MIN_WORDS
-        if hit is not None and not (context and risk < self.lexicon_ignore):
+        words = len(normalize(text).split())
+        context = words >= FLOOR_MIN_WORDS
+        ignore = self.lexicon_context if words >= CONTEXT_WORDS else self.lexicon_ignore
+        if hit is not None and not (context and risk < ignore):
             # A phrase that is nearly always a crisis, in a text the model finds very unlikely
             # to be one (a past overdose, a TV show): ask rather than alarm.
             level = ASK if context and risk < self.lexicon_floor else CRISIS
@@ -153,7 +166,11 @@ class SafetyJudge:
             return Judgement(CRISIS, category, language, "model", risk)
         if risk >= self.ask_at:
             return Judgement(ASK, category, language, "model", risk)
-        recent = [t for t in list(history)[-HISTORY_TEXTS:] if normalize(t)]
+        recent = [
+            t
+            for t in list(history)[-HISTORY_TEXTS:]
+            if normalize(t) and self.risk(t)[0] >= self.history_floor
+        ]
         if recent:
             together, together_category = self.risk(" ".join([*recent, text]))
             if together >= self.conversation_at:

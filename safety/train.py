@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon  # noqa: E402
+from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon, normalize  # noqa: E402
 from safety.embedding import embed  # noqa: E402
 from safety.fitting import (  # noqa: E402
     DECIMALS,
@@ -42,7 +42,7 @@ from safety.fitting import (  # noqa: E402
     matrix,
     platt,
 )
-from safety.judge import HISTORY_TEXTS  # noqa: E402
+from safety.judge import CONTEXT_WORDS, HISTORY_TEXTS  # noqa: E402
 from safety.semantic import blend  # noqa: E402
 from safety.training_data import (  # noqa: E402
     OPTOUT_LABELS,
@@ -73,6 +73,14 @@ LEXICON_FLOOR = 0.4
 # red-team crises (tests/safety/cases) went as low as 0.42 of it ("gonna use til my heart
 # stops"), so a fifth keeps a margin of two below those too.
 LEXICON_IGNORE_SHARE = 0.2
+# In a long text (safety.judge.CONTEXT_WORDS words or more) the phrase is read at this share of
+# the lowest held-out risk of a long crisis with a phrase. On the blind sets C, F, G, H and I,
+# no long crisis with a phrase was below 0.3 while 37 of the 50 everyday stories that a phrase
+# made a question were below 0.25 (past overdoses, meetings, TV, "i'm not suicidal but").
+LEXICON_CONTEXT_SHARE = 0.8
+# An earlier text is read with her new one only above this quantile of the held-out everyday
+# texts' risk (about 0.14): a greeting or a practical text adds nothing to the conversation.
+HISTORY_QUANTILE = 0.75
 # Quantiles of the risk of everyday texts by writers the models have not learned (see
 # held_out_writers): above ASK_QUANTILE Tandem asks (about 5% of them), above
 # CRISIS_QUANTILE it answers with the crisis reply (about 2.5%: the target is at most 3%).
@@ -148,20 +156,26 @@ def held_out_writers(
     return scores_in_order, data.subset(np.isin(np.arange(len(data.texts)), order))
 
 
-def lexicon_ignore(scores: np.ndarray, held: Labelled) -> float:
-    """LEXICON_IGNORE_SHARE of the lowest held-out risk of a crisis that has a lexicon phrase."""
+def lowest_phrase_crisis(scores: np.ndarray, held: Labelled, min_words: int = 0) -> float:
+    """The lowest held-out risk of a crisis of ``min_words`` words or more with a lexicon
+    phrase (0 if there is none)."""
     lexicon = CrisisLexicon.load(DEFAULT_LEXICON_PATH)
     risks = [
         score
         for score, text, positive in zip(scores, held.texts, held.positive, strict=True)
-        if positive and lexicon.match(text) is not None
+        if positive
+        and len(normalize(text).split()) >= min_words
+        and lexicon.match(text) is not None
     ]
-    return LEXICON_IGNORE_SHARE * min(risks) if risks else 0.0
+    return min(risks) if risks else 0.0
 
 
 def conversation_threshold(readers: Readers, everyday: list[str]) -> float:
     """The risk of her last few texts read together that 2% of everyday conversations reach:
-    windows of HISTORY_TEXTS + 1 tricky everyday texts, drawn with a fixed seed."""
+    windows of HISTORY_TEXTS + 1 tricky everyday texts, drawn with a fixed seed. (The
+    judgement reads only earlier texts above ``history_floor``, so in use it asks less often
+    than this; windows of only such texts put the threshold above the crisis one, tried in
+    round 9.)"""
     rng = np.random.default_rng(0)
     windows = [
         " ".join(everyday[i] for i in rng.choice(len(everyday), HISTORY_TEXTS + 1, replace=False))
@@ -201,7 +215,12 @@ def build(
         name: round(float(np.quantile(negatives, q)), DECIMALS) for name, q in quantiles.items()
     }
     if new_writers:
-        thresholds["lexicon_ignore"] = round(lexicon_ignore(scores, held), DECIMALS)
+        lowest, lowest_long = (
+            lowest_phrase_crisis(scores, held, words) for words in (0, CONTEXT_WORDS)
+        )
+        thresholds["lexicon_ignore"] = round(LEXICON_IGNORE_SHARE * lowest, DECIMALS)
+        thresholds["lexicon_context"] = round(LEXICON_CONTEXT_SHARE * lowest_long, DECIMALS)
+        thresholds["history_floor"] = round(float(np.quantile(negatives, HISTORY_QUANTILE)), 4)
     for name, at in thresholds.items():
         figures[f"out_of_fold_recall_at_{name}"] = recall(oof, positive, at)
         if new_writers:
@@ -229,7 +248,8 @@ def train_risk(data_sha: str, vectors: dict[str, np.ndarray]) -> dict:
     quantiles = {"ask": ASK_QUANTILE, "crisis": CRISIS_QUANTILE}
     readers, model = build(data, RISK_CLASSES, quantiles, RISK_SEMANTIC, data_sha, new_writers=True)
     everyday = [data.texts[i] for i in np.where(data.hard_none)[0]]
-    model["thresholds"]["conversation"] = round(conversation_threshold(readers, everyday), DECIMALS)
+    conversation = conversation_threshold(readers, everyday)
+    model["thresholds"]["conversation"] = round(conversation, DECIMALS)
     model["thresholds"]["lexicon_floor"] = LEXICON_FLOOR
     return model
 

@@ -184,9 +184,15 @@ class Gateway:
             if opted_out:
                 return Turn([], MessageState.KEYWORD)  # exactly one confirmation
             await self.set_opt_out(client_id, True, client_status.BY_SMS_KEYWORD, sms.sid)
-            # A crisis said while opting out still gets the crisis lines, first.
+            # A crisis said while opting out still gets the crisis lines, first. A possible
+            # one gets no question she could not answer once unsubscribed: the confirmation
+            # itself gives 911 and 988.
+            crisis = judgement is not None and judgement.level == CRISIS
             return Turn(
-                [*self.say.crisis_reply(text), self.say.text("opted_out", language)],
+                [
+                    *(self.say.crisis_reply(text) if crisis else []),
+                    self.say.text("opted_out", language),
+                ],
                 MessageState.KEYWORD,
             )
         if keyword is Keyword.OPT_IN:
@@ -195,8 +201,9 @@ class Gateway:
             return Turn([self.say.text("opted_in", language)], MessageState.KEYWORD)
         if opted_out:
             # Nothing is sent to an opted-out number, with one exception for safety: a crisis
-            # message she starts still gets the crisis lines.
-            return Turn(self.say.crisis_reply(text), MessageState.IGNORED)
+            # message she starts still gets the crisis lines (a possible one too: no question,
+            # since her answer would reach nobody).
+            return Turn(self.say.crisis_reply(text, question=False), MessageState.IGNORED)
         if keyword is Keyword.HELP:
             return Turn([self.say.text("help", language)], MessageState.KEYWORD)
         if keyword is Keyword.OPT_OUT_QUESTION and not self.say.crisis_reply(text):

@@ -48,6 +48,7 @@ _SCOPED = re.compile(
 _SPELLED_LONG = ("UNSUBSCRIBE", "STOPALL", "OPTOUT")
 _SHORTENED_MIN = 5
 _TYPO_RATIO = 0.85
+_STOP = "stop"
 _YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
 
 
@@ -122,8 +123,9 @@ class Keywords:
             return Keyword.OPT_IN if any(p.search(text) for p in self.plain_opt_in) else None
         if any(p.search(text) for p in self.plain_opt_in):
             return None  # asking for texts, not to stop them: the bot answers
+        text = _keyword_typo_fixed(text)
         words = text.split()
-        probability = self.opt_out_probability(body)
+        probability = self.opt_out_probability(text)
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
         if any(p.search(text) for p in self.phrases):
@@ -154,6 +156,17 @@ def _misspelled_keyword(text: str) -> Keyword | None:
         if difflib.SequenceMatcher(None, word, keyword).ratio() >= _TYPO_RATIO:
             return Keyword.OPT_OUT
     return None
+
+
+def _keyword_typo_fixed(text: str) -> str:
+    """ "stpo sending me these", "sotp texting": a first word that is STOP with two letters
+    swapped is read as STOP (no real word is one swap away from it)."""
+    first, _, rest = text.partition(" ")
+    if rest and len(first) == len(_STOP) and first != _STOP:
+        swaps = {_STOP[:i] + _STOP[i + 1] + _STOP[i] + _STOP[i + 2 :] for i in range(3)}
+        if first in swaps:
+            return f"{_STOP} {rest}"
+    return text
 
 
 @cache

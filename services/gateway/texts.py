@@ -36,11 +36,14 @@ class GatewayTexts:
                 return language
         return None
 
-    def crisis_reply(self, text: str) -> list[str]:
+    def crisis_reply(self, text: str, *, question: bool = True) -> list[str]:
         """The bot's own first words for a crisis (the crisis reply) or a possible one (the
-        direct question, with 988 or 911 in it), from the same judgement the bot uses."""
+        direct question, with 988 or 911 in it), from the same judgement the bot uses.
+        ``question=False``: where nobody would read her answer, a possible crisis gets the
+        crisis reply's lines instead of the question."""
         judgement = self.judge.judge(text)
-        if judgement.level == CRISIS and judgement.category:
+        crisis = judgement.level == CRISIS or (judgement.level == ASK and not question)
+        if crisis and judgement.category:
             return [self.texts.get(f"utter_crisis_{judgement.category}", judgement.language)]
         if judgement.level == ASK and judgement.category:
             name = f"utter_crisis_check_{judgement.category}"

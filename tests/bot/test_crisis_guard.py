@@ -142,7 +142,7 @@ def _crisis(message: Message) -> dict:
 
 
 def test_a_possible_crisis_is_asked_about(guard):
-    text = "my therapist asked about suicidal thoughts today and i didnt know what to say"
+    text = "i get these dark thoughts sometimes at night"
     [out] = guard.process([_message(text, intent="nlu_fallback", confidence=0.3)])
     assert out.get(INTENT) == {"name": "crisis_check", "confidence": 1.0}
     assert _crisis(out) == {"intent": "crisis_check", "language": "en", "level": "ask"}

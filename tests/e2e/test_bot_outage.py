@@ -134,7 +134,7 @@ def test_rasa_stops_and_restarts_mid_conversation(split_stack: SplitStack) -> No
     assert crisis[0].startswith("Call 911 now"), "crisis help does not need the bot"
     # A possible crisis gets the same direct question the bot would ask, with 988 in it.
     (possible,) = split_stack.sms(
-        "my therapist asked about suicidal thoughts today and i didnt know what to say"
+        "i get these dark thoughts sometimes at night"
     )
     assert "are you having thoughts of ending your life?" in possible and "988" in possible
 

@@ -46,7 +46,7 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
     stack.sms("hi", phone)  # the bot now waits for her name
     question = said(
         stack.sms(
-            "my therapist asked about suicidal thoughts today and i didnt know what to say", phone
+            "i get these dark thoughts sometimes at night", phone
         )
     )
     assert "are you having thoughts of ending your life?" in question and "988" in question
@@ -62,7 +62,7 @@ def test_no_to_the_direct_question_goes_back_to_helping(stack: Stack) -> None:
     stack.sms("hi", phone)
     said(
         stack.sms(
-            "my therapist asked about suicidal thoughts today and i didnt know what to say", phone
+            "i get these dark thoughts sometimes at night", phone
         )
     )
     reply = said(stack.sms("no no, shes pregnant and i have a new crib coming lol", phone))
@@ -127,7 +127,7 @@ def test_after_the_question_a_request_about_something_else_is_answered_as_itself
     stack.sms("skip", phone)
     question = said(
         stack.sms(
-            "my therapist asked about suicidal thoughts today and i didnt know what to say", phone
+            "i get these dark thoughts sometimes at night", phone
         )
     )
     assert "are you having thoughts of ending your life?" in question

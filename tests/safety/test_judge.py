@@ -94,9 +94,7 @@ def test_between_the_thresholds_tandem_asks(judge: SafetyJudge) -> None:
 
 def test_judgement_intents(judge: SafetyJudge) -> None:
     assert judge.judge("i want to kill myself").intent == "crisis_suicide"
-    ask = judge.judge(
-        "my therapist asked about suicidal thoughts today and i didnt know what to say"
-    )
+    ask = judge.judge("i get these dark thoughts sometimes at night")
     assert ask.intent == "crisis_check"
     assert judge.judge("hi").intent is None
 
@@ -116,11 +114,39 @@ def test_a_lexicon_phrase_the_model_finds_unlikely_is_asked_or_read_in_context()
     # Far below any risk a real crisis with a phrase got: read in context, not asked about.
     assert sure_none.judge(text).level == NONE
     # Between the two thresholds: asked, not alarmed.
-    sure_none.lexicon_ignore = 0.0
+    sure_none.lexicon_ignore = sure_none.lexicon_context = 0.0
     assert sure_none.judge(text).level == ASK
     assert SafetyJudge(lexicon, _shifted(model, none_bias=-20)).judge(text).level == CRISIS
     # A short text is never read in context ("kms"): a phrase alone stays a crisis.
     assert sure_none.judge("i overdosed").level == CRISIS
+
+
+def test_a_long_story_around_a_phrase_is_read_at_the_long_text_cut_off(
+    judge: SafetyJudge,
+) -> None:
+    assert judge.lexicon_ignore < judge.lexicon_context < judge.lexicon_floor
+    short = "i overdosed in a walmart bathroom"  # FLOOR_MIN_WORDS..CONTEXT_WORDS words
+    story = (
+        "2 years ago today i overdosed in a walmart bathroom and a stranger saved me. "
+        "today im 14 wks pregnant and made it to my appt on time"
+    )
+    assert judge.lexicon.match(short) and judge.lexicon.match(story)
+    reads = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
+    reads.lexicon_ignore, reads.lexicon_context = 0.0, 1.0  # every risk is below the long cut
+    assert reads.judge(story).level == NONE
+    assert reads.judge(short).level in (ASK, CRISIS)
+
+
+def test_a_greeting_before_her_text_does_not_lower_the_bar(judge: SafetyJudge) -> None:
+    # With a conversation threshold of 0 any history that is read makes a question: "hi" is
+    # below the history floor, so her text is judged on its own.
+    reads = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
+    reads.conversation_at = 0.0
+    text = "need a ride to my appt tmrw"
+    assert reads.judge(text, ["hi"]).level == NONE
+    assert reads.judge(text, ["gave my sister my good jacket and my jewelry today"]).level == ASK
+    reads.history_floor = 0.0
+    assert reads.judge(text, ["hi"]).level == ASK
 
 
 def test_warning_signs_across_messages_add_up_to_a_question(judge: SafetyJudge) -> None:

@@ -37,6 +37,9 @@ from tests.services.test_gateway_inbound import client_status, say
         "Unsub.",
         # "if you dont stop" asks to stop; it is not "dont stop"
         "if u dont stop texting me im blocking this number",
+        # STOP with two letters swapped, then words
+        "stpo sending mesages to me",
+        "sotp texting me",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -171,12 +174,27 @@ async def test_a_crisis_said_while_opting_out_gets_the_crisis_lines_first(
     ]
 
 
+async def test_a_possible_crisis_said_while_opting_out_gets_no_question_she_cannot_answer(
+    client: TestClient, settings: Settings
+) -> None:
+    # The text is asked about on its own (the stable ASK example) ...
+    text = "i get these dark thoughts sometimes at night"
+    # ... but said with a request to stop, a question would go to a number that is gone:
+    # one confirmation, which itself names 911 and 988.
+    (reply,) = await say(client, f"stop texting me. {text}")
+    assert "unsubscribed" in reply and "988" in reply and "YES or NO" not in reply
+    assert await client_status(settings) == "opted_out"
+    # Once she is unsubscribed, a possible crisis gets the lines, not a question.
+    (lines,) = await say(client, text)
+    assert "988" in lines and "YES or NO" not in lines
+
+
 async def test_a_possible_crisis_gets_the_direct_question_when_the_bot_is_down(
     client: TestClient, fake_rasa: tuple[FakeRasa, str]
 ) -> None:
     fake, _ = fake_rasa
     fake.status = 503
-    text = "my therapist asked about suicidal thoughts today and i didnt know what to say"
+    text = "i get these dark thoughts sometimes at night"
     (reply,) = await say(client, text)
     assert "are you having thoughts of ending your life?" in reply
     assert "988" in reply
