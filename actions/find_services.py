@@ -17,7 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
+from actions.checkin import offer_need
 from actions.features import features_in, wants_all
+from actions.needs import first_need, need_key, other_needs, urgent_moud
 from actions.place_text import ZIP_IN_TEXT, ZIP_RE, place_query
 from actions.result_messages import (
     footer,
@@ -28,7 +30,7 @@ from actions.result_messages import (
 )
 from actions.signals import log_signal
 from actions.sms import to_gsm7
-from actions.taxonomy import label_of, refine_need
+from actions.taxonomy import join_labels, label_of, refine_need
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +64,32 @@ class ValidateFindServicesForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Narrow a group to a code from her words: "moud" + "suboxone" -> "moud_buprenorphine"."""
+        """Narrow a group to a code from her words: "moud" + "suboxone" -> "moud_buprenorphine".
+        A text with several needs starts with the urgent one (her medication running out:
+        first what to do today) and keeps the others to offer after the results."""
         text = tracker.latest_message.get("text") or ""
-        return {"need": refine_need(str(slot_value) if slot_value else None, text)}
+        if not slot_value:
+            return {"need": None}
+        need, language = str(slot_value), language_of(tracker.get_slot("language"))
+        first = first_need(need, text)
+        rest = other_needs(first, need, text)
+        if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
+            # Her yes to the next need offered after a search: the rest stay to come.
+            pending = [str(n) for n in tracker.get_slot("next_needs") or []]
+            rest = [n for n in pending if need_key(n) != need_key(first)]
+        if need_key(first) == "moud" and urgent_moud(text):
+            # What to do today comes before any list of places. (Imported here: the knowledge
+            # base's module imports actions.support, which imports this one.)
+            from actions.knowledge import load_knowledge
+
+            dispatcher.utter_message(text=load_knowledge().get("pharmacy_gap").answer[language])
+        if rest:
+            dispatcher.utter_message(
+                response="utter_many_needs",
+                need_labels=to_gsm7(join_labels([first, *rest], language)),
+                first_label=to_gsm7(label_of(first, language)),
+            )
+        return {"need": refine_need(first, text), "next_needs": rest}
 
     async def validate_location(
         self,
@@ -206,7 +231,19 @@ class ActionSearchServices(Action):
         features = [f for f in features_in(text) if f in FEATURES_IN_A_NEW_SEARCH]
         events = await first_page(dispatcher, tracker, features)
         await log_signal(tracker, "need_expressed", str(tracker.get_slot("need")))
-        return events
+        return events + offer_next_need(dispatcher, tracker)
+
+
+def offer_next_need(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """After the results for one of her needs, the next one she named, as an offer."""
+    pending = [str(n) for n in tracker.get_slot("next_needs") or []]
+    if not pending:
+        return []
+    language = language_of(tracker.get_slot("language"))
+    dispatcher.utter_message(
+        response="utter_offer_next_need", need_label=to_gsm7(label_of(pending[0], language))
+    )
+    return [*offer_need(pending[0]), SlotSet("next_needs", pending[1:])]
 
 
 class ActionMoreServices(Action):

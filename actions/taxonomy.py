@@ -49,6 +49,13 @@ def label_of(need: str, language: str = "en") -> str:
     return str(label or spec.get("label") or need.replace("_", " "))
 
 
+def join_labels(needs: list[str], language: str = "en") -> str:
+    """ "methadone, rides and childcare" ("metadona, transporte y cuidado de niños")."""
+    labels = [label_of(n, language) for n in needs]
+    last = " y " if language == "es" else " and "
+    return last.join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
+
+
 def feature_label(feature: str, language: str = "en") -> str:
     """A feature in words: "masshealth" -> "takes MassHealth" ("acepta MassHealth" in
     Spanish; the English label when there is no Spanish one)."""

@@ -80,8 +80,64 @@ def test_need_is_narrowed_from_her_words(
             dispatcher, tracker(text=text, intent="need_moud", new_slots={"need": need}), domain
         )
     )
-    assert events == [SlotSet("need", expected)]
+    assert events == [SlotSet("need", expected), SlotSet("next_needs", [])]
     assert dispatcher.messages == []
+
+
+def test_several_needs_are_seen_together_and_the_urgent_one_goes_first(
+    domain: dict[str, Any],
+) -> None:
+    text = "i need a ride to the clinic and im out of subs tmrw, also daycare for my son"
+    dispatcher = CollectingDispatcher()
+    form = ValidateFindServicesForm()
+    events = asyncio.run(
+        form.run(
+            dispatcher,
+            tracker(text=text, intent="need_transportation", new_slots={"need": "transportation"}),
+            domain,
+        )
+    )
+    # Her medication running out cannot wait: what to do today, then every need named once.
+    assert events == [
+        SlotSet("need", "moud_buprenorphine"),
+        SlotSet("next_needs", ["transportation", "childcare"]),
+    ]
+    today, many = dispatcher.messages
+    assert today["text"].startswith("Call your prescriber today")
+    assert many["response"] == "utter_many_needs"
+    assert many["need_labels"] == "medication for OUD (MOUD), rides and childcare"
+    assert many["first_label"] == "medication for OUD (MOUD)"
+
+
+def test_her_yes_to_the_next_need_keeps_the_rest_to_come(domain: dict[str, Any]) -> None:
+    yes = tracker(
+        text="yes",
+        intent="affirm",
+        slots={"next_needs": ["childcare"]},
+        new_slots={"need": "transportation"},
+    )
+    events = asyncio.run(ValidateFindServicesForm().run(CollectingDispatcher(), yes, domain))
+    assert events == [SlotSet("need", "transportation"), SlotSet("next_needs", ["childcare"])]
+
+
+def test_after_the_results_the_next_need_she_named_is_offered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(results=[service(1)])
+    slots = {
+        "need": "moud_buprenorphine",
+        "location": "01105",
+        "next_needs": ["transportation", "childcare"],
+        "language": "es",
+    }
+    events, dispatcher = run_action(ActionSearchServices(), slots, fake, monkeypatch)
+    offer = dispatcher.messages[-1]
+    assert (offer["response"], offer["need_label"]) == ("utter_offer_next_need", "transporte")
+    assert events[-3:] == [
+        SlotSet("offer", "need"),
+        SlotSet("offered", "transportation"),
+        SlotSet("next_needs", ["childcare"]),
+    ]
 
 
 # --- validate_find_services_form: location -----------------------------------------------
