@@ -6,8 +6,11 @@
   to put the intro in front of it. A greeting gets the full welcome instead (action_greet),
   a crisis the crisis reply with nothing before it; after a crisis first message the intro
   waits for her next conversation;
-- her whole reply as her place (the location slot's custom mapping, extract_location) only
-  when it could be one: "ok thanks", "nvm" or a question about rescheduling is answered as itself;
+- her need from the need_* intent she used, "need_moud" -> "moud" (extract_need): one
+  mapping for every need, named in data/taxonomy.yml, instead of one slot mapping per intent;
+- her place (the location slot's custom mapping, extract_location): a town the NLU found in a
+  message about a place or a need, and her whole reply only when it could be one: "ok thanks",
+  "nvm" or a question about rescheduling is answered as itself;
 - her language on her profile.
 
 Her language on her profile: the first time a message of hers reads as Spanish
@@ -32,6 +35,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
 from actions.place_text import looks_like_place
+from actions.taxonomy import need_of_intent
 from safety.judge import CRISIS_INTENTS
 
 SAVED_SLOT = "language_saved"
@@ -59,6 +63,9 @@ def needs_saving(tracker: Tracker, language: Any) -> bool:
 # Intents of a reply that may be her place typed her own way ("springfeld", "by the mall in
 # holyoke"): never a crisis, a question, thanks or "nvm".
 PLACE_INTENTS = frozenset({"inform_location", "nlu_fallback"})
+# Towns only from messages about a place (or a need, below): some town names are also
+# people's names (Sharon, Florence) and must not quietly set her place.
+TOWN_INTENTS = frozenset({"inform_location"})
 ZIP_LIKE = re.compile(r"\d{5}(?:-\d{4})?")
 NO_INTRO_INTENTS = frozenset({"greet", "checkin_start", "inform_safe", *CRISIS_INTENTS})
 
@@ -105,23 +112,48 @@ class ValidateSlotMappings(ValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        return ["language", "location"]
+        return ["language", "need", "location"]
+
+    async def extract_need(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The taxonomy key her need_* intent names; no conditions: a new need replaces the
+        old one. validate_find_services_form narrows a group from her words."""
+        need = need_of_intent((tracker.latest_message.get("intent") or {}).get("name"))
+        return {"need": need} if need else {}
+
+    async def validate_need(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Narrowed by the form (validate_find_services_form), which reads her words."""
+        return {"need": slot_value}
 
     async def extract_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Her whole reply as her place, while the services form asks for it, only when it
-        reads as one: a place message or one the NLU is unsure of, no zip or town found in
-        it (the entity mappings have those), and words a place could have. Anything else
-        leaves the slot alone, so the form steps aside and her message is answered."""
+        """Her place: a zip the NLU found is the zip mapping's (it wins). A town it found, from
+        a message about a place or a need, at any time. Else her whole reply, while the
+        services form asks for it, only when it reads as one: a place message or one the NLU
+        is unsure of, and words a place could have. Anything else leaves the slot alone, so
+        the form steps aside and her message is answered."""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        entities = tracker.latest_message.get("entities") or []
+        if any(e.get("entity") == "zip" for e in entities):
+            return {}
+        towns = [e.get("value") for e in entities if e.get("entity") == "town" and e.get("value")]
+        if towns:
+            about_a_place = intent in TOWN_INTENTS or need_of_intent(intent) is not None
+            return {"location": towns[-1]} if about_a_place else {}
         if tracker.active_loop.get("name") != "find_services_form":
             return {}
         if tracker.get_slot("requested_slot") != "location":
             return {}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
         text = (tracker.latest_message.get("text") or "").strip()
-        if entities & {"zip", "town"} or not text or intent in CRISIS_INTENTS:
+        if not text or intent in CRISIS_INTENTS:
             return {}
         if intent not in PLACE_INTENTS and not ZIP_LIKE.fullmatch(text):
             return {}  # a bare 5-digit number is a zip here, even one out of state

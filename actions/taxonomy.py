@@ -1,4 +1,5 @@
-"""Service needs from data/taxonomy.yml: narrow a need to a code from the words she used.
+"""Service needs from data/taxonomy.yml: the need a need_* intent names, and a need narrowed
+to a code from the words she used.
 
 The file is read on first use (not at import) and cached for the life of the process.
 """
@@ -63,6 +64,28 @@ def feature_label(feature: str, language: str = "en") -> str:
     spec = spec if isinstance(spec, dict) else {}
     label = spec.get("label_es") if language == "es" else None
     return str(label or spec.get("label") or feature.replace("_", " "))
+
+
+# A need intent is named after the taxonomy key it asks for ("need_moud" -> group "moud"),
+# so the taxonomy is the one list of needs: no mapping per intent to keep in step.
+NEED_INTENT_PREFIX = "need_"
+
+
+def need_of_intent(intent: str | None) -> str | None:
+    """The taxonomy group or code a need_* intent names, or None for any other intent."""
+    if not intent or not intent.startswith(NEED_INTENT_PREFIX):
+        return None
+    key = intent[len(NEED_INTENT_PREFIX) :]
+    taxonomy = load_taxonomy()
+    return key if key in taxonomy["groups"] or key in taxonomy["codes"] else None
+
+
+def needs_she_can_name() -> list[str]:
+    """The taxonomy keys a need_* intent stands for: every group, and every code in no group
+    (a code in a group, "moud_methadone", is reached by narrowing its group: refine_need)."""
+    taxonomy = load_taxonomy()
+    grouped = {c for g in taxonomy["groups"].values() for c in g.get("codes") or []}
+    return [*taxonomy["groups"], *(c for c in taxonomy["codes"] if c not in grouped)]
 
 
 def refine_need(need: str | None, text: str | None) -> str | None:
