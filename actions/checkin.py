@@ -157,8 +157,33 @@ def parse_milestone(text: str | None) -> str | None:
     return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
+# A milestone in her language (singular, plural), as the Spanish SMS texts are written: no
+# accented a/i/o/u; ñ is GSM-7. Without a span she said, a cheer instead.
+_UNITS_ES = {
+    "day": ("dia", "dias"),
+    "week": ("semana", "semanas"),
+    "month": ("mes", "meses"),
+    "year": ("año", "años"),
+}
+_CHEER = {"en": "Wow", "es": "Que bien"}
+
+
+def milestone_words(milestone: str | None, language: str = "en") -> str:
+    """What utter_milestone's {milestone} says: "30 days" -> "30 days", or "30 dias" in
+    Spanish ("1 año", "6 meses"); "Wow" ("Que bien") when she named no span of time."""
+    language = "es" if language == "es" else "en"
+    if not milestone:
+        return _CHEER[language]
+    if language == "en":
+        return milestone.capitalize()
+    number, _, unit = milestone.partition(" ")
+    one, many = _UNITS_ES.get(unit.removesuffix("s"), (unit, unit))
+    return f"{number} {one if number == '1' else many}"
+
+
 class ActionMilestone(Action):
-    """ "30 days today!": genuine congratulations, and a milestone signal."""
+    """ "30 days today!": genuine congratulations in her language, and a milestone signal
+    (its value always in English, "30 days", for staff and the engagement rules)."""
 
     def name(self) -> str:
         return "action_milestone"
@@ -167,7 +192,8 @@ class ActionMilestone(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         milestone = parse_milestone(tracker.latest_message.get("text"))
-        said: dict[str, Any] = {"milestone": milestone.capitalize() if milestone else "Wow"}
+        language = str(tracker.get_slot("language") or "en")
+        said: dict[str, Any] = {"milestone": milestone_words(milestone, language)}
         dispatcher.utter_message(response="utter_milestone", **said)
         await log_signal(tracker, "milestone", milestone)
         return []

@@ -305,6 +305,9 @@ class ActionFilterServices(Action):
         return await first_page(dispatcher, tracker, features)
 
 
+# utter_resume_search's {place}, in her language.
+_NEAR = {"en": " near {place}", "es": " cerca de {place}"}
+
 # Her message closed the matter: nothing to ask back.
 CLOSING_INTENTS = frozenset({"thanks", "goodbye", "deny", "affirm"})
 
@@ -330,10 +333,11 @@ class ActionPauseForm(Action):
         if intent in CLOSING_INTENTS or busy or not need:
             return events
         location = tracker.get_slot("location")
-        place = f" near {to_gsm7(str(location))}" if location else ""
+        language = language_of(tracker.get_slot("language"))
+        place = _NEAR[language].format(place=to_gsm7(str(location))) if location else ""
         dispatcher.utter_message(
             response="utter_resume_search" if location else "utter_resume_search_place",
-            need_label=to_gsm7(label_of(str(need), str(tracker.get_slot("language") or "en"))),
+            need_label=to_gsm7(label_of(str(need), language)),
             place=place,
         )
         return [*events, SlotSet("offer", "need"), SlotSet("offered", str(need))]

@@ -35,7 +35,7 @@ from rasa_sdk.types import DomainDict
 from actions.api.client import ApiError, TandemApi
 from actions.choices import picked_place, shown_results
 from actions.consent_yes import reads_as_yes
-from actions.result_messages import clean
+from actions.result_messages import call_words, clean, language_of
 from actions.signals import message_sid
 from actions.sms import MAX_CHARS, shorten
 
@@ -50,23 +50,36 @@ MAX_SERVICE_CHARS = 60
 MAX_SERVICES_CHARS = 90
 
 
-def service_label(service: dict[str, Any] | None) -> str:
+# The words these actions put into a text or a response's placeholder, in her language (the
+# Spanish written as domain.yml's: no accented a/i/o/u).
+_THAT_PLACE = {"en": "that place", "es": "ese lugar"}
+_PLACES_SAID_YES = {
+    "en": "the places you said yes to",
+    "es": "los lugares a los que dijiste que si",
+}
+_AND = {"en": " and ", "es": " y "}
+
+
+def service_label(service: dict[str, Any] | None, language: str = "en") -> str:
     """The place's name as she saw it in the list, cut to fit a response."""
     service = service or {}
-    name = clean(service.get("name")) or clean(service.get("organization")) or "that place"
+    name = (
+        clean(service.get("name"))
+        or clean(service.get("organization"))
+        or _THAT_PLACE[language_of(language)]
+    )
     return shorten(name, MAX_SERVICE_CHARS)
 
 
-def contact_message(service: dict[str, Any]) -> str | None:
-    """ "Demo Recovery Program 2, 102 Main St, Springfield. Call (413) 555-0102." """
+def contact_message(service: dict[str, Any], language: str = "en") -> str | None:
+    """ "Demo Recovery Program 2, 102 Main St, Springfield. Call (413) 555-0102." ("Llama al"
+    in Spanish)."""
     name = clean(service.get("name")) or clean(service.get("organization"))
     address = clean(service.get("address"))
     phone = clean(service.get("phone"))
     if not name or not (address or phone):
         return None
-    text = name + (f", {address}" if address else "") + "."
-    if phone:
-        text += f" Call {phone}."
+    text = name + (f", {address}" if address else "") + "." + call_words(phone, language)
     return shorten(text, MAX_CHARS)
 
 
@@ -94,7 +107,7 @@ async def offer_referral(
         return []
     # The list shows a service at one location: the referral is to that place.
     service_id, _, location_id = shown[n - 1].partition("|")
-    language = "es" if tracker.get_slot("language") == "es" else "en"
+    language = language_of(tracker.get_slot("language"))
     need = tracker.get_slot("need")
     try:
         data = await TandemApi().create_referral(
@@ -186,7 +199,7 @@ class ActionGrantConsent(Action):
             dispatcher.utter_message(response="utter_consent_grant_failed")
             return []
         service = data.get("service") if isinstance(data.get("service"), dict) else {}
-        label = service_label(service)
+        label = service_label(service, language_of(tracker.get_slot("language")))
         if _do_not_contact(data):
             dispatcher.utter_message(response="utter_referral_sent_private", service=label)
         else:
@@ -215,9 +228,10 @@ class ActionDeclineConsent(Action):
         except ApiError as err:
             # Not recorded as declined; it stays pending, unsigned, so nothing is shared.
             logger.warning("consent not declined: %s", err.code)
-        contact = contact_message(service) if service else None
+        language = language_of(tracker.get_slot("language"))
+        contact = contact_message(service, language) if service else None
         if contact is None:
-            contact = await _contact_from_directory(tracker)
+            contact = await _contact_from_directory(tracker, language)
         dispatcher.utter_message(response="utter_referral_declined")
         if contact:
             dispatcher.utter_message(text=contact)
@@ -226,25 +240,27 @@ class ActionDeclineConsent(Action):
         return _cleared()
 
 
-async def _contact_from_directory(tracker: Tracker) -> str | None:
+async def _contact_from_directory(tracker: Tracker, language: str = "en") -> str | None:
     """The place's contact details from the directory, when the decline did not send them."""
     key = tracker.get_slot(SERVICE_SLOT)
     service_id, _, location_id = str(key or "").partition("|")
     if not service_id:
         return None
     try:
-        details = await TandemApi().service_details(service_id, location_id or None)
+        details = await TandemApi().service_details(service_id, location_id or None, language)
     except ApiError:
         return None
-    return contact_message(details)
+    return contact_message(details, language)
 
 
-def _services_text(services: list[Any]) -> str:
+def _services_text(services: list[Any], language: str = "en") -> str:
+    """ "A, B and C" ("A, B y C"), or the places she said yes to when the API named none."""
+    language = language_of(language)
     names = [clean(s) for s in services if clean(s)]
     names = list(dict.fromkeys(names))
     if not names:
-        return "the places you said yes to"
-    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return _PLACES_SAID_YES[language]
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + _AND[language] + names[-1]
     return shorten(text, MAX_SERVICES_CHARS)
 
 
@@ -269,7 +285,9 @@ class ActionWithdrawConsent(Action):
         if isinstance(withdrawn, int) and withdrawn > 0:
             dispatcher.utter_message(
                 response="utter_consent_withdrawn",
-                services=_services_text(list(data.get("services") or [])),
+                services=_services_text(
+                    list(data.get("services") or []), str(tracker.get_slot("language"))
+                ),
             )
         else:
             dispatcher.utter_message(response="utter_consent_nothing_shared")

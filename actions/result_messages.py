@@ -35,6 +35,21 @@ _HEADER = {
 }
 _CALL = {"en": " Call {phone}.", "es": " Llama al {phone}."}
 _UNNAMED = {"en": "A service", "es": "Un servicio"}
+# One place's details: the words around the directory's fields.
+_THIS_PLACE = {"en": "This place", "es": "Este lugar"}
+_HOURS = {"en": " Hours: {hours}.", "es": " Horario: {hours}."}
+_DETAIL_TITLES = {
+    "en": (
+        ("To start", "application_process"),
+        ("Bring", "what_to_bring"),
+        ("Cost", "fees_description"),
+    ),
+    "es": (
+        ("Para empezar", "application_process"),
+        ("Trae", "what_to_bring"),
+        ("Costo", "fees_description"),
+    ),
+}
 
 
 def language_of(language: str | None) -> str:
@@ -45,6 +60,12 @@ def language_of(language: str | None) -> str:
 def footer(more: bool, language: str = "en") -> str:
     """The last message of a page: MORE when there is more to show, in her language."""
     return (FOOTER_MORE if more else FOOTER_LAST)[language_of(language)]
+
+
+def call_words(phone: str, language: str = "en") -> str:
+    """ " Call (413) 555-0102." (" Llama al (413) 555-0102." in Spanish), or "" without a
+    phone."""
+    return _CALL[language_of(language)].format(phone=phone) if phone else ""
 
 
 def clean(value: Any) -> str:
@@ -74,7 +95,7 @@ def result_message(n: int, result: dict[str, Any], language: str = "en") -> str:
     why = to_gsm7(str(result.get("why") or "")).strip()
 
     head = f"{n}) {name}" + (f", {town}" if town else "") + "."
-    call = _CALL[language].format(phone=phone) if phone else ""
+    call = call_words(phone, language)
     if gsm7_length(head + call) > MAX_CHARS - 20:  # a very long name: keep number and phone
         head = shorten(head, MAX_CHARS - 20 - gsm7_length(call))
     text = head + call
@@ -90,26 +111,29 @@ def result_key(result: dict[str, Any]) -> str:
     return f"{result.get('service_id') or ''}|{result.get('location_id') or ''}"
 
 
-def details_messages(n: int, details: dict[str, Any]) -> list[str]:
-    """Two SMS at most: where, phone, hours; then intake, what to bring, cost."""
-    name = clean(details.get("name")) or "This place"
+def details_messages(n: int, details: dict[str, Any], language: str = "en") -> list[str]:
+    """Two SMS at most: where, phone, hours; then intake, what to bring, cost. In her
+    language ("Llama al", "Horario", "Para empezar", "Trae", "Costo" in Spanish; the API
+    wrote the hours' days and the feature labels in it). The directory's own texts (intake,
+    what to bring, cost) come as the directory wrote them."""
+    language = language_of(language)
+    name = clean(details.get("name")) or _THIS_PLACE[language]
     address = clean(details.get("address"))
     phone = clean(details.get("phone"))
     hours = clean(details.get("hours"))
     labels = details.get("feature_labels") or []
-    first = f"{n}) {name}" + (f", {address}" if address else "") + "."
-    if phone:
-        first += f" Call {phone}."
+    head = f"{n}) {name}" + (f", {address}" if address else "") + "."
+    call = call_words(phone, language)
+    if gsm7_length(head + call) > MAX_CHARS - 20:  # a very long name or address: keep the phone
+        head = shorten(head, MAX_CHARS - 20 - gsm7_length(call))
+    first = head + call
     if hours:
-        first += f" Hours: {hours}."
+        first += _HOURS[language].format(hours=hours)
     if labels:
-        first += " " + clean(", ".join(str(x) for x in labels)).capitalize() + "."
+        features = clean(", ".join(str(x) for x in labels))
+        first += " " + features[:1].upper() + features[1:] + "."  # keeps "MassHealth"
     second_parts = []
-    for title, key in (
-        ("To start", "application_process"),
-        ("Bring", "what_to_bring"),
-        ("Cost", "fees_description"),
-    ):
+    for title, key in _DETAIL_TITLES[language]:
         value = clean(details.get(key))
         if value:
             second_parts.append(f"{title}: {value}.")

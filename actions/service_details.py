@@ -1,5 +1,6 @@
 """Details about one place in the list she saw ("tell me about #2"): address, phone, hours,
-what intake is like, what to bring and what it costs, from the services API."""
+what intake is like, what to bring and what it costs, from the services API, in her language
+(the `language` slot: the API's days and labels, and the words around them)."""
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -8,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.api.client import ApiError, TandemApi
 from actions.choices import DETAILS_SLOT, number_in, shown_results
-from actions.result_messages import details_messages
+from actions.result_messages import details_messages, language_of
 
 
 async def send_details(
@@ -26,12 +27,13 @@ async def send_details(
     if not service_id:
         dispatcher.utter_message(response="utter_details_unavailable")
         return []
+    language = language_of(tracker.get_slot("language"))
     try:
-        details = await TandemApi().service_details(service_id, location_id or None)
+        details = await TandemApi().service_details(service_id, location_id or None, language)
     except ApiError:
         dispatcher.utter_message(response="utter_details_unavailable")
         return []
-    for message in details_messages(n, details):
+    for message in details_messages(n, details, language):
         dispatcher.utter_message(text=message)
     # "i want that one" next picks this place (actions/choices.py, picked_place).
     return [SlotSet(DETAILS_SLOT, float(n))]

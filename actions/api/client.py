@@ -6,8 +6,8 @@ with a 5 s total timeout: the action server makes a few calls per message, and n
 be closed at shutdown. Never logs the token, query values or her text.
 
 Her words (a place, a search) go only in JSON request bodies, never in a URL: URLs end up in
-access logs, proxy logs and tracebacks. A query string may carry only the ids and paging
-values in URL_PARAMS; `request` refuses anything else.
+access logs, proxy logs and tracebacks. A query string may carry only the directory ids and
+the language code ("en" or "es") in URL_PARAMS; `request` refuses anything else.
 """
 
 import asyncio
@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "http://127.0.0.1:8080"
 DEFAULT_TIMEOUT_S = 5.0
-# The only query parameters a call may carry: ids from the directory, never her words.
-URL_PARAMS = frozenset({"location_id"})
+# The only query parameters a call may carry: ids from the directory and the language of
+# the answer's words ("en" or "es"), never her words.
+URL_PARAMS = frozenset({"location_id", "language"})
 
 
 class ApiError(Exception):
@@ -135,10 +136,15 @@ class TandemApi:
             body["features"] = list(features)
         return await self.request("POST", "/api/services/search", body=body)
 
-    async def service_details(self, service_id: str, location_id: str | None) -> dict[str, Any]:
-        """GET /api/services/{id}?location_id=: name, address, phone, hours, intake..."""
+    async def service_details(
+        self, service_id: str, location_id: str | None, language: str = "en"
+    ) -> dict[str, Any]:
+        """GET /api/services/{id}?location_id=&language=: name, address, phone, hours,
+        intake...; language "en" or "es" for the days in `hours` and `feature_labels` (any
+        other value is sent as "en": only a language code goes in the URL)."""
         return await self.get_json(
-            f"/api/services/{quote(service_id, safe='')}", {"location_id": location_id}
+            f"/api/services/{quote(service_id, safe='')}",
+            {"location_id": location_id, "language": "es" if language == "es" else "en"},
         )
 
     async def post_signal(

@@ -3,7 +3,8 @@ feature filters), and the details of one service.
 
 Her words (a town, a street, a zip in a sentence) travel only in request bodies: a place to
 resolve and a search are POSTs with JSON, so no URL, access log or proxy log ever holds them.
-Only the details of one service are a GET, by the directory's own ids."""
+Only the details of one service are a GET, by the directory's own ids (and the language of
+its words, "en" or "es")."""
 
 from __future__ import annotations
 
@@ -88,9 +89,9 @@ def _features(body: dict[str, object]) -> str:
     return ",".join(value)
 
 
-def _language(body: dict[str, object]) -> str:
-    """The language of the answer's words (need label, each result's why): "en" by default."""
-    value = body.get("language")
+def _language(value: object) -> str:
+    """The language of the answer's words (a search's need label and each result's why; a
+    service's hours and labels), from the body or the query: "en" by default."""
     if value is None:
         return "en"
     if value not in LANGUAGES:
@@ -108,7 +109,7 @@ async def resolve(request: web.Request) -> web.Response:
 async def services(request: web.Request) -> web.Response:
     body = await json_object(request)
     taxonomy = request.app[TAXONOMY]
-    language = _language(body)
+    language = _language(body.get("language"))
     try:
         need = taxonomy.resolve(_text(body, "need", MAX_KEY_CHARS), language)
     except UnknownNeed as e:
@@ -156,9 +157,10 @@ async def services(request: web.Request) -> web.Response:
 async def service(request: web.Request) -> web.Response:
     service_id = request.match_info["service_id"]
     location_id = request.query.get("location_id") or None
+    language = _language(request.query.get("language"))
     async with request.app[SESSIONS]() as session:
         try:
-            details = await service_details(session, service_id, location_id)
+            details = await service_details(session, service_id, location_id, language)
         except UnknownService:
             raise ApiError(
                 404, "unknown_service", "No open service has this id.", service_id=service_id
@@ -170,4 +172,4 @@ async def service(request: web.Request) -> web.Response:
                 "This service is not offered at that location.",
                 field="location_id",
             ) from None
-    return web.json_response(details.as_dict(request.app[TAXONOMY]))
+    return web.json_response(details.as_dict(request.app[TAXONOMY], language))

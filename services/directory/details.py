@@ -1,5 +1,6 @@
 """Everything she needs to decide on one service at one location: where, when, how to call,
-what intake is like and what to bring."""
+what intake is like and what to bring. The words Tandem composes (days of the week, code and
+feature labels) come in her language, "en" or "es"; the directory's own texts stay as written."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ from services.directory.taxonomy import Taxonomy
 
 DEMO_PREFIX = "DEMO DATA (fictional): "
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-DAY_NAMES = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+DAY_NAMES = {
+    "en": dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)),
+    # As the Spanish SMS texts are written: no accented a/i/o/u ("mie", "sab"), so GSM-7.
+    "es": dict(zip(DAYS, ("lun", "mar", "mie", "jue", "vie", "sab", "dom"), strict=True)),
+}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -59,8 +64,10 @@ def _clock(hhmm: str) -> str:
     return f"{shown}{suffix}" if minutes == 0 else f"{shown}:{minutes:02d}{suffix}"
 
 
-def _days(byday: str) -> str:
-    """ "MO,TU,WE,TH,FR" -> "Mon-Fri"; runs of three or more days collapse, others list."""
+def _days(byday: str, language: str = "en") -> str:
+    """ "MO,TU,WE,TH,FR" -> "Mon-Fri" ("lun-vie" in Spanish); runs of three or more days
+    collapse, others list."""
+    names = DAY_NAMES.get(language, DAY_NAMES["en"])
     indexes = sorted(
         {DAYS.index(d) for d in (p.strip().upper() for p in byday.split(",")) if d in DAYS}
     )
@@ -73,15 +80,16 @@ def _days(byday: str) -> str:
     parts: list[str] = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{DAY_NAMES[DAYS[run[0]]]}-{DAY_NAMES[DAYS[run[-1]]]}")
+            parts.append(f"{names[DAYS[run[0]]]}-{names[DAYS[run[-1]]]}")
         else:
-            parts.extend(DAY_NAMES[DAYS[i]] for i in run)
+            parts.extend(names[DAYS[i]] for i in run)
     return ", ".join(parts)
 
 
-def describe_schedule(schedule: Schedule) -> str | None:
-    """Short human hours ("Mon-Fri 8am-5pm") from the structured fields, else the description."""
-    days = _days(schedule.byday or "")
+def describe_schedule(schedule: Schedule, language: str = "en") -> str | None:
+    """Short human hours ("Mon-Fri 8am-5pm", "lun-vie 8am-5pm") from the structured fields,
+    else the description (as the directory wrote it)."""
+    days = _days(schedule.byday or "", language)
     if days and schedule.opens_at and schedule.closes_at:
         try:
             return f"{days} {_clock(schedule.opens_at)}-{_clock(schedule.closes_at)}"
@@ -106,7 +114,9 @@ class ServiceDetails:
     codes: list[str]
     features: list[str]
 
-    def as_dict(self, taxonomy: Taxonomy) -> dict[str, object]:
+    def as_dict(self, taxonomy: Taxonomy, language: str = "en") -> dict[str, object]:
+        """The API's answer; code and feature labels in `language` (hours were described in
+        the language asked of service_details)."""
         service = self.service
         return {
             "service_id": service.id,
@@ -125,16 +135,22 @@ class ServiceDetails:
             "fees_description": service.fees_description,
             "url": service.url,
             "codes": self.codes,
-            "code_labels": [taxonomy.labels.get(c, c) for c in self.codes],
+            "code_labels": [_code_label(taxonomy, c, language) for c in self.codes],
             "features": self.features,
-            "feature_labels": [taxonomy.feature_label(f) or f for f in self.features],
+            "feature_labels": [taxonomy.feature_label(f, language) or f for f in self.features],
         }
 
 
+def _code_label(taxonomy: Taxonomy, code: str, language: str) -> str:
+    """A code's label in her language; the code itself if the taxonomy no longer has it."""
+    return taxonomy.label(code, language) if code in taxonomy.labels else code
+
+
 async def service_details(
-    session: AsyncSession, service_id: str, location_id: str | None = None
+    session: AsyncSession, service_id: str, location_id: str | None = None, language: str = "en"
 ) -> ServiceDetails:
-    """Details of an active service, at `location_id` or else at its first location."""
+    """Details of an active service, at `location_id` or else at its first location, its
+    hours in `language`."""
     found = (
         await session.execute(
             select(Service, Organization)
@@ -181,7 +197,7 @@ async def service_details(
         link=link,
         address=address,
         phone=await _phone(session, service, link),
-        hours=await _hours(session, service, link),
+        hours=await _hours(session, service, link, language),
         codes=codes,
         features=features,
     )
@@ -217,7 +233,7 @@ async def _phone(
 
 
 async def _hours(
-    session: AsyncSession, service: Service, link: ServiceAtLocation | None
+    session: AsyncSession, service: Service, link: ServiceAtLocation | None, language: str = "en"
 ) -> str | None:
     """Hours of this service at this location when given, else the service's own hours."""
     conditions = [Schedule.service_id == service.id]
@@ -232,5 +248,5 @@ async def _hours(
     ]
     general = [s for s in rows if s.service_at_location_id is None and s.location_id is None]
     chosen = sorted(here or general, key=lambda s: (_first_day(s), s.opens_at or "", s.id))
-    texts = [t for s in chosen if (t := describe_schedule(s))]
+    texts = [t for s in chosen if (t := describe_schedule(s, language))]
     return "; ".join(dict.fromkeys(texts)) or None

@@ -12,6 +12,7 @@ the API it plays.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -98,6 +99,27 @@ def details(i: int, **overrides: Any) -> dict[str, Any]:
     return result
 
 
+# The days of a service's hours in Spanish, as services/directory/details.py writes them.
+DAYS_ES = {
+    "Mon": "lun", "Tue": "mar", "Wed": "mie", "Thu": "jue", "Fri": "vie", "Sat": "sab",
+    "Sun": "dom",
+}  # fmt: skip
+
+
+def details_in_spanish(result: dict[str, Any]) -> dict[str, Any]:
+    """Details as the API answers them for language "es": the days of the hours, the code
+    and feature labels in Spanish; the directory's own texts as they are."""
+    hours = result.get("hours")
+    if isinstance(hours, str):
+        hours = re.sub(r"\b(" + "|".join(DAYS_ES) + r")\b", lambda m: DAYS_ES[m[1]], hours)
+    return {
+        **result,
+        "hours": hours,
+        "code_labels": [label_of(c, "es") for c in result.get("codes") or []],
+        "feature_labels": [feature_label(f, "es") for f in result.get("features") or []],
+    }
+
+
 @dataclass
 class FakeApi:
     """What the fake services API answers, and what it was asked."""
@@ -118,6 +140,8 @@ class FakeApi:
     alerts_status: int = 201
     clients_status: int = 200
     details_status: int = 200
+    # Fields of every service's details to answer instead of details(i)'s (in English).
+    details_overrides: dict[str, Any] = field(default_factory=dict)
     # Referrals and consent (the contract): statuses to answer instead of success, the consent
     # text's parts, and the state the endpoints keep.
     referral_status: int = 201
@@ -186,9 +210,13 @@ class FakeApi:
         return consent_id
 
     # -- the API's shapes of the state -----------------------------------------------------
+    def details_of(self, i: int) -> dict[str, Any]:
+        """The details of place i, in English, with details_overrides."""
+        return {**details(i), **self.details_overrides}
+
     def _service_of(self, referral: dict[str, Any]) -> dict[str, Any]:
         """The ServiceContact of a referral's place."""
-        d = details(int(str(referral["service_id"]).split("-")[-1]))
+        d = self.details_of(int(str(referral["service_id"]).split("-")[-1]))
         keys = ("service_id", "location_id", "name", "organization", "phone", "address", "town")
         return {**{k: d[k] for k in keys}, "hours": d["hours"]}
 
@@ -304,8 +332,12 @@ class FakeApi:
         await self.record(request)
         if self.details_status != 200:
             return error("not_found", self.details_status)
+        language = request.query.get("language", "en")
+        if language not in ("en", "es"):
+            return error("invalid_field", 400, field="language")
         i = int(request.match_info["service_id"].split("-")[-1])
-        return web.json_response(details(i))
+        answer = self.details_of(i)
+        return web.json_response(details_in_spanish(answer) if language == "es" else answer)
 
     async def signal(self, request: web.Request) -> web.Response:
         await self.record(request)

@@ -4,8 +4,8 @@ query strings"). URLs end up in access logs, proxy logs and tracebacks; request 
 Every action that calls the services API runs here on a text full of her words (a name, an
 ex-partner's name, a street, a town, a phone number), against the fake API, which records the
 exact path and query string of each call. No call may carry any of those words in its URL,
-and a query string may hold only the ids in URL_PARAMS. The client itself refuses anything
-else, and every one of its calls is checked the same way.
+and a query string may hold only the ids and the language code in URL_PARAMS. The client
+itself refuses anything else, and every one of its calls is checked the same way.
 """
 
 from __future__ import annotations
@@ -123,6 +123,16 @@ CASES: dict[str, Case] = {
     "details": (
         ActionServiceDetails(),
         lambda _: {"text": "tell me about #2", "intent": "ask_service_details", "slots": SEARCH},
+        False,
+        {"/api/services/svc-2"},
+    ),
+    "details in Spanish": (
+        ActionServiceDetails(),
+        lambda _: {
+            "text": "dime mas de la 2",
+            "intent": "ask_service_details",
+            "slots": {**SEARCH, "language": "es"},
+        },
         False,
         {"/api/services/svc-2"},
     ),
@@ -249,6 +259,8 @@ def test_every_client_call_keeps_her_words_in_the_body(monkeypatch: pytest.Monke
                 api.search_services("moud_buprenorphine", PLACE, 3, 0, ["masshealth"]),
                 api.search_services("moud_buprenorphine", WORDS),
                 api.service_details("svc-2", "loc-2"),
+                api.service_details("svc-2", "loc-2", "es"),
+                api.service_details("svc-2", "loc-2", WORDS),  # not a language: sent as "en"
                 api.post_signal("client-7", "barrier_reported", WORDS, "SM0123456789abcdef"),
                 api.create_alert("client-7", "human_requested", WORDS),
                 api.update_client("client-7", preferred_name="Rosalind"),
@@ -264,7 +276,12 @@ def test_every_client_call_keeps_her_words_in_the_body(monkeypatch: pytest.Monke
                     pass  # an answer the fake refuses still went out, and is checked
 
     asyncio.run(scenario())
-    assert len(fake.requests) == 12
+    assert len(fake.requests) == 14
+    details = [r["url"] for r in fake.requests if r["path"] == "/api/services/svc-2"]
+    assert details == [
+        f"/api/services/svc-2?location_id=loc-2&language={language}"
+        for language in ("en", "es", "en")
+    ]
     assert all(r["authorization"] == f"Bearer {TOKEN}" for r in fake.requests)
     assert url_problems(fake.requests) == []
     # Her words did reach the API, in the bodies.

@@ -65,8 +65,10 @@ from actions.support import (
     ActionRequestHuman,
     barrier_in,
 )
-from sms_text.segments import gsm7_length, is_gsm7
-from tests.bot.fake_api import FakeApi, details, running, service, tracker
+from actions.taxonomy import load_taxonomy
+from sms_text.segments import count_segments, gsm7_length, is_gsm7
+from tests.bot.fake_api import FakeApi, details, details_in_spanish, running, service, tracker
+from tests.bot.what_she_sees import what_she_sees
 from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -307,19 +309,85 @@ def test_details_about_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert events == [SlotSet("details_shown", 2.0)]  # "i want that one" next picks it
     request = fake.requests[0]
-    assert (request["method"], request["url"]) == ("GET", "/api/services/svc-2?location_id=loc-2")
+    assert (request["method"], request["url"]) == (
+        "GET",
+        "/api/services/svc-2?location_id=loc-2&language=en",
+    )
     sent = texts(dispatcher)
-    assert len(sent) == 2
-    assert sent[0].startswith("2) Demo Recovery Program 2, 102 Main St, Springfield, MA 01105.")
-    assert "Call (413) 555-0102." in sent[0] and "Hours: Mon-Fri 8am-6pm." in sent[0]
-    assert "To start: Call to set up an intake visit" in sent[1]
-    assert "Bring: Photo ID" in sent[1] and "Cost: MassHealth accepted" in sent[1]
+    assert sent == [
+        "2) Demo Recovery Program 2, 102 Main St, Springfield, MA 01105. Call (413) 555-0102. "
+        "Hours: Mon-Fri 8am-6pm. Takes MassHealth, childcare on site.",
+        "To start: Call to set up an intake visit, usually within a week. "
+        "Bring: Photo ID and your MassHealth card if you have one. "
+        "Cost: MassHealth accepted; sliding scale.",
+    ]
+    assert [count_segments(m) for m in sent] == [1, 2]
     assert_sms_sized(sent)
+
+
+def test_details_about_one_place_in_spanish(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    events, dispatcher = run(
+        ActionServiceDetails(),
+        monkeypatch,
+        fake,
+        slots={**SEARCH, "language": "es"},
+        text="dime mas de la 2",
+        intent="ask_service_details",
+    )
+    assert events == [SlotSet("details_shown", 2.0)]
+    assert fake.requests[0]["url"] == "/api/services/svc-2?location_id=loc-2&language=es"
+    sent = texts(dispatcher)
+    # Tandem's words, the days and the features in Spanish (the API wrote the last two); the
+    # directory's own texts (intake, what to bring, cost) as the directory wrote them.
+    assert sent == [
+        "2) Demo Recovery Program 2, 102 Main St, Springfield, MA 01105. Llama al (413) 555-0102. "
+        "Horario: lun-vie 8am-6pm. Acepta MassHealth, cuidado de ni\u00f1os en el lugar.",
+        "Para empezar: Call to set up an intake visit, usually within a week. "
+        "Trae: Photo ID and your MassHealth card if you have one. "
+        "Costo: MassHealth accepted; sliding scale.",
+    ]
+    assert [count_segments(m) for m in sent] == [2, 2]
+    assert_sms_sized(sent)
+
+
+@pytest.mark.parametrize("language", [None, "en", "fr"])
+def test_details_without_spanish_stay_in_english(
+    monkeypatch: pytest.MonkeyPatch, language: str | None
+) -> None:
+    fake = FakeApi()
+    _, dispatcher = run(
+        ActionServiceDetails(), monkeypatch, fake, slots={**SEARCH, "language": language}, text="#1"
+    )
+    assert fake.requests[0]["query"] == {"location_id": "loc-1", "language": "en"}
+    sent = texts(dispatcher)
+    assert sent[0].startswith("1) Demo Recovery Program 1, 101 Main St, Springfield, MA 01105.")
+    assert "Call (413) 555-0101. Hours: Mon-Fri 8am-6pm." in sent[0]
+    assert sent[1].startswith("To start: ")
 
 
 def test_details_of_a_place_with_long_fields_still_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     long = details(1, hours="Mon 8-5; " * 40, what_to_bring="ID \u2013 card \u201cX\u201d " * 40)
     assert_sms_sized(details_messages(1, long))
+    every = list(load_taxonomy()["features"])
+    long_es = details_in_spanish(
+        details(
+            1,
+            name="Centro de Recuperaci\u00f3n \u201cNuevo Camino\u201d " + "Programa " * 30,
+            hours="Mon-Fri 8am-6pm; " * 20,
+            features=every,
+            application_process="Llame para una cita \u2013 " * 20,
+            fees_description="Acepta MassHealth; " * 20,
+        )
+    )
+    sent = details_messages(1, long_es, "es")
+    assert_sms_sized(sent)
+    assert "Llama al (413) 555-0101." in sent[0] and sent[1].startswith("Para empezar: ")
+    assert not set("\u00e1\u00ed\u00f3\u00fa") & set("".join(sent))  # no accented a/i/o/u
+    unnamed = details_messages(3, details(3, name="", hours=None, feature_labels=[]), "es")
+    assert (
+        unnamed[0] == "3) Este lugar, 103 Main St, Springfield, MA 01105. Llama al (413) 555-0103."
+    )
 
 
 @pytest.mark.parametrize(
@@ -653,6 +721,40 @@ def test_a_form_that_lets_go_names_her_place_when_it_knows_it(
 
 
 @pytest.mark.parametrize(
+    ("location", "language", "seen"),
+    [
+        (
+            "Springfield",
+            "en",
+            "Still want places for methadone near Springfield? Text YES, or tell me what "
+            "else you need.",
+        ),
+        (
+            "Springfield",
+            "es",
+            "Todavia quieres lugares para metadona cerca de Springfield? Escribe SI, o dime "
+            "que mas necesitas.",
+        ),
+        (
+            None,
+            "es",
+            "Todavia quieres lugares para metadona? Escribe tu codigo postal o tu pueblo, o "
+            "dime que mas necesitas.",
+        ),
+    ],
+)
+def test_a_form_that_lets_go_asks_in_her_language(
+    monkeypatch: pytest.MonkeyPatch, location: str | None, language: str, seen: str
+) -> None:
+    slots = {"need": "moud_methadone", "location": location, "language": language}
+    _, dispatcher = run(
+        ActionPauseForm(), monkeypatch, text="eres un bot", intent="bot_challenge", slots=slots
+    )
+    assert what_she_sees(dispatcher, tracker(slots=slots).slots) == [seen]
+    assert count_segments(seen) == 1
+
+
+@pytest.mark.parametrize(
     ("intent", "slots"),
     [
         ("thanks", {}),  # "ok thanks": the search is over, nothing to ask back
@@ -800,6 +902,42 @@ def test_a_milestone_is_celebrated(
     assert dispatcher.messages[0]["response"] == "utter_milestone"
     assert dispatcher.messages[0]["milestone"].lower() == said.lower()
     assert fake.signals[0]["type"] == "milestone" and fake.signals[0].get("value") == value
+
+
+ES_MILESTONE = (
+    "! Felicidades. Es un logro de verdad, y tu hiciste el trabajo. Cada dia cuenta, y me "
+    "alegra mucho estar de tu lado."
+)
+EN_MILESTONE = (
+    "! Congratulations. That's a real milestone, and you did the work. Every day counts, and "
+    "I'm proud to be in your corner."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "seen", "value"),
+    [
+        ("hoy cumplo 6 meses", "es", "\u00a16 meses" + ES_MILESTONE, "6 months"),
+        ("30 dias limpia!!", "es", "\u00a130 dias" + ES_MILESTONE, "30 days"),
+        ("hoy hace un a\u00f1o", "es", "\u00a11 a\u00f1o" + ES_MILESTONE, "1 year"),
+        ("1 semana sin usar", "es", "\u00a11 semana" + ES_MILESTONE, "1 week"),
+        ("2 years today", "es", "\u00a12 a\u00f1os" + ES_MILESTONE, "2 years"),
+        ("es mi cumpleanos de sobriedad", "es", "\u00a1Que bien" + ES_MILESTONE, None),
+        ("30 days today!!", "en", "30 days" + EN_MILESTONE, "30 days"),
+        ("hoy cumplo 6 meses", "en", "6 months" + EN_MILESTONE, "6 months"),
+        ("its my sobriety birthday", "en", "Wow" + EN_MILESTONE, None),
+    ],
+)
+def test_she_sees_her_milestone_in_her_language(
+    monkeypatch: pytest.MonkeyPatch, text: str, language: str, seen: str, value: str | None
+) -> None:
+    fake = FakeApi()
+    slots = {"language": language}
+    _, dispatcher = run(ActionMilestone(), monkeypatch, fake, text=text, slots=slots)
+    assert what_she_sees(dispatcher, tracker(slots=slots).slots) == [seen]
+    assert count_segments(seen) == 1 and is_gsm7(seen)
+    # The signal stays in one language (English) whatever hers, for staff and the rules.
+    assert fake.signals[0].get("value") == value
 
 
 # --- needs and barriers ----------------------------------------------------------------------

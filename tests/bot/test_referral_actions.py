@@ -28,12 +28,14 @@ from actions.referral import (
     ActionGrantConsent,
     ActionOfferReferral,
     ActionWithdrawConsent,
+    _services_text,
     contact_message,
     service_label,
 )
 from actions.sms import MAX_CHARS
-from sms_text.segments import gsm7_length, is_gsm7
+from sms_text.segments import count_segments, gsm7_length, is_gsm7
 from tests.bot.fake_api import FakeApi, details, running, tracker
+from tests.bot.what_she_sees import rendered, what_she_sees
 from tests.ports import closed_port_url
 
 SID = "SM0123456789abcdef"
@@ -363,6 +365,122 @@ def test_contact_details_are_sms_sized() -> None:
     label = service_label({"name": "Caf\u00e9 \u201cHope\u201d " + "x" * 100})
     assert label.startswith('Caf\u00e9 "Hope"') and is_gsm7(label)
     assert gsm7_length(label) <= MAX_SERVICE_CHARS
+
+
+# --- in Spanish: the words the actions put into her texts ---------------------------------
+
+ES = {"language": "es"}
+
+
+def sees(dispatcher: CollectingDispatcher, slots: dict[str, Any]) -> list[str]:
+    seen = what_she_sees(dispatcher, tracker(slots=slots).slots)
+    assert all(is_gsm7(m) and gsm7_length(m) <= MAX_CHARS for m in seen), seen
+    return seen
+
+
+def test_yes_in_spanish_names_the_place_in_a_spanish_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    slots = pending(fake, 2, **ES)
+    _, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="SI")
+    (seen,) = sees(dispatcher, slots)
+    assert seen.startswith(
+        "\u00a1Gracias! Envie tu solicitud de referido a Demo Recovery Program 2. "
+    )
+    assert count_segments(seen) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "start"),
+    [
+        ("es", "\u00a1Gracias! Envie tu solicitud de referido a ese lugar. Alguien de alli"),
+        ("en", "Thank you! I sent your referral request to that place. Someone from there"),
+    ],
+)
+def test_a_place_without_a_name_is_named_in_her_language(
+    monkeypatch: pytest.MonkeyPatch, language: str, start: str
+) -> None:
+    fake = FakeApi(details_overrides={"name": "", "organization": ""})
+    slots = pending(fake, 2, language=language)
+    _, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="yes")
+    (seen,) = sees(dispatcher, slots)
+    assert seen.startswith(start)
+
+
+def test_no_in_spanish_gives_the_contact_details_in_spanish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    slots = pending(fake, 2, **ES)
+    _, dispatcher = run(ActionDeclineConsent(), monkeypatch, fake, slots=slots, text="no")
+    assert sees(dispatcher, slots) == [
+        "Esta bien, tu decides, y no se compartio nada. Asi puedes contactarlos tu misma, "
+        "cuando quieras:",
+        "Demo Recovery Program 2, 102 Main St, Springfield, MA 01105. Llama al (413) 555-0102.",
+    ]
+
+
+def test_no_in_spanish_when_the_decline_fails_asks_the_directory_in_spanish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi(decline_status=500)
+    slots = pending(fake, 3, **ES)
+    _, dispatcher = run(ActionDeclineConsent(), monkeypatch, fake, slots=slots, text="no")
+    (lookup,) = [r for r in fake.requests if r["path"] == "/api/services/svc-3"]
+    assert lookup["query"] == {"location_id": "loc-3", "language": "es"}
+    assert sees(dispatcher, slots)[1] == (
+        "Demo Recovery Program 3, 103 Main St, Springfield, MA 01105. Llama al (413) 555-0103."
+    )
+
+
+def test_withdrawal_in_spanish_lists_the_places_in_spanish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeApi()
+    fake.consent("client-7", 2, status="active")
+    fake.consent("client-7", 3, status="pending")
+    _, dispatcher = run(
+        ActionWithdrawConsent(),
+        monkeypatch,
+        fake,
+        slots=ES,
+        text="no compartan mi informacion",
+        intent="withdraw_consent",
+    )
+    assert sees(dispatcher, ES) == [
+        "Listo, desde ahora: retiraste tu permiso para compartir tu informacion con Demo Org 2 "
+        "- Demo Recovery Program 2 y Demo Org 3 - Demo Recovery Program 3, y se cancelo el "
+        "referido que lo usaba. Todavia puedes pedirme su numero para contactarlos tu misma."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "services"),
+    [("es", "los lugares a los que dijiste que si"), ("en", "the places you said yes to")],
+)
+def test_a_withdrawal_that_names_no_place_says_so_in_her_language(
+    language: str, services: str
+) -> None:
+    assert _services_text([], language) == services
+    assert _services_text([" ", None], language) == services
+    slots = tracker(slots={"language": language}).slots
+    seen = rendered("utter_consent_withdrawn", slots, services=services)
+    assert services in seen and is_gsm7(seen) and count_segments(seen) <= 2
+
+
+def test_the_words_around_a_place_in_both_languages() -> None:
+    place = details(1)
+    assert contact_message(place) == (
+        "Demo Recovery Program 1, 101 Main St, Springfield, MA 01105. Call (413) 555-0101."
+    )
+    assert contact_message(place, "es") == (
+        "Demo Recovery Program 1, 101 Main St, Springfield, MA 01105. Llama al (413) 555-0101."
+    )
+    assert contact_message({**place, "phone": None}, "es") == (
+        "Demo Recovery Program 1, 101 Main St, Springfield, MA 01105."
+    )
+    assert service_label({}, "es") == "ese lugar" and service_label({}) == "that place"
+    assert _services_text(["A", "B", "C"], "es") == "A, B y C"
+    assert _services_text(["A", "B", "C"]) == "A, B and C"
 
 
 # --- withdrawal -----------------------------------------------------------------------------

@@ -20,16 +20,16 @@ from sms_text.segments import gsm7_length, is_gsm7
 REPO = Path(__file__).resolve().parents[2]
 
 # The longest values a placeholder may take: her name is cut to 30 characters
-# (actions/profile.py), a milestone is like "100 days", a place's name and a list of places are
-# cut by actions/referral.py.
+# (actions/profile.py), a milestone is like "100 days" ("100 semanas" in Spanish,
+# actions/checkin.py), a place's name and a list of places are cut by actions/referral.py.
 PLACEHOLDER_VALUES = {
     "preferred_name": "X" * 30,
-    "milestone": "100 days",
+    "milestone": "100 semanas",
     "service": "X" * MAX_SERVICE_CHARS,
     "services": "X" * MAX_SERVICES_CHARS,
-    # action_pause_form: a need's label (data/taxonomy.yml) and " near " + a town
+    # action_pause_form: a need's label (data/taxonomy.yml) and " near " (" cerca de ") + a town
     "need_label": "X" * 40,
-    "place": " near " + "X" * 25,
+    "place": " cerca de " + "X" * 25,
 }
 
 # GUIDE.md "Language": words Tandem never uses, whole words, any case.
