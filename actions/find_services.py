@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.api.client import ApiError, TandemApi
 from actions.checkin import offer_need
 from actions.features import features_in, wants_all
+from actions.knowledge_base import load_knowledge
 from actions.needs import first_need, need_key, other_needs, urgent_moud
 from actions.place_text import ZIP_IN_TEXT, ZIP_RE, place_query
 from actions.result_messages import (
@@ -29,12 +30,14 @@ from actions.result_messages import (
     search_header,
 )
 from actions.signals import log_signal
-from actions.sms import to_gsm7
+from actions.sms import shorten, to_gsm7
 from actions.taxonomy import join_labels, label_of, refine_need
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 3
+# The needs she named, listed back to her in one text (utter_many_needs), at most this long.
+MAX_LABELS = 100
 # The directory covers Massachusetts; a place in another state is not "near" anything in it.
 SERVED_STATE = "MA"
 
@@ -78,15 +81,12 @@ class ValidateFindServicesForm(FormValidationAction):
             pending = [str(n) for n in tracker.get_slot("next_needs") or []]
             rest = [n for n in pending if need_key(n) != need_key(first)]
         if need_key(first) == "moud" and urgent_moud(text):
-            # What to do today comes before any list of places. (Imported here: the knowledge
-            # base's module imports actions.support, which imports this one.)
-            from actions.knowledge import load_knowledge
-
+            # What to do today comes before any list of places.
             dispatcher.utter_message(text=load_knowledge().get("pharmacy_gap").answer[language])
         if rest:
             dispatcher.utter_message(
                 response="utter_many_needs",
-                need_labels=to_gsm7(join_labels([first, *rest], language)),
+                need_labels=shorten(to_gsm7(join_labels([first, *rest], language)), MAX_LABELS),
                 first_label=to_gsm7(label_of(first, language)),
             )
         return {"need": refine_need(first, text), "next_needs": rest}

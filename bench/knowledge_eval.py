@@ -30,7 +30,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from actions.knowledge import THRESHOLD, QuestionIndex, load_knowledge  # noqa: E402
+from actions.knowledge_base import THRESHOLD, QuestionIndex, load_knowledge  # noqa: E402
 
 BLIND = REPO / "bench" / "blind" / "nlu_A.yml"
 HELDOUT = REPO / "tests" / "bot" / "data" / "knowledge_heldout.yml"
@@ -38,21 +38,50 @@ HELDOUT = REPO / "tests" / "bot" / "data" / "knowledge_heldout.yml"
 # The blind texts' topics, as the writers named them, to the entry that answers them; None:
 # the file has no answer (the bot must say so and point her to her clinic or prescriber).
 BLIND_EXPECTED = {
-    "na206": "missed_doses", "na207": "take_homes", "na208": "split_dosing",
-    "na209": "dose_changes_pregnancy", "na210": "breastfeeding_moud",
-    "na211": "lost_or_stolen_meds", "na212": "pharmacy_gap", "na213": "nows_baby",
-    "na214": "eat_sleep_console", "na215": "dcf_and_moud", "na216": "plan_of_safe_care",
-    "na217": "switching_medication", "na218": "pain_in_labor", "na219": "travel_guest_dosing",
-    "na220": "masshealth_postpartum", "na221": "masshealth_rides", "na222": "iop_with_kids",
-    "na223": "buprenorphine_forms", "na224": "buprenorphine_forms", "na225": "transfer_clinic",
-    "na226": "same_day_start", "na227": None, "na228": "dcf_and_moud", "na229": "baby_followup",
-    "na230": "take_homes", "na231": "naltrexone_pregnancy", "na232": "pharmacy_gap",
-    "na233": "wic_formula", "na234": "insurance_gap", "na235": "narcan_pregnancy",
-    "na236": "missed_doses", "na237": "dose_changes_pregnancy", "na238": None,
-    "na239": "missed_doses", "na240": "breastfeeding_moud", "na241": "nows_baby",
-    "na242": "dcf_and_moud", "na243": "take_homes", "na244": "travel_guest_dosing",
-    "na245": "masshealth_rides", "na246": "lost_or_stolen_meds", "na247": "split_dosing",
-    "na248": "plan_of_safe_care", "na249": "baby_followup",
+    "na206": "missed_doses",
+    "na207": "take_homes",
+    "na208": "split_dosing",
+    "na209": "dose_changes_pregnancy",
+    "na210": "breastfeeding_moud",
+    "na211": "lost_or_stolen_meds",
+    "na212": "pharmacy_gap",
+    "na213": "nows_baby",
+    "na214": "eat_sleep_console",
+    "na215": "dcf_and_moud",
+    "na216": "plan_of_safe_care",
+    "na217": "switching_medication",
+    "na218": "pain_in_labor",
+    "na219": "travel_guest_dosing",
+    "na220": "masshealth_postpartum",
+    "na221": "masshealth_rides",
+    "na222": "iop_with_kids",
+    "na223": "buprenorphine_forms",
+    "na224": "buprenorphine_forms",
+    "na225": "transfer_clinic",
+    "na226": "same_day_start",
+    "na227": None,
+    "na228": "dcf_and_moud",
+    "na229": "baby_followup",
+    "na230": "take_homes",
+    "na231": "naltrexone_pregnancy",
+    "na232": "pharmacy_gap",
+    "na233": "wic_formula",
+    "na234": "insurance_gap",
+    "na235": "narcan_pregnancy",
+    "na236": "missed_doses",
+    "na237": "dose_changes_pregnancy",
+    "na238": None,
+    "na239": "missed_doses",
+    "na240": "breastfeeding_moud",
+    "na241": "nows_baby",
+    "na242": "dcf_and_moud",
+    "na243": "take_homes",
+    "na244": "travel_guest_dosing",
+    "na245": "masshealth_rides",
+    "na246": "lost_or_stolen_meds",
+    "na247": "split_dosing",
+    "na248": "plan_of_safe_care",
+    "na249": "baby_followup",
 }
 
 
@@ -87,8 +116,7 @@ class TfidfIndex:
     def __init__(self, questions: list[str], owners: list[int]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4),
-                                          sublinear_tf=True)
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform([q.lower() for q in questions])
         self.owners = np.asarray(owners)
 
@@ -100,8 +128,12 @@ class TfidfIndex:
         return i, float(best[i])
 
 
-def evaluate(name: str, picks: list[tuple[str | None, float]],
-             cases: list[tuple[str, str | None]], threshold: float) -> dict[str, float]:
+def evaluate(
+    name: str,
+    picks: list[tuple[str | None, float]],
+    cases: list[tuple[str, str | None]],
+    threshold: float,
+) -> dict[str, float]:
     covered = [(p, c) for p, c in zip(picks, cases, strict=True) if c[1] is not None]
     uncovered = [(p, c) for p, c in zip(picks, cases, strict=True) if c[1] is None]
     top1 = sum(p[0] == c[1] for p, c in covered) / max(1, len(covered))
@@ -109,8 +141,15 @@ def evaluate(name: str, picks: list[tuple[str | None, float]],
     wrong = sum(p[0] != c[1] and p[1] >= threshold for p, c in covered)
     declined = sum(p[1] < threshold for p, c in covered)
     refused = sum(p[1] < threshold for p, c in uncovered)
-    return {"top1": top1, "right": right, "wrong": wrong, "declined": declined,
-            "covered": len(covered), "refused": refused, "uncovered": len(uncovered)}
+    return {
+        "top1": top1,
+        "right": right,
+        "wrong": wrong,
+        "declined": declined,
+        "covered": len(covered),
+        "refused": refused,
+        "uncovered": len(uncovered),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
     blind = blind_cases()
     copies = near_copies(questions, [t for t, _ in blind])
-    print(f"example questions: {len(questions)} in {len(ids)} entries; near copies of blind "
-          f"texts (word Jaccard >= 0.6): {len(copies)}")
+    print(
+        f"example questions: {len(questions)} in {len(ids)} entries; near copies of blind "
+        f"texts (word Jaccard >= 0.6): {len(copies)}"
+    )
     for c in copies:
         print("  COPY", c)
 
@@ -142,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     tfidf = TfidfIndex(questions, owners)
     vectors = embed(questions)
     for set_name, cases in (("blind nlu_A ask_info", blind), ("held-out", heldout_cases())):
-        print(f"\n== {set_name}: {len(cases)} texts "
-              f"({sum(1 for _, e in cases if e is None)} the file does not cover)")
+        print(
+            f"\n== {set_name}: {len(cases)} texts "
+            f"({sum(1 for _, e in cases if e is None)} the file does not cover)"
+        )
         emb_picks, hyb_picks = [], []
         for text, _ in cases:
             sims = vectors @ embed([text])[0]
@@ -154,13 +197,17 @@ def main(argv: list[str] | None = None) -> int:
         for text, _ in cases:
             i, score = tfidf.best(text, len(ids))
             tf_picks.append((ids[i], score))
-        for name, picks, thr in (("embedding", emb_picks, args.emb_threshold),
-                                 ("tfidf", tf_picks, args.tfidf_threshold),
-                                 ("hybrid", hyb_picks, args.threshold)):
+        for name, picks, thr in (
+            ("embedding", emb_picks, args.emb_threshold),
+            ("tfidf", tf_picks, args.tfidf_threshold),
+            ("hybrid", hyb_picks, args.threshold),
+        ):
             r = evaluate(name, picks, cases, thr)
-            print(f"{name:9s} top-1 {r['top1']:.3f} | at threshold {thr}: right {r['right']}, "
-                  f"wrong {r['wrong']}, declined {r['declined']} of {r['covered']} covered; "
-                  f"declined {r['refused']} of {r['uncovered']} not covered")
+            print(
+                f"{name:9s} top-1 {r['top1']:.3f} | at threshold {thr}: right {r['right']}, "
+                f"wrong {r['wrong']}, declined {r['declined']} of {r['covered']} covered; "
+                f"declined {r['refused']} of {r['uncovered']} not covered"
+            )
         if args.misses:
             for (text, want), (got, score) in zip(cases, hyb_picks, strict=True):
                 if got != want or score < args.threshold:
@@ -168,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         print("hybrid threshold sweep (right/wrong/declined of covered; declined of uncovered):")
         for thr in (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75):
             r = evaluate("hybrid", hyb_picks, cases, thr)
-            print(f"  {thr:.2f}: {r['right']}/{r['wrong']}/{r['declined']}  "
-                  f"{r['refused']}/{r['uncovered']}")
+            print(
+                f"  {thr:.2f}: {r['right']}/{r['wrong']}/{r['declined']}  "
+                f"{r['refused']}/{r['uncovered']}"
+            )
     return 0
 
 

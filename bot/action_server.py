@@ -92,7 +92,7 @@ def token_from_environment() -> str:
 def warm_up_knowledge() -> None:
     """Check data/knowledge/answers.yml and embed its questions before taking calls: a wrong
     entry stops the start-up with a message naming the entry and field."""
-    from actions.knowledge import KnowledgeError, warm_up
+    from actions.knowledge_base import KnowledgeError, warm_up
 
     try:
         warm_up()

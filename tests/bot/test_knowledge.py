@@ -24,13 +24,9 @@ import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import knowledge
-from actions.knowledge import (
-    ActionAnswerQuestion,
-    KnowledgeError,
-    load_knowledge,
-    parse_knowledge,
-)
+from actions import knowledge_base
+from actions.knowledge import ActionAnswerQuestion
+from actions.knowledge_base import KnowledgeError, load_knowledge, parse_knowledge
 from actions.taxonomy import load_taxonomy
 from sms_text.segments import count_segments, is_gsm7
 from tests.bot.fake_api import tracker
@@ -47,7 +43,7 @@ def raw() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def kb() -> knowledge.KnowledgeBase:
+def kb() -> knowledge_base.KnowledgeBase:
     return load_knowledge(ANSWERS)
 
 
@@ -70,11 +66,24 @@ def test_every_answer_and_offer_fits_two_sms_segments(kb) -> None:
 def test_the_file_covers_the_topics_of_issue_10(kb) -> None:
     ids = {e.id for e in kb.entries}
     assert {
-        "dose_changes_pregnancy", "split_dosing", "switching_medication", "missed_doses",
-        "take_homes", "pharmacy_gap", "lost_or_stolen_meds", "transfer_clinic",
-        "discharge_reentry", "same_day_start", "nows_baby", "baby_followup",
-        "breastfeeding_moud", "plan_of_safe_care", "dcf_and_moud", "masshealth_rides",
-        "insurance_gap", "iop_with_kids",
+        "dose_changes_pregnancy",
+        "split_dosing",
+        "switching_medication",
+        "missed_doses",
+        "take_homes",
+        "pharmacy_gap",
+        "lost_or_stolen_meds",
+        "transfer_clinic",
+        "discharge_reentry",
+        "same_day_start",
+        "nows_baby",
+        "baby_followup",
+        "breastfeeding_moud",
+        "plan_of_safe_care",
+        "dcf_and_moud",
+        "masshealth_rides",
+        "insurance_gap",
+        "iop_with_kids",
     } <= ids
 
 
@@ -113,8 +122,10 @@ def _broken(raw: dict[str, Any], entry: int, change) -> dict[str, Any]:
         (lambda e: e["questions"].__setitem__("en", ["just one"]), "questions.en"),
         (lambda e: e.__setitem__("offer", "pizza_delivery"), "offer"),
         (lambda e: e.__setitem__("answr", "typo"), "answr"),
-        (lambda e: (e.pop("offer", None), e.__setitem__("offer_text", {"en": "x", "es": "y"})),
-         "offer_text"),
+        (
+            lambda e: (e.pop("offer", None), e.__setitem__("offer_text", {"en": "x", "es": "y"})),
+            "offer_text",
+        ),
     ],
 )
 def test_a_wrong_entry_names_the_entry_and_the_field(raw, change, field) -> None:
@@ -156,8 +167,8 @@ def test_heldout_phrasings_are_not_copied_into_the_file(kb) -> None:
 
 
 @pytest.fixture(scope="module")
-def index(kb) -> knowledge.QuestionIndex:
-    return knowledge.index()
+def index(kb) -> knowledge_base.QuestionIndex:
+    return knowledge_base.index()
 
 
 def test_each_heldout_phrasing_gets_its_topics_answer(index) -> None:
@@ -220,7 +231,9 @@ def test_take_homes_gets_the_answer_then_the_methadone_offer(kb) -> None:
 
 def test_spanish_gets_the_spanish_answer(kb) -> None:
     t = tracker(
-        text="cuando me dan take homes de metadona", intent="ask_info", active_loop=None,
+        text="cuando me dan take homes de metadona",
+        intent="ask_info",
+        active_loop=None,
         slots={"language": "es"},
     )
     dispatcher, _ = run(ActionAnswerQuestion(), t)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from actions.find_services import MAX_LABELS
 from actions.referral import MAX_SERVICE_CHARS, MAX_SERVICES_CHARS
 from actions.sms import MAX_CHARS
 from sms_text.segments import gsm7_length, is_gsm7
@@ -30,6 +31,9 @@ PLACEHOLDER_VALUES = {
     # action_pause_form: a need's label (data/taxonomy.yml) and " near " (" cerca de ") + a town
     "need_label": "X" * 40,
     "place": " cerca de " + "X" * 25,
+    # actions/find_services.py: the needs she named (cut to MAX_LABELS) and the first one
+    "need_labels": "X" * MAX_LABELS,
+    "first_label": "X" * 40,
 }
 
 # GUIDE.md "Language": words Tandem never uses, whole words, any case.
@@ -53,12 +57,18 @@ PERSONAL_QUESTIONS = {
 }
 
 CRISIS_NUMBERS = {
-    "utter_crisis_overdose": {"en": ["Call 911 now", "naloxone", "1-800-222-1222", "988"],
-                              "es": ["911", "naloxona", "1-800-222-1222", "988"]},
-    "utter_crisis_suicide": {"en": ["988", "press 2 for Spanish", "911"],
-                             "es": ["988", "marca 2", "1-833-852-6262", "911"]},
-    "utter_crisis_violence": {"en": ["911", "1-800-799-7233", "START to 88788"],
-                              "es": ["911", "1-800-799-7233"]},
+    "utter_crisis_overdose": {
+        "en": ["Call 911 now", "naloxone", "1-800-222-1222", "988"],
+        "es": ["911", "naloxona", "1-800-222-1222", "988"],
+    },
+    "utter_crisis_suicide": {
+        "en": ["988", "press 2 for Spanish", "911"],
+        "es": ["988", "marca 2", "1-833-852-6262", "911"],
+    },
+    "utter_crisis_violence": {
+        "en": ["911", "1-800-799-7233", "START to 88788"],
+        "es": ["911", "1-800-799-7233"],
+    },
 }
 
 
@@ -105,8 +115,13 @@ def test_no_response_uses_a_word_to_avoid(domain: dict[str, Any]) -> None:
 
 def test_the_word_list_catches_what_guide_md_forbids() -> None:
     for bad in [
-        "an addict", "stay clean", "dirty urine", "substance abuse", "she committed suicide",
-        "after a relapse", "Addicted baby",
+        "an addict",
+        "stay clean",
+        "dirty urine",
+        "substance abuse",
+        "she committed suicide",
+        "after a relapse",
+        "Addicted baby",
     ]:
         assert WORDS_TO_AVOID.search(bad), bad
     for fine in ["in recovery", "a slip", "return to use", "died by suicide", "testing negative"]:
@@ -145,8 +160,13 @@ def test_spanish_variants_are_spanish_and_conditioned_on_the_language_slot(
     assert "es" in domain["slots"]["language"]["values"]
     spanish = [(n, v) for n, v in variants(domain) if language_of(v) == "es"]
     assert {n for n, _ in spanish} >= {
-        "utter_crisis_overdose", "utter_crisis_suicide", "utter_crisis_violence",
-        "utter_ask_safe", "utter_ask_safe_first", "utter_glad_safe", "utter_not_safe",
+        "utter_crisis_overdose",
+        "utter_crisis_suicide",
+        "utter_crisis_violence",
+        "utter_ask_safe",
+        "utter_ask_safe_first",
+        "utter_glad_safe",
+        "utter_not_safe",
     }
     for name, variant in spanish:
         assert re.search(
@@ -164,11 +184,22 @@ def test_no_number_meant_for_providers_only(domain: dict[str, Any]) -> None:
 
 def test_every_number_is_a_line_from_guide_md(domain: dict[str, Any]) -> None:
     known = {
-        "911", "988", "1-800-222-1222", "1-800-799-7233", "88788", "1-833-852-6262",
-        "1-800-944-4773", "1-800-662-4357", "741741", "833-773-2445", "800-327-5050",
-        "800-972-0590", "877-785-2020",
+        "911",
+        "988",
+        "1-800-222-1222",
+        "1-800-799-7233",
+        "88788",
+        "1-833-852-6262",
+        "1-800-944-4773",
+        "1-800-662-4357",
+        "741741",
+        "833-773-2445",
+        "800-327-5050",
+        "800-972-0590",
+        "877-785-2020",
     }
     for name, variant in variants(domain):
-        numbers = set(re.findall(r"\b(?:1-)?\d{3}-\d{3}-\d{4}\b|\b9[18][18]\b|\b\d{5,6}\b",
-                                 variant["text"]))
+        numbers = set(
+            re.findall(r"\b(?:1-)?\d{3}-\d{3}-\d{4}\b|\b9[18][18]\b|\b\d{5,6}\b", variant["text"])
+        )
         assert numbers <= known, (name, numbers - known)
