@@ -37,14 +37,20 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from safety import embedding
 
+
+def as_read(text: str) -> str:
+    """A text in capitals ("HELP ME FIND A DOCTOR", "MAS") in lowercase: the encoder is
+    case-sensitive and women's texts, like the training data, are nearly all lowercase, so
+    shouting read as written fell to nlu_fallback. Any other text goes in as she wrote it."""
+    return text.lower() if text.isupper() else text
+
+
 # Embedding a few hundred texts at once is much faster than one by one.
 BATCH_SIZE = 256
 _SOURCES = (Path(__file__), Path(embedding.__file__))
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class UseFeaturizer(DenseFeaturizer, GraphComponent):
     """Sentence features from the multilingual Universal Sentence Encoder."""
 
@@ -85,7 +91,7 @@ class UseFeaturizer(DenseFeaturizer, GraphComponent):
         todo = [m for m in messages if m.get(TEXT)]
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start : start + BATCH_SIZE]
-            vectors = embedding.embed([m.get(TEXT) for m in batch])
+            vectors = embedding.embed([as_read(m.get(TEXT)) for m in batch])
             for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(
                     sequence=None,

@@ -65,3 +65,15 @@ def test_training_data_is_featurized_in_batches_and_names_are_left_alone(monkeyp
 def test_the_fingerprint_follows_the_code() -> None:
     addon = UseFeaturizer.fingerprint_addon(UseFeaturizer.get_default_config())
     assert addon and addon == UseFeaturizer.fingerprint_addon({})
+
+
+def test_a_text_in_capitals_is_read_like_the_same_text_in_lowercase() -> None:
+    shouting, quiet, mixed = (
+        Message(data={TEXT: "HELP ME FIND A DOCTOR"}),
+        Message(data={TEXT: "help me find a doctor"}),
+        Message(data={TEXT: "Help me find a doctor"}),
+    )
+    featurizer().process([shouting, quiet, mixed])
+    assert np.allclose(sentence_vector(shouting), sentence_vector(quiet))
+    # Only capitals are folded: any other text goes in as she wrote it.
+    assert not np.allclose(sentence_vector(mixed), sentence_vector(quiet))
