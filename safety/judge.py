@@ -5,10 +5,9 @@
    ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks. Below
    ``lexicon_ignore`` (a fifth of the lowest risk any real crisis with a phrase got from
    readers that had not met its writer) the phrase is read in context and not asked about:
-   "we talked about suicide prevention at group today". A long text (``CONTEXT_WORDS`` words
-   or more) says enough around the phrase to be read at ``lexicon_context``, a higher cut-off
-   from the long crises alone: "two years ago today i od'd in a mcdonalds bathroom. today im
-   14 wks pregnant and made it to my appt" is a story, not an overdose.
+   "we talked about suicide prevention at group today". (A higher cut-off for long texts was
+   tried in round 9 and taken out: it let "overdose at the bus stop in quincy center a lady is
+   down" through, which the n-gram reader scored 0.004.)
 2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
    (``safety.semantic.blend``): a classifier over word and character n-grams (``safety.textmodel``,
    ``data/safety/risk_model.json``: the probability that the text is not ``none``, and the
@@ -66,10 +65,6 @@ CHECK_INTENT = "crisis_check"
 CRISIS_INTENTS = frozenset({*CATEGORY_INTENTS.values(), CHECK_INTENT})
 #: The lexicon floor applies only to texts of at least this many words ("kms" is a crisis).
 FLOOR_MIN_WORDS = 5
-#: From this many words a text is long enough to read a lexicon phrase at ``lexicon_context``.
-#: The team's red-team crises that a phrase alone catches are short ("gonna use til my heart
-#: stops", "i got jumped and they're still out there"); the everyday stories are long.
-CONTEXT_WORDS = 12
 #: How many of her earlier texts the conversation layer reads with the new one.
 HISTORY_TEXTS = 3
 
@@ -105,7 +100,6 @@ class SafetyJudge:
         self.conversation_at = model.thresholds.get("conversation", self.ask_at)
         self.lexicon_floor = model.thresholds.get("lexicon_floor", 0.0)
         self.lexicon_ignore = model.thresholds.get("lexicon_ignore", 0.0)
-        self.lexicon_context = model.thresholds.get("lexicon_context", self.lexicon_ignore)
         self.history_floor = model.thresholds.get("history_floor", 0.0)
 
     @classmethod
@@ -148,10 +142,8 @@ class SafetyJudge:
         risk, category = self.risk(text)
         hit = self.lexicon.match(text)
         # Only a text with words around the phrase can be read as past, learning or TV.
-        words = len(normalize(text).split())
-        context = words >= FLOOR_MIN_WORDS
-        ignore = self.lexicon_context if words >= CONTEXT_WORDS else self.lexicon_ignore
-        if hit is not None and not (context and risk < ignore):
+        context = len(normalize(text).split()) >= FLOOR_MIN_WORDS
+        if hit is not None and not (context and risk < self.lexicon_ignore):
             # A phrase that is nearly always a crisis, in a text the model finds very unlikely
             # to be one (a past overdose, a TV show): ask rather than alarm.
             level = ASK if context and risk < self.lexicon_floor else CRISIS

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon, normalize  # noqa: E402
+from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon  # noqa: E402
 from safety.embedding import embed  # noqa: E402
 from safety.fitting import (  # noqa: E402
     DECIMALS,
@@ -42,7 +42,7 @@ from safety.fitting import (  # noqa: E402
     matrix,
     platt,
 )
-from safety.judge import CONTEXT_WORDS, HISTORY_TEXTS  # noqa: E402
+from safety.judge import HISTORY_TEXTS  # noqa: E402
 from safety.semantic import blend  # noqa: E402
 from safety.training_data import (  # noqa: E402
     OPTOUT_LABELS,
@@ -73,11 +73,6 @@ LEXICON_FLOOR = 0.4
 # red-team crises (tests/safety/cases) went as low as 0.42 of it ("gonna use til my heart
 # stops"), so a fifth keeps a margin of two below those too.
 LEXICON_IGNORE_SHARE = 0.2
-# In a long text (safety.judge.CONTEXT_WORDS words or more) the phrase is read at this share of
-# the lowest held-out risk of a long crisis with a phrase. On the blind sets C, F, G, H and I,
-# no long crisis with a phrase was below 0.3 while 37 of the 50 everyday stories that a phrase
-# made a question were below 0.25 (past overdoses, meetings, TV, "i'm not suicidal but").
-LEXICON_CONTEXT_SHARE = 0.8
 # An earlier text is read with her new one only above this quantile of the held-out everyday
 # texts' risk (about 0.14): a greeting or a practical text adds nothing to the conversation.
 HISTORY_QUANTILE = 0.75
@@ -156,16 +151,13 @@ def held_out_writers(
     return scores_in_order, data.subset(np.isin(np.arange(len(data.texts)), order))
 
 
-def lowest_phrase_crisis(scores: np.ndarray, held: Labelled, min_words: int = 0) -> float:
-    """The lowest held-out risk of a crisis of ``min_words`` words or more with a lexicon
-    phrase (0 if there is none)."""
+def lowest_phrase_crisis(scores: np.ndarray, held: Labelled) -> float:
+    """The lowest held-out risk of a crisis with a lexicon phrase (0 if there is none)."""
     lexicon = CrisisLexicon.load(DEFAULT_LEXICON_PATH)
     risks = [
         score
         for score, text, positive in zip(scores, held.texts, held.positive, strict=True)
-        if positive
-        and len(normalize(text).split()) >= min_words
-        and lexicon.match(text) is not None
+        if positive and lexicon.match(text) is not None
     ]
     return min(risks) if risks else 0.0
 
@@ -215,11 +207,8 @@ def build(
         name: round(float(np.quantile(negatives, q)), DECIMALS) for name, q in quantiles.items()
     }
     if new_writers:
-        lowest, lowest_long = (
-            lowest_phrase_crisis(scores, held, words) for words in (0, CONTEXT_WORDS)
-        )
+        lowest = lowest_phrase_crisis(scores, held)
         thresholds["lexicon_ignore"] = round(LEXICON_IGNORE_SHARE * lowest, DECIMALS)
-        thresholds["lexicon_context"] = round(LEXICON_CONTEXT_SHARE * lowest_long, DECIMALS)
         thresholds["history_floor"] = round(float(np.quantile(negatives, HISTORY_QUANTILE)), 4)
     for name, at in thresholds.items():
         figures[f"out_of_fold_recall_at_{name}"] = recall(oof, positive, at)

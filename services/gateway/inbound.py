@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from safety.crisis import guess_language
-from safety.judge import CRISIS, SafetyJudge
+from safety.judge import ASK, CRISIS, SafetyJudge
 from services.alerts import alerts
 from services.clients import status as client_status
 from services.clients.lookup import find_or_create_client
@@ -171,13 +171,17 @@ class Gateway:
         asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
         judgement = self.judge.judge(text) if keyword is Keyword.OPT_OUT else None
-        if judgement is not None and judgement.level == CRISIS:
+        if judgement is not None and judgement.level in (CRISIS, ASK):
             if not self.keywords.says_stop(text):
-                # Danger only the readers took for "stop" ("he took my phone and keys, writing
-                # from my daughter's"): the crisis path (the bot, a staff alert), not an opt-out.
+                # Danger, or possible danger, only the readers took for "stop" ("he took my
+                # phone and keys, writing from my daughter's", "might wanna take me off the list
+                # after this weekend"): the bot's crisis reply or direct question, not an
+                # opt-out that would leave her with no answer.
                 keyword = None
             elif not opted_out:
-                where = "with a request to stop the texts"
+                # The bot never sees it: staff hear of it, a possible crisis too.
+                possible = "(possible) " if judgement.level == ASK else ""
+                where = f"{possible}with a request to stop the texts"
                 await self._alert_staff(client_id, sms.sid, judgement.category, where)
         language = guess_language(text, default=saved_language)
         if keyword is Keyword.OPT_OUT:

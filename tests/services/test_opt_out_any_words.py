@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
+from safety.judge import ASK, Judgement
 from services.app_keys import GATEWAY
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.tables import Alert, Client
@@ -118,6 +119,26 @@ async def test_danger_that_reads_like_stop_texting_takes_the_crisis_path(
     assert await client_status(settings) == "active"
 
 
+async def test_a_possible_crisis_the_readers_take_for_stop_gets_the_bot_not_an_opt_out(
+    client: TestClient,
+    fake_rasa: tuple[FakeRasa, str],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Possible danger in words the opt-out readers take for "stop" (the judgement pinned to a
+    # question here, since the models move) reaches the bot's question, not an opt-out.
+    fake, _ = fake_rasa
+    gateway = client.app[GATEWAY]
+    text = "pls dont text back. hes here"
+    assert gateway.keywords.classify(text, opted_out=False).value == "opt_out"
+    assert not gateway.keywords.says_stop(text)
+    possible = Judgement(ASK, "suicide", "en", "model", 0.5)
+    monkeypatch.setattr(gateway.judge, "judge", lambda t, history=(): possible)
+    assert await say(client, text) == fake.replies
+    assert fake.messages() == [text]
+    assert await client_status(settings) == "active"
+
+
 async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
@@ -175,17 +196,27 @@ async def test_a_crisis_said_while_opting_out_gets_the_crisis_lines_first(
 
 
 async def test_a_possible_crisis_said_while_opting_out_gets_no_question_she_cannot_answer(
-    client: TestClient, settings: Settings
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The text is asked about on its own (the stable ASK example) ...
-    text = "i get these dark thoughts sometimes at night"
-    # ... but said with a request to stop, a question would go to a number that is gone:
-    # one confirmation, which itself names 911 and 988.
-    (reply,) = await say(client, f"stop texting me. {text}")
+    # Said with a request to stop (the judgement pinned to a question, since the models move),
+    # a question would go to a number that is gone: one confirmation, which names 911 and 988.
+    gateway = client.app[GATEWAY]
+    real = gateway.judge.judge
+    possible = Judgement(ASK, "suicide", "en", "model", 0.5)
+    monkeypatch.setattr(gateway.judge, "judge", lambda t, history=(): possible)
+    (reply,) = await say(client, "stop texting me. i get these dark thoughts sometimes at night")
     assert "unsubscribed" in reply and "988" in reply and "YES or NO" not in reply
     assert await client_status(settings) == "opted_out"
-    # Once she is unsubscribed, a possible crisis gets the lines, not a question.
-    (lines,) = await say(client, text)
+    # The bot never sees it, so staff hear of the possible crisis.
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session:
+        details = (await session.execute(select(Alert.detail))).scalars().all()
+    await engine.dispose()
+    assert details == ["suicide: crisis text (possible) with a request to stop the texts (gateway)"]
+    # Once she is unsubscribed, a possible crisis (the stable ASK example, really judged) gets
+    # the lines, not a question her answer to would reach nobody.
+    monkeypatch.setattr(gateway.judge, "judge", real)
+    (lines,) = await say(client, "i get these dark thoughts sometimes at night")
     assert "988" in lines and "YES or NO" not in lines
 
 
