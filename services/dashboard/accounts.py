@@ -140,10 +140,15 @@ class Passwords:
         except (VerificationError, InvalidHashError):
             return False
 
-    async def dummy_verify(self, password: str) -> None:
-        """As long as checking a real account's password; the answer is always no."""
+    async def warm_up(self) -> None:
+        """Make the dummy hash now, so that the first unknown email is not slower."""
         if self._dummy is None:
             self._dummy = await self.hash(secrets.token_urlsafe(16))
+
+    async def dummy_verify(self, password: str) -> None:
+        """As long as checking a real account's password; the answer is always no."""
+        await self.warm_up()
+        assert self._dummy is not None
         await self.verify(self._dummy, password)
 
     def needs_rehash(self, hashed: str) -> bool:

@@ -34,6 +34,9 @@ async def stylesheet(_: web.Request) -> web.Response:
 async def login_page(request: web.Request) -> web.StreamResponse:
     if USER in request:
         raise web.HTTPSeeOther("/dashboard/")
+    # The dummy hash for unknown emails, made before the first login (not at startup: it
+    # costs as much as a login).
+    await request.app[STAFF].passwords.warm_up()
     return await render("login.html", request, {"email": ""})
 
 
