@@ -6,7 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
+from aiohttp_session import session_middleware
 
 from safety import embedding
 from safety.judge import default_judge
@@ -16,6 +19,10 @@ from services.clients import api as clients_api
 from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
 from services.consent.service import ConsentService
+from services.dashboard import pages as dashboard_pages
+from services.dashboard.accounts import StaffAccounts
+from services.dashboard.guard import dashboard_guard, session_storage
+from services.dashboard.limits import LoginLimiter
 from services.db import encrypted
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
@@ -65,6 +72,7 @@ async def _workflows(app: web.Application) -> AsyncIterator[None]:
         app[app_keys.SESSIONS], app[app_keys.TAXONOMY], app[app_keys.SETTINGS], app[app_keys.PHONES]
     )
     app[app_keys.CONSENTS] = ConsentService(app[app_keys.SESSIONS], app[app_keys.TAXONOMY])
+    app[app_keys.STAFF] = StaffAccounts(app[app_keys.SESSIONS], app[app_keys.SETTINGS])
     yield
 
 
@@ -107,8 +115,26 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or load_settings()
     _require_secrets(settings)
-    app = web.Application(middlewares=[errors, service_token], client_max_size=64 * 1024)
+    # Staff sessions (cookie scoped to /dashboard/) are read by the dashboard guard only; /api/*
+    # and /metrics take the service token and nothing else.
+    app = web.Application(
+        middlewares=[
+            errors,
+            service_token,
+            session_middleware(session_storage(settings)),
+            dashboard_guard,
+        ],
+        client_max_size=64 * 1024,
+    )
     app[app_keys.SETTINGS] = settings
+    app[app_keys.LOGIN_LIMITER] = LoginLimiter(
+        settings.tandem_login_ip_limit_count, settings.tandem_login_ip_limit_seconds
+    )
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("services.dashboard", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
     app[app_keys.TAXONOMY] = load_taxonomy()
     app[app_keys.JUDGE] = default_judge()
     app[app_keys.RESPONSES] = load_response_texts()
@@ -129,4 +155,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(consent_api.routes)
     app.add_routes(openapi_routes)
     app.add_routes(metrics.routes)
+    app.add_routes(dashboard_pages.routes)
     return app

@@ -84,6 +84,16 @@ class RedactingJsonFormatter(logging.Formatter):
         return json.dumps(_redacted(payload))
 
 
+SET_PASSWORD_PATH = "/dashboard/set-password/"
+
+
+def _logged_path(path: str) -> str:
+    """The path without secrets in it: a set-password link's token is not logged."""
+    if path.startswith(SET_PASSWORD_PATH):
+        return SET_PASSWORD_PATH + "{token}"
+    return path
+
+
 class AccessLogger(AbstractAccessLogger):
     """aiohttp's access log without query strings: the actions' searches carry her words."""
 
@@ -92,7 +102,7 @@ class AccessLogger(AbstractAccessLogger):
             self.logger,
             "http_request",
             method=request.method,
-            path=request.path,
+            path=_logged_path(request.path),
             status=response.status,
             bytes=response.body_length,
             ms=round(time * 1000, 1),

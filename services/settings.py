@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     tandem_worker_interval_seconds: float = Field(default=5.0, ge=0)
     # Message log retention for `tandem purge`.
     tandem_message_retention_days: int = Field(default=365, ge=1)
+    # Staff dashboard: lockout after N wrong passwords in a row, a per-IP limit on wrong
+    # logins, session timeouts, and Secure cookies (default: on unless the public URL is
+    # plain http outside production).
+    tandem_login_max_failures: int = Field(default=5, ge=1)
+    tandem_login_lockout_minutes: float = Field(default=15, gt=0)
+    tandem_login_ip_limit_count: int = Field(default=20, ge=1)
+    tandem_login_ip_limit_seconds: int = Field(default=900, ge=1)
+    tandem_session_idle_minutes: float = Field(default=30, gt=0)
+    tandem_session_max_hours: float = Field(default=12, gt=0)
+    tandem_secure_cookies: bool | None = None
 
     database_url: str | None = None
     rasa_tracker_store_url: str | None = None
@@ -96,6 +106,8 @@ class Settings(BaseSettings):
             raise ValueError("production needs RASA_TRACKER_STORE_URL pointing at PostgreSQL")
         if not self.tandem_public_url:
             raise ValueError("production needs TANDEM_PUBLIC_URL (the URL Twilio calls)")
+        if self.tandem_secure_cookies is False:
+            raise ValueError("production sends staff session cookies Secure only")
         return self
 
     @cached_property
@@ -111,6 +123,16 @@ class Settings(BaseSettings):
         return (self.tandem_public_url or f"http://{self.tandem_host}:{self.tandem_port}").rstrip(
             "/"
         )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Staff session cookies only over HTTPS: always in production, else as set, else
+        when the public URL is https."""
+        if self.tandem_env == "production":
+            return True
+        if self.tandem_secure_cookies is not None:
+            return self.tandem_secure_cookies
+        return self.public_url.startswith("https://")
 
     @property
     def local_url(self) -> str:

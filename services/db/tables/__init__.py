@@ -17,10 +17,13 @@ from services.db.tables.directory import (
 from services.db.tables.engagement import Alert, EngagementSignal
 from services.db.tables.messages import Message
 from services.db.tables.referrals import Consent, Referral, ReferralStatusChange
+from services.db.tables.staff import ROLES, AuditEvent, SetPasswordLink, StaffAccount
 
 __all__ = [
+    "ROLES",
     "Address",
     "Alert",
+    "AuditEvent",
     "Client",
     "Consent",
     "EngagementSignal",
@@ -36,5 +39,7 @@ __all__ = [
     "ServiceCode",
     "ServiceFeature",
     "ServiceSearch",
+    "SetPasswordLink",
+    "StaffAccount",
     "new_client_id",
 ]

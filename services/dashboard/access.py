@@ -1,0 +1,55 @@
+"""Who may reach which dashboard page: the one table of roles, by route name. The guard
+middleware (guard.py) enforces it on every /dashboard/* request; a dashboard route missing
+from this table is not served at all.
+
+The rest of the app is not for staff sessions: /api/* and /metrics take the bot's service
+token (services/web.py), /sms/* Twilio's signature, and only the health checks and the
+OpenAPI document are open (see `route_guard`, which the route-walk test reads)."""
+
+from __future__ import annotations
+
+from services.db.tables import ROLES
+
+ANYONE = frozenset({"anyone"})  # no session needed: the login and set-password pages
+STAFF = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+
+ROUTE_ROLES: dict[str, frozenset[str]] = {
+    "dashboard.login": ANYONE,
+    "dashboard.login_post": ANYONE,
+    "dashboard.set_password": ANYONE,
+    "dashboard.set_password_post": ANYONE,
+    "dashboard.css": ANYONE,
+    "dashboard.home": STAFF,
+    "dashboard.logout": STAFF,
+    "dashboard.password": STAFF,
+    "dashboard.password_post": STAFF,
+    "dashboard.audit": ADMIN,
+}
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/api/openapi.json"})
+
+
+def allowed(route_name: str | None, role: str | None) -> bool:
+    roles = ROUTE_ROLES.get(route_name or "")
+    if roles is None:
+        return False
+    return roles is ANYONE or role in roles
+
+
+def is_public(route_name: str | None) -> bool:
+    return ROUTE_ROLES.get(route_name or "") is ANYONE
+
+
+def route_guard(path: str) -> str:
+    """What lets a request to this path through: "open", "service_token", "twilio_signature",
+    "staff_session" or "none" (which no route of the app may be)."""
+    if path in OPEN_PATHS:
+        return "open"
+    if path.startswith("/api/") or path == "/metrics":
+        return "service_token"
+    if path.startswith("/sms/"):
+        return "twilio_signature"
+    if path.startswith("/dashboard/"):
+        return "staff_session"
+    return "none"
