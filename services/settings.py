@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     tandem_session_idle_minutes: float = Field(default=30, gt=0)
     tandem_session_max_hours: float = Field(default=12, gt=0)
     tandem_secure_cookies: bool | None = None
+    # The case manager's queue: a referral this long in one status is "waiting too long"; a
+    # woman who has not texted for this long is listed for a check-in.
+    tandem_queue_stale_referral_days: float = Field(default=2, gt=0)
+    tandem_queue_quiet_client_days: float = Field(default=14, gt=0)
 
     database_url: str | None = None
     rasa_tracker_store_url: str | None = None

@@ -5,8 +5,8 @@ alerts keep their shape without her.
 
 In Tandem's database, in one transaction: every open referral of hers is cancelled and every
 open consent withdrawn (nothing more is shared); her name leaves the consent records (the
-record of what was shared, and with whom, stays); her messages and engagement signals are
-deleted; her phone, its hash, her name and dates leave the client row, whose status becomes
+record of what was shared, and with whom, stays); her messages, engagement signals and staff notes
+are deleted; her phone, its hash, her name and dates leave the client row, whose status becomes
 "forgotten". Her conversation in Rasa's tracker store is deleted by the caller after that
 commits (another database); `tandem purge` deletes it for every forgotten client, so a failure
 there is made good.
@@ -22,7 +22,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import records as consents
-from services.db.tables import Client, Consent, EngagementSignal, Message, Referral
+from services.db.tables import (
+    Client,
+    ClientNote,
+    Consent,
+    EngagementSignal,
+    Message,
+    Referral,
+)
 from services.referrals import records as referrals
 from services.referrals.lifecycle import check_transition
 
@@ -59,6 +66,7 @@ async def forget_client(
     if keep_message_id is not None:
         await session.execute(update(Message).where(Message.id == keep_message_id).values(body=""))
     await session.execute(delete(EngagementSignal).where(EngagementSignal.client_id == client_id))
+    await session.execute(delete(ClientNote).where(ClientNote.client_id == client_id))
     client.phone_hash = f"{FORGOTTEN}:{secrets.token_hex(16)}"  # unique, matches no phone
     client.phone_encrypted = ""
     client.preferred_name = client.stage = client.due_date = client.baby_birth_date = None

@@ -16,6 +16,7 @@ from services.db.tables.directory import (
 )
 from services.db.tables.engagement import Alert, EngagementSignal
 from services.db.tables.messages import Message
+from services.db.tables.notes import ClientNote
 from services.db.tables.referrals import Consent, Referral, ReferralStatusChange
 from services.db.tables.staff import ROLES, AuditEvent, SetPasswordLink, StaffAccount
 
@@ -25,6 +26,7 @@ __all__ = [
     "Alert",
     "AuditEvent",
     "Client",
+    "ClientNote",
     "Consent",
     "EngagementSignal",
     "Location",

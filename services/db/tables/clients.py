@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, String, Text, false
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db.base import Base, UTCDateTime, utcnow
@@ -41,6 +41,14 @@ class Client(Base):
         Boolean, default=False, server_default=false()
     )
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # Do-not-contact (Gravity contacting-subject-prohibited) for Tandem itself: staff send her
+    # nothing by text (the dashboard refuses). Referrals carry their own flag for providers.
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Her case manager (the dashboard's work queue); None: in the unassigned queue.
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def opted_out(self) -> bool:

@@ -45,3 +45,5 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    # What the staff member did about it (required when acknowledging in the dashboard).
+    acknowledged_note: Mapped[str | None] = mapped_column(String(500))
