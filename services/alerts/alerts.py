@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.tables import Alert
@@ -14,6 +14,7 @@ from services.engagement.signals import NewSignal, record_signal
 KINDS: frozenset[str] = frozenset({"crisis", "human_requested"})
 STATUSES: frozenset[str] = frozenset({"open", "acknowledged", "closed"})
 MAX_DETAIL_CHARS = 200
+MAX_NOTE_CHARS = 500
 
 
 class InvalidAlert(ValueError):
@@ -78,6 +79,27 @@ async def alerts_with_status(
         query = query.where(Alert.status == status)
     query = query.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit)
     return list(await session.scalars(query))
+
+
+async def acknowledge(
+    session: AsyncSession, alert_id: int, *, by: str, note: str, now: datetime
+) -> bool:
+    """Mark an open alert acknowledged by `by`, with what was done (`note`, required, short).
+    Only from open, so of two staff acknowledging at once one wins; False if it was not open."""
+    note = " ".join(note.split())
+    if not note:
+        raise InvalidAlert("note", "Say in a few words what you did.")
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidAlert("note", f"The note must be at most {MAX_NOTE_CHARS} characters.")
+    result = await session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.status == "open")
+        .values(
+            status="acknowledged", acknowledged_at=now, acknowledged_by=by, acknowledged_note=note
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def alert_dict(alert: Alert) -> dict[str, object]:

@@ -13,6 +13,8 @@ from services.db.tables import ROLES
 ANYONE = frozenset({"anyone"})  # no session needed: the login and set-password pages
 STAFF = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
+# Who works with her record (the queue, her page); program staff see no client records.
+CASEWORK = frozenset({"case_manager", "admin"})
 
 ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.login": ANYONE,
@@ -25,6 +27,15 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.password": STAFF,
     "dashboard.password_post": STAFF,
     "dashboard.audit": ADMIN,
+    "dashboard.client": CASEWORK,
+    "dashboard.client_phone": CASEWORK,
+    "dashboard.client_claim": CASEWORK,
+    "dashboard.client_assign": ADMIN,
+    "dashboard.client_note": CASEWORK,
+    "dashboard.client_send": CASEWORK,
+    "dashboard.referral_status": CASEWORK,
+    "dashboard.alert": CASEWORK,
+    "dashboard.alert_acknowledge": CASEWORK,
 }
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/api/openapi.json"})
@@ -35,6 +46,21 @@ def allowed(route_name: str | None, role: str | None) -> bool:
     if roles is None:
         return False
     return roles is ANYONE or role in roles
+
+
+def sees_clients(role: str | None) -> bool:
+    """Whether her records (the queue, her page) are for this role at all."""
+    return role in CASEWORK
+
+
+def may_open_client(role: str | None, staff_id: int, assigned_to: int | None) -> bool:
+    """The one rule for one woman's record: admins open every one; a case manager opens
+    those assigned to her and the unassigned ones (to claim them), never another case
+    manager's. Every client-scoped page and action goes through casework.open_client,
+    which applies it; the queue lists only what this allows (casework.visible)."""
+    if role == "admin":
+        return True
+    return role == "case_manager" and assigned_to in (None, staff_id)
 
 
 def is_public(route_name: str | None) -> bool:

@@ -28,6 +28,14 @@ ACTIONS = (
     "password_set_by_link",
     "staff_created",
     "set_password_link_created",
+    "client_viewed",
+    "phone_revealed",
+    "alert_acknowledged",
+    "client_claimed",
+    "client_assigned",
+    "referral_status_changed",
+    "note_added",
+    "message_sent",
 )
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from services.app_keys import LOGIN_LIMITER, SESSIONS, STAFF
-from services.dashboard import audit
+from services.dashboard import audit, casework_pages
 from services.dashboard.accounts import AccountError, LoginFailed
 from services.dashboard.guard import USER, refresh_stamp, render, start_session, where
 
@@ -67,6 +67,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/dashboard/", name="dashboard.home")
 async def home(request: web.Request) -> web.StreamResponse:
+    """Case managers and admins get their queue; program staff, who see no client records,
+    the plain home page."""
+    if casework_pages.sees_clients(request):
+        return await casework_pages.queue_page(request)
     return await render("home.html", request, {})
 
 

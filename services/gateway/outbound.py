@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import aiohttp
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client as TwilioClient
 
@@ -84,9 +84,12 @@ class OutboundSender:
         *,
         in_reply_to_id: int | None = None,
         reason: str = "proactive",
+        also: Callable[[AsyncSession, list[Message]], None] | None = None,
     ) -> list[Message]:
         """Send `text` to the client now, or schedule it after quiet hours; refuse if she
-        opted out. Returns the stored messages (one per part, or one refused message)."""
+        opted out. Returns the stored messages (one per part, or one refused message).
+        `also` adds rows to the transaction that stores the accepted messages (the
+        dashboard's audit row); it is not called for a refused one."""
         parts = split_for_sms(text, SEGMENTS_PER_PART)
         if not parts:
             raise ValueError("nothing to send")
@@ -122,6 +125,8 @@ class OutboundSender:
             ]
             session.add_all(messages)
             await session.flush()
+            if also is not None:
+                also(session, messages)
             phone_token = client.phone_encrypted
         if send_after is not None:
             log_event(

@@ -7,7 +7,7 @@ she does with the consent (YES, NO, withdrawal) is services/consent/service.py."
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -148,11 +148,24 @@ class ReferralService:
                     )
 
     async def change_status(
-        self, referral_id: int, to: object, reason: object, outcome: object, actor: str
+        self,
+        referral_id: int,
+        to: object,
+        reason: object,
+        outcome: object,
+        actor: str,
+        *,
+        check: Callable[[AsyncSession, Referral], Awaitable[None]] | None = None,
+        also: Callable[[AsyncSession, Referral], None] | None = None,
     ) -> ReferralRecord:
+        """`check` may refuse before anything changes (the dashboard: may this staff member
+        act for her); `also` adds rows to the same transaction after the change (the
+        dashboard's audit row), so both happen or neither."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
             referral = await self._referral(session, referral_id)
+            if check is not None:
+                await check(session, referral)
             transition = check_transition(referral.status, to, reason, outcome)
             if transition.to == "requested":
                 # Requesting is sending it to the provider: never without her consent.
@@ -163,6 +176,8 @@ class ReferralService:
                 session, referral, transition, actor=actor, now=now
             ):
                 raise ConcurrentChange("The referral changed meanwhile; read it again.")
+            if also is not None:
+                also(session, referral)
             if transition.to == "completed":
                 await record_signal(
                     session,
