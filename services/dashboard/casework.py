@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import records as consents
@@ -60,10 +60,12 @@ def staff_ref(user: StaffUser) -> str:
 
 
 def visible(user: StaffUser) -> ColumnElement[bool]:
-    """The women this staff member's queue lists (the same rule as may_open_client)."""
+    """The women this staff member's queue lists (the same rule as may_open_client; a
+    forgotten woman is nobody's record any more)."""
+    kept = Client.status != "forgotten"
     if user.role == "admin":
-        return true()
-    return or_(Client.assigned_to.is_(None), Client.assigned_to == user.id)
+        return kept
+    return and_(kept, or_(Client.assigned_to.is_(None), Client.assigned_to == user.id))
 
 
 async def open_client(session: AsyncSession, user: StaffUser, client_id: str) -> Client:

@@ -20,7 +20,7 @@ from services.dashboard import access, audit, casework
 from services.dashboard.casework import CaseworkError, NotFound, Refused
 from services.dashboard.guard import USER, render, where
 from services.db.base import utcnow
-from services.db.tables import Alert, Message, Referral
+from services.db.tables import Alert, Client, Message, Referral
 from services.referrals.errors import ConcurrentChange, NoActiveConsent, UnknownReferral
 from services.referrals.lifecycle import OUTCOMES, REASON_REQUIRED, TransitionError
 
@@ -274,7 +274,7 @@ async def referral_status(request: web.Request) -> web.StreamResponse:
 # Alerts --------------------------------------------------------------------------------
 
 
-async def _alert(request: web.Request, session: AsyncSession) -> tuple[Alert, object]:
+async def _alert(request: web.Request, session: AsyncSession) -> tuple[Alert, Client]:
     raw = request.match_info["alert_id"]
     alert = await session.get(Alert, int(raw)) if raw.isdigit() else None
     if alert is None:
@@ -293,7 +293,7 @@ async def alert_page(request: web.Request) -> web.StreamResponse:
     context = {
         "alert": alert,
         "c": client,
-        "name": casework.display_name(client),  # type: ignore[arg-type]
+        "name": casework.display_name(client),
         "by": casework.who(alert.acknowledged_by, emails),
         "age": casework.age_text(utcnow() - alert.created_at),
         "note_limit": 500,
