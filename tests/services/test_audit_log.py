@@ -5,8 +5,6 @@ when TANDEM_TEST_POSTGRES_URL names a server, on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,13 +12,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from services.cli.local import alembic_config
 from services.db.base import utcnow
 from services.db.engine import make_engine
 from services.settings import Settings
+from tests.postgres import scratch_database
 from tests.services.dashboard_support import (
     PASSWORD,
     add_staff,
@@ -37,24 +35,8 @@ CM = "cm@example.org"
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    server = os.environ.get("TANDEM_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("TANDEM_TEST_POSTGRES_URL is not set")
-    name = f"tandem_audit_{uuid.uuid4().hex[:12]}"
-    admin = make_url(server)
-
-    async def run(statement: str) -> None:
-        engine = make_engine(admin.render_as_string(hide_password=False))
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(sa.text(statement))
-        await engine.dispose()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database("tandem_audit") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

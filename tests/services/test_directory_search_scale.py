@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import random
 import uuid
 from collections.abc import Iterator
@@ -20,8 +19,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
 from bench.directory_search import make_queries
 from services.cli.local import alembic_config
@@ -30,6 +28,7 @@ from services.directory.generate import TABLE_MODELS, generate_rows
 from services.directory.places import Place, resolve_place
 from services.directory.search import distance_miles, refresh_search_rows, search_services
 from services.directory.taxonomy import Need, load_taxonomy
+from tests.postgres import scratch_database
 
 COUNT = 2500
 QUERIES = 250
@@ -162,24 +161,8 @@ def test_fast_search_equals_brute_force_on_sqlite(tmp_path: Path, seed: int) -> 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    server = os.environ.get("TANDEM_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("TANDEM_TEST_POSTGRES_URL is not set")
-    name = f"tandem_search_{uuid.uuid4().hex[:12]}"
-    admin = make_url(server)
-
-    async def run(statement: str) -> None:
-        engine = make_engine(admin.render_as_string(hide_password=False))
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text(statement))
-        await engine.dispose()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database("tandem_search") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 def test_fast_search_equals_brute_force_on_postgresql(postgres_url: str) -> None:

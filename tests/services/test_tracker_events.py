@@ -5,9 +5,6 @@ when TANDEM_TEST_POSTGRES_URL names a server."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,11 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from sqlalchemy.engine import make_url
 
-from services.db.engine import make_engine
 from services.privacy.keys import Rotation
 from services.privacy.tracker_events import EVENTS, TrackerEvents, async_url
+from tests.postgres import scratch_database
 
 NOW = datetime.now(UTC)
 KEY = Fernet.generate_key().decode()
@@ -31,26 +27,9 @@ def ago(days: float) -> float:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    server = os.environ.get("TANDEM_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("TANDEM_TEST_POSTGRES_URL is not set")
-    name = f"tandem_tracker_{uuid.uuid4().hex[:12]}"
-    admin = make_url(server)
-
-    async def run(statement: str) -> None:
-        engine = make_engine(admin.render_as_string(hide_password=False))
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(sa.text(statement))
-        await engine.dispose()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
+    with scratch_database("tandem_tracker") as url:
         # The URL as Rasa gets it (a sync driver).
-        url = admin.set(drivername="postgresql", database=name)
-        yield url.render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        yield url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
