@@ -384,7 +384,7 @@ def test_yes_in_spanish_names_the_place_in_a_spanish_text(monkeypatch: pytest.Mo
     _, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="SI")
     (seen,) = sees(dispatcher, slots)
     assert seen.startswith(
-        "\u00a1Gracias! Envie tu solicitud de referido a Demo Recovery Program 2. "
+        "\u00a1Gracias! Tu referido a Demo Recovery Program 2 esta hecho. "
     )
     assert count_segments(seen) == 2
 
@@ -392,8 +392,8 @@ def test_yes_in_spanish_names_the_place_in_a_spanish_text(monkeypatch: pytest.Mo
 @pytest.mark.parametrize(
     ("language", "start"),
     [
-        ("es", "\u00a1Gracias! Envie tu solicitud de referido a ese lugar. Alguien de alli"),
-        ("en", "Thank you! I sent your referral request to that place. Someone from there"),
+        ("es", "\u00a1Gracias! Tu referido a ese lugar esta hecho. Una administradora"),
+        ("en", "Thank you! Your referral to that place is in. A Tandem case manager will"),
     ],
 )
 def test_a_place_without_a_name_is_named_in_her_language(
