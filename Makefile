@@ -16,7 +16,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 # Rasa loads bot.crisis_guard and actions from the repo root; no telemetry (no network).
 RASA := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(BOT)/bin/rasa
 
-.PHONY: help setup run test test-services test-bot test-rasa test-e2e train safety-model lint clean
+.PHONY: help setup run test test-services test-bot test-rasa test-e2e test-browser chromium train safety-model lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,7 +52,7 @@ safety-model: $(BOT)/.installed ## retrain the crisis risk and opt-out models fr
 run: setup train ## run services, Rasa and the action server in the foreground (Ctrl-C stops all)
 	$(TANDEM) run
 
-test: setup train test-services test-bot test-rasa test-e2e ## run every test suite
+test: setup train test-services test-bot test-rasa test-e2e test-browser ## run every test suite
 
 # The machine's PostgreSQL (.ci/run starts it): tests that must also hold there use it.
 TANDEM_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -71,6 +71,23 @@ test-rasa: train
 
 test-e2e: setup train
 	$(VENV)/bin/python -m pytest tests/e2e -q
+
+# Browser tests: Playwright drives Debian's Chromium (never a downloaded browser) and axe-core
+# from npm (tests/browser/package-lock.json).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM := /usr/bin/chromium
+
+chromium: ## install Debian's chromium package if /usr/bin/chromium is missing
+	@test -x $(CHROMIUM) || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y chromium; }
+
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	@touch $@
+
+test-browser: setup train chromium tests/browser/node_modules/.installed ## the dashboard in headless Chromium
+	$(VENV)/bin/python -m pytest tests/browser -q
 
 lint: $(VENV)/.installed ## ruff over the code
 	$(VENV)/bin/ruff check services safety sms_text bot actions tests

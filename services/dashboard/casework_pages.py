@@ -95,7 +95,9 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     context = {
         "queue": work,
         "age": casework.age_text,
-        "refresh": REFRESH_SECONDS,
+        # WCAG 2.2.1: she may stop the automatic reload (?reload=off), by a link on the page.
+        "refresh": None if request.query.get("reload") == "off" else REFRESH_SECONDS,
+        "refresh_every": REFRESH_SECONDS,
         "flash": flash,
         "stale_days": settings.tandem_queue_stale_referral_days,
         "quiet_days": settings.tandem_queue_quiet_client_days,

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,10 +129,11 @@ def stop_stack(process: subprocess.Popen[bytes], log: Path) -> None:
     assert code == 0, log.read_text()[-4000:]
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    var_dir = tmp_path_factory.mktemp("var")
-    env = stack_env(var_dir)
+@contextmanager
+def running_stack(var_dir: Path, **extra: str) -> Iterator[Stack]:
+    """The whole stack on free ports in `var_dir` (`extra` goes into its environment), stopped
+    with Ctrl-C afterwards, every port closed. The e2e and browser suites share it."""
+    env = stack_env(var_dir, **extra)
     port = int(env["TANDEM_PORT"])
     rasa_port = int(env["RASA_URL"].rsplit(":", 1)[1])
     actions_port = int(env["ACTION_SERVER_URL"].rsplit(":", 1)[1])
@@ -142,3 +144,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     for p in (port, rasa_port, actions_port):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", p)) != 0, f"port {p} still open after Ctrl-C"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("var")) as running:
+        yield running

@@ -241,6 +241,10 @@ async def test_the_queue_puts_a_crisis_first_and_counts_urgent_alerts(app: TestC
     assert "<title>(2 urgent) Queue" in page
     assert re.search(r'<meta http-equiv="refresh" content="(1[5-9]|2\d|30)">', page)
     assert "<script" not in page  # no script at all: the refresh is plain HTML
+    # She may stop it (WCAG 2.2.1), from a link on the page.
+    assert '<a href="/dashboard/?reload=off">stop reloading</a>' in page
+    still = await (await app.get("/dashboard/?reload=off")).text()
+    assert 'http-equiv="refresh"' not in still and "Automatic reload is off" in still
     names = ("Crisis", "Asked", "Newref", "Waiting", "Quiet")
     order = [page.index(f">{name}</a>") for name in names]
     assert order == sorted(order)
