@@ -15,7 +15,7 @@ withdrawal, and in pregnancy a risk to the baby too) and a place to sleep tonigh
 
 import re
 
-from actions.taxonomy import load_taxonomy, mentions
+from actions.taxonomy import load_taxonomy, mentions, normalise
 
 # Her MOUD running out: "im out tmrw", "last strip", "se me acaban", "no me quedan".
 _RUNNING_OUT = re.compile(
@@ -35,7 +35,7 @@ _URGENT_ORDER = ("moud", "housing")
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").split())
+    return " ".join(normalise(text).split())  # one space between words, for the patterns
 
 
 def needs_in(text: str) -> list[str]:

@@ -27,7 +27,8 @@ def load_taxonomy() -> dict[str, Any]:
     }
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lowercase, with typographic apostrophes made plain (how keywords are matched)."""
     return text.lower().replace("\u2019", "'").replace("\u2018", "'")
 
 
@@ -38,7 +39,7 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 def mentions(text: str, keywords: list[str]) -> bool:
-    norm = _normalise(text)
+    norm = normalise(text)
     return any(_keyword_pattern(str(k)).search(norm) for k in keywords)
 
 

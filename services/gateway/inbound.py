@@ -194,7 +194,7 @@ class Gateway:
             crisis = judgement is not None and judgement.level == CRISIS
             return Turn(
                 [
-                    *(self.say.crisis_reply(text) if crisis else []),
+                    *(self.say.crisis_reply(text, judgement=judgement) if crisis else []),
                     self.say.text("opted_out", language),
                 ],
                 MessageState.KEYWORD,

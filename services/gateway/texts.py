@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from safety.crisis import guess_language
-from safety.judge import ASK, CRISIS, SafetyJudge
+from safety.judge import ASK, CRISIS, Judgement, SafetyJudge
 from services.nlg.responses import ResponseTexts
 from services.settings import Settings
 
@@ -36,12 +36,14 @@ class GatewayTexts:
                 return language
         return None
 
-    def crisis_reply(self, text: str, *, question: bool = True) -> list[str]:
+    def crisis_reply(
+        self, text: str, *, question: bool = True, judgement: Judgement | None = None
+    ) -> list[str]:
         """The bot's own first words for a crisis (the crisis reply) or a possible one (the
-        direct question, with 988 or 911 in it), from the same judgement the bot uses.
-        ``question=False``: where nobody would read her answer, a possible crisis gets the
-        crisis reply's lines instead of the question."""
-        judgement = self.judge.judge(text)
+        direct question, with 988 or 911 in it), from the same judgement the bot uses (or the
+        one the caller already made of ``text``). ``question=False``: where nobody would read
+        her answer, a possible crisis gets the crisis reply's lines instead of the question."""
+        judgement = judgement or self.judge.judge(text)
         crisis = judgement.level == CRISIS or (judgement.level == ASK and not question)
         if crisis and judgement.category:
             return [self.texts.get(f"utter_crisis_{judgement.category}", judgement.language)]
