@@ -22,6 +22,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.set_password": ANYONE,
     "dashboard.set_password_post": ANYONE,
     "dashboard.css": ANYONE,
+    "dashboard.js": ANYONE,
     "dashboard.home": STAFF,
     "dashboard.logout": STAFF,
     "dashboard.password": STAFF,
@@ -36,7 +37,13 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.referral_status": CASEWORK,
     "dashboard.alert": CASEWORK,
     "dashboard.alert_acknowledge": CASEWORK,
+    "dashboard.live": CASEWORK,
+    "dashboard.live_queue": CASEWORK,
 }
+
+# Requests a page makes by itself (the open queue's live check), not she: they do not count
+# as her using the dashboard, so an open queue does not keep an unattended session alive.
+PASSIVE = frozenset({"dashboard.live", "dashboard.live_queue"})
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/api/openapi.json"})
 

@@ -111,23 +111,33 @@ class QueueRow:
     referral_id: int | None = None
 
 
+@dataclass(frozen=True)
+class OpenAlerts:
+    """The open alerts on the women this staff member may open: how many, and the newest
+    one's id (a new alert changes it even when another was acknowledged meanwhile). The
+    queue's live check (casework_pages.live) compares both."""
+
+    count: int = 0
+    newest: int | None = None
+
+
 @dataclass
 class Queue:
     urgent: list[QueueRow] = field(default_factory=list)
     new: list[QueueRow] = field(default_factory=list)
     waiting: list[QueueRow] = field(default_factory=list)
     quiet: list[QueueRow] = field(default_factory=list)
-    urgent_count: int = 0
+    open_alerts: OpenAlerts = OpenAlerts()
 
 
-async def urgent_count(session: AsyncSession, user: StaffUser) -> int:
-    """Open alerts on the women this staff member may open."""
+async def open_alerts(session: AsyncSession, user: StaffUser) -> OpenAlerts:
     query = (
-        select(func.count(Alert.id))
+        select(func.count(Alert.id), func.max(Alert.id))
         .join(Client, Client.id == Alert.client_id)
         .where(Alert.status == "open", visible(user))
     )
-    return int(await session.scalar(query) or 0)
+    count, newest = (await session.execute(query)).one()
+    return OpenAlerts(int(count or 0), newest)
 
 
 async def queue(
@@ -140,7 +150,7 @@ async def queue(
     limit: int = 100,
 ) -> Queue:
     emails = await staff_emails(session)
-    result = Queue(urgent_count=await urgent_count(session, user))
+    result = Queue(open_alerts=await open_alerts(session, user))
 
     def row(section: str, client: Client, what: str, status: str, since: datetime, **ids):  # type: ignore[no-untyped-def]
         return QueueRow(

@@ -1,10 +1,13 @@
 """Issue 13 in a real browser: a case manager's day on the whole stack (`tandem run`, signed
 SMS through the gateway, a fake Twilio), driven by Playwright in headless Chromium from the
 machine (/usr/bin/chromium; never a downloaded browser). She sets her password through the
-one-time link, logs in, sees a crisis on the queue, acknowledges it with a note, opens the
-woman's page; for a second woman who made a referral by text she moves it to completed and
-texts her. axe-core (tests/browser/node_modules, `npm ci`) checks the queue and her page;
-screenshots of both are saved for the README (docs/screenshots/)."""
+one-time link, logs in and leaves the queue open; a crisis texted through the gateway shows up
+on it within seconds, with the count in the title, without a reload. She acknowledges it with
+a note, opens the woman's page; for a second woman who made a referral by text she moves it to
+completed and texts her. The pages run under the dashboard's own CSP (the live script is
+same-origin; axe-core comes in as an init script, which CSP does not govern). axe-core
+(tests/browser/node_modules, `npm ci`) checks the queue and her page and finds nothing serious
+or critical; screenshots of both are saved for the README (docs/screenshots/)."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ PASSWORD = "correct horse battery staple"
 CRISIS_PHONE = "+14135550131"
 REFERRAL_PHONE = "+14135550132"
 BLOCKING = ("serious", "critical")
-META_REFRESH = "meta-refresh (critical)"
+LIVE_WAIT_MS = 20_000  # the queue checks every 5 s; the crisis turn itself takes a moment
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,6 @@ def set_password_link(stack: BrowserStack) -> str:
 
 def serious_violations(page: Page) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     found = [v for v in result["violations"] if v["impact"] in BLOCKING]
     for v in found:
@@ -80,10 +82,12 @@ def sent_to(stack: BrowserStack, phone: str, body: str, timeout: float = 20) -> 
 
 
 def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path) -> None:
-    # The dashboard's CSP (default-src 'none') refuses injected scripts, axe-core's too; the
-    # browser, not the app, sets it aside for the test.
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
     page.set_default_timeout(15_000)
+    refused: list[str] = []  # what the CSP blocked, if anything
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
 
     # Her first password, through the one-time link; then the login form.
     page.goto(set_password_link(stack))
@@ -97,32 +101,43 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
     expect(page).to_have_title(re.compile(r"^\(0 urgent\) Queue"))
+    expect(page.get_by_role("button", name="Pause live updates")).to_be_visible()
+    expect(page.get_by_role("link", name="Reload the queue")).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")  # gone if anything reloads the page
 
-    # A crisis by text, and a second woman's referral (search, pick, consent).
-    crisis = stack.sms(
-        "i have my pills counted out and i dont want to wake up tomorrow", CRISIS_PHONE
-    )
-    assert any("988" in reply for reply in crisis), crisis
+    # A woman's referral by text (search, pick, consent), then another woman in crisis; the
+    # queue stays open, untouched.
     stack.sms("need subs near 01105", REFERRAL_PHONE)
     consent = stack.sms("2", REFERRAL_PHONE)
     assert "YES" in " ".join(consent), consent
     done = stack.sms("yes", REFERRAL_PHONE)
     assert "CANCEL MY REFERRAL" in " ".join(done), done
+    crisis = stack.sms(
+        "i have my pills counted out and i dont want to wake up tomorrow", CRISIS_PHONE
+    )
+    assert any("988" in reply for reply in crisis), crisis
 
-    page.reload()
-    expect(page).to_have_title(re.compile(r"^\(1 urgent\) Queue"))
+    # Within seconds, on the open page: the count in the title, the crisis first, the new
+    # referral below it; no reload.
+    expect(page).to_have_title(re.compile(r"^\(1 urgent\) Queue"), timeout=LIVE_WAIT_MS)
     urgent = page.locator("section", has=page.get_by_role("heading", name="Urgent alerts"))
     expect(urgent.locator("tr.crisis")).to_have_count(1)
+    expect(page.get_by_role("status")).to_have_text("1 open urgent alert.")
     new = page.locator("section", has=page.get_by_role("heading", name="New referrals"))
     expect(new.locator("tbody tr")).to_have_count(1)
-    # axe calls any timed reload critical (meta-refresh); WCAG 2.2.1 allows it when she can
-    # turn it off, which the link beside it does. Everything else must pass as it is, and
-    # with the reload off nothing at all is left.
-    assert serious_violations(page) == [META_REFRESH]
-    page.get_by_role("link", name="stop reloading").click()
-    expect(page.locator('meta[http-equiv="refresh"]')).to_have_count(0)
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert refused == []
     assert serious_violations(page) == []
     page.screenshot(path=str(shots / "queue.png"), full_page=True)
+
+    # She may pause the live updates (WCAG 2.2.2), and resume them.
+    pause = page.get_by_role("button", name="Pause live updates")
+    pause.click()
+    resume = page.get_by_role("button", name="Resume live updates")
+    expect(resume).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#live")).to_contain_text("Live updates are paused.")
+    resume.click()
+    expect(pause).to_have_attribute("aria-pressed", "false")
 
     # Acknowledge the crisis with a note; the queue has no urgent alert left.
     urgent.get_by_role("link", name=re.compile("^Acknowledge")).click()
@@ -162,5 +177,6 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     timeline = page.locator("section", has=page.get_by_role("heading", name="Timeline"))
     expect(timeline).to_contain_text(body)
     assert serious_violations(page) == []
+    assert refused == []
     page.screenshot(path=str(shots / "client.png"), full_page=True)
-    page.close()
+    context.close()
