@@ -36,6 +36,8 @@ ACTIONS = (
     "referral_status_changed",
     "note_added",
     "message_sent",
+    "do_not_contact_set",
+    "do_not_contact_cleared",
 )
 
 

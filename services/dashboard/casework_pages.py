@@ -251,14 +251,42 @@ async def send_text(request: web.Request) -> web.StreamResponse:
 
     messages = await request.app[OUTBOUND].send(client_id, text, reason="staff", also=audited)
     first = messages[0]
-    if first.state == "refused":
-        raise CaseworkError("She opted out of texts: nothing was sent.", 409)
+    if first.state == "refused":  # she opted out, or was marked, since the check above
+        async with request.app[SESSIONS]() as session:
+            client = await casework.open_client(session, request[USER], client_id)
+        raise CaseworkError(f"{casework.may_text(client) or 'Refused.'} Nothing was sent.", 409)
     if first.send_after is not None:
         done = f"It is quiet hours: she gets it at {first.send_after:%Y-%m-%d %H:%M} UTC."
     elif first.state == "failed":
         done = "Twilio did not take it (see the timeline)."
     else:
         done = "Sent."
+    return await _back_to(request, f"/dashboard/clients/{client_id}", done)
+
+
+@routes.post(
+    "/dashboard/clients/{client_id}/do-not-contact", name="dashboard.client_do_not_contact"
+)
+@casework_page
+async def do_not_contact(request: web.Request) -> web.StreamResponse:
+    """Mark her do-not-contact (`to=on`) or clear it (`to=off`): staff texts and anything
+    scheduled stop; her own texts, a crisis among them, are still answered."""
+    form = await request.post()
+    client_id = request.match_info["client_id"]
+    to = _field(form, "to", 3)
+    if to not in ("on", "off"):
+        raise CaseworkError("Choose to mark or to clear do-not-contact.")
+    on = to == "on"
+    async with request.app[SESSIONS]() as session, session.begin():
+        client = await casework.open_client(session, request[USER], client_id)
+        await casework.set_do_not_contact(session, request[USER], client, on, utcnow())
+        action = "do_not_contact_set" if on else "do_not_contact_cleared"
+        audit.record(session, action, _actor(request), where(request), "client", client_id)
+    done = (
+        "She is do-not-contact now: Tandem starts no text to her."
+        if on
+        else "Do-not-contact is cleared."
+    )
     return await _back_to(request, f"/dashboard/clients/{client_id}", done)
 
 
