@@ -17,7 +17,7 @@
   const note = document.createElement("span");
   const button = document.createElement("button");
   button.type = "button";
-  live.append(" ", note, " ", button);
+  live.prepend(note, " ", button, " ");
 
   function paused() {
     return sessionStorage.getItem(PAUSED) === "1";
