@@ -26,6 +26,8 @@ from tests.e2e.conftest import REPO, TANDEM
 pytestmark = pytest.mark.e2e
 
 EMAIL = "casey@example.org"
+ADMIN = "ada@example.org"
+NEW_CM = "noor@example.org"
 PASSWORD = "correct horse battery staple"
 CRISIS_PHONE = "+14135550131"
 REFERRAL_PHONE = "+14135550132"
@@ -45,11 +47,11 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def set_password_link(stack: BrowserStack) -> str:
+def set_password_link(stack: BrowserStack, email: str = EMAIL, role: str = "case_manager") -> str:
     """`tandem staff add ... --link` against the stack's database, as an admin would run it;
     the link's path, on the stack's own address."""
     done = subprocess.run(
-        [*TANDEM, "staff", "add", EMAIL, "--role", "case_manager", "--link"],
+        [*TANDEM, "staff", "add", email, "--role", role, "--link"],
         env=stack.env,
         cwd=REPO,
         capture_output=True,
@@ -60,6 +62,19 @@ def set_password_link(stack: BrowserStack) -> str:
     match = re.search(r"/dashboard/set-password/\S+", done.stdout)
     assert match, done.stdout
     return stack.url + match.group(0)
+
+
+def set_password_and_log_in(page: Page, stack: BrowserStack, link: str, email: str) -> None:
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Set your password")).to_be_visible()
+    page.get_by_label("Password (at least 12 characters)").fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("heading", name="Password set")).to_be_visible()
+    page.goto(f"{stack.url}/dashboard/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
 
 
 def serious_violations(page: Page) -> list[str]:
@@ -90,15 +105,7 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
 
     # Her first password, through the one-time link; then the login form.
-    page.goto(set_password_link(stack))
-    expect(page.get_by_role("heading", name="Set your password")).to_be_visible()
-    page.get_by_label("Password (at least 12 characters)").fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
-    page.goto(f"{stack.url}/dashboard/login")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    set_password_and_log_in(page, stack, set_password_link(stack), EMAIL)
     expect(page.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
     expect(page).to_have_title(re.compile(r"^\(0 urgent\) Queue"))
     expect(page.get_by_role("button", name="Pause live updates")).to_be_visible()
@@ -179,4 +186,35 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     assert serious_violations(page) == []
     assert refused == []
     page.screenshot(path=str(shots / "client.png"), full_page=True)
+    context.close()
+
+
+def test_an_admin_adds_a_case_manager(stack: BrowserStack, browser: Browser, shots: Path) -> None:
+    """The staff page: an admin adds someone and gets her link, which she then uses."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    set_password_and_log_in(page, stack, set_password_link(stack, ADMIN, "admin"), ADMIN)
+    page.get_by_role("navigation").get_by_role("link", name="Staff").click()
+    expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
+    page.get_by_label("Email").fill(NEW_CM)
+    page.get_by_label("Role", exact=True).select_option("case_manager")
+    page.get_by_role("button", name="Add and make her set-password link").click()
+    expect(page.get_by_role("heading", name=f"Set-password link for {NEW_CM}")).to_be_visible()
+    link = page.locator("#new-link").inner_text()
+    assert "/dashboard/set-password/" in link
+    accounts = page.locator("section", has=page.get_by_role("heading", name="Accounts"))
+    expect(accounts.get_by_role("row", name=re.compile(re.escape(NEW_CM)))).to_contain_text(
+        "(no password yet)"
+    )
+    assert serious_violations(page) == []
+    page.screenshot(path=str(shots / "staff.png"), full_page=True)
+
+    hers = browser.new_context()  # her own browser, cookies apart
+    other = hers.new_page()
+    path = link[link.index("/dashboard/") :]
+    set_password_and_log_in(other, stack, stack.url + path, NEW_CM)
+    expect(other.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+    hers.close()
     context.close()
