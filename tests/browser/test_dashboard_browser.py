@@ -216,5 +216,11 @@ def test_an_admin_adds_a_case_manager(stack: BrowserStack, browser: Browser, sho
     path = link[link.index("/dashboard/") :]
     set_password_and_log_in(other, stack, stack.url + path, NEW_CM)
     expect(other.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+    # She logs out in another tab: the open queue notices at its next check and shows the
+    # login form instead of the women's names.
+    tab = hers.new_page()
+    tab.goto(f"{stack.url}/dashboard/password")
+    tab.get_by_role("button", name="Log out").click()
+    expect(other.get_by_role("heading", name="Log in")).to_be_visible(timeout=LIVE_WAIT_MS)
     hers.close()
     context.close()

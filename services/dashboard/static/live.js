@@ -34,11 +34,13 @@
 
   async function get(url) {
     const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-    // Redirected: the session is over (the login form); the page itself must go there too.
-    if (response.redirected || !response.ok) {
+    // Redirected to the login form (the session is over) or refused (her role changed):
+    // the page itself must follow, so it no longer shows the queue.
+    if (response.redirected || response.status === 403) {
       window.location.reload();
       return null;
     }
+    if (!response.ok) throw new Error(`HTTP ${response.status}`); // try again later
     return response;
   }
 
