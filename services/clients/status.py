@@ -1,6 +1,7 @@
 """Her status, the one place it changes for an opt-out or opt-in: "active" or "opted_out"
 (CTIA/FCC keywords, Twilio's Advanced Opt-Out, error 21610), and "forgotten" once she had
-Tandem delete her data (services/privacy/forget.py; nothing here changes that one).
+Tandem delete her data (services/privacy/forget.py; nothing here changes that one). Also the
+one rule for whether Tandem may text her (`why_not_text`), with do-not-contact.
 
 Each change is a conditional UPDATE (two webhooks racing cannot both apply it, and a change
 that is already in place records nothing), stamps when and by whom, and records the `opt_out`
@@ -27,6 +28,23 @@ OPTED_OUT = "opted_out"
 BY_SMS_KEYWORD = "sms_keyword"
 BY_TWILIO_OPT_OUT_TYPE = "twilio_opt_out_type"
 OPTED_OUT_BY_TWILIO = "twilio_21610"
+
+
+# Why Tandem may not text her (why_not_text); the dashboard words each for its page.
+REFUSED_OPTED_OUT = "opted_out"
+REFUSED_DO_NOT_CONTACT = "do_not_contact"
+
+
+def why_not_text(client: Client, *, answering_her: bool) -> str | None:
+    """Why Tandem may not send her this text now, or None. After an opt-out (or once she is
+    forgotten) nothing goes. While she is do-not-contact nothing Tandem starts goes (a staff
+    text, anything scheduled), but a reply to a text of hers still does: she wrote first, and
+    a crisis is never left unanswered."""
+    if client.opted_out:
+        return REFUSED_OPTED_OUT
+    if client.do_not_contact and not answering_her:
+        return REFUSED_DO_NOT_CONTACT
+    return None
 
 
 async def opt_out(

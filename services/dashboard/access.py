@@ -22,21 +22,36 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.set_password": ANYONE,
     "dashboard.set_password_post": ANYONE,
     "dashboard.css": ANYONE,
+    "dashboard.js": ANYONE,
     "dashboard.home": STAFF,
     "dashboard.logout": STAFF,
     "dashboard.password": STAFF,
     "dashboard.password_post": STAFF,
     "dashboard.audit": ADMIN,
+    "dashboard.staff": ADMIN,
+    "dashboard.staff_add": ADMIN,
+    "dashboard.staff_link": ADMIN,
+    "dashboard.staff_role": ADMIN,
+    "dashboard.staff_deactivate": ADMIN,
+    "dashboard.staff_reactivate": ADMIN,
+    "dashboard.staff_unlock": ADMIN,
     "dashboard.client": CASEWORK,
     "dashboard.client_phone": CASEWORK,
     "dashboard.client_claim": CASEWORK,
     "dashboard.client_assign": ADMIN,
     "dashboard.client_note": CASEWORK,
     "dashboard.client_send": CASEWORK,
+    "dashboard.client_do_not_contact": CASEWORK,
     "dashboard.referral_status": CASEWORK,
     "dashboard.alert": CASEWORK,
     "dashboard.alert_acknowledge": CASEWORK,
+    "dashboard.live": CASEWORK,
+    "dashboard.live_queue": CASEWORK,
 }
+
+# Requests a page makes by itself (the open queue's live check), not she: they do not count
+# as her using the dashboard, so an open queue does not keep an unattended session alive.
+PASSIVE = frozenset({"dashboard.live", "dashboard.live_queue"})
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/api/openapi.json"})
 

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dashboard import audit
 from services.dashboard.audit import Actor, Where
@@ -164,9 +164,15 @@ class StaffAccounts:
         self.passwords = passwords or Passwords()
 
     async def add(
-        self, email: str, role: str, password: str | None, where: Where
+        self,
+        email: str,
+        role: str,
+        password: str | None,
+        where: Where,
+        by: Actor | None = None,
     ) -> tuple[StaffUser, str | None]:
-        """A new account, with its password or (None) a one-time link token to set it."""
+        """A new account, with its password or (None) a one-time link token to set it;
+        `by` is the admin adding her in the dashboard (None: the command line)."""
         email = normalize_email(email)
         if role not in ROLES:
             raise InvalidRole(f"role must be one of {', '.join(ROLES)}")
@@ -185,14 +191,25 @@ class StaffAccounts:
                 )
                 session.add(account)
                 await session.flush()
-                audit.record(session, "staff_created", None, where, "staff", account.id)
+                audit.record(session, "staff_created", by, where, "staff", account.id)
                 if hashed is None:
-                    token = self._new_link(session, account.id, where)
+                    token = self._new_link(session, account.id, where, by)
         except IntegrityError:
             raise AccountExists(f"an account for {email} already exists") from None
         return StaffUser.of(account), token
 
-    def _new_link(self, session, staff_id: int, where: Where) -> str:  # type: ignore[no-untyped-def]
+    async def new_link(self, staff_id: int, where: Where, by: Actor) -> tuple[str, str]:
+        """Another one-time link for an active account (she forgot her password): her email
+        and the token. Her password stays as it is until the link is used."""
+        async with self._sessions() as session, session.begin():
+            account = await session.get(StaffAccount, staff_id)
+            if account is None or not account.active:
+                raise AccountError("Links are only for active accounts.")
+            return account.email, self._new_link(session, staff_id, where, by)
+
+    def _new_link(
+        self, session: AsyncSession, staff_id: int, where: Where, by: Actor | None = None
+    ) -> str:
         token = secrets.token_urlsafe(32)
         now = utcnow()
         session.add(
@@ -203,7 +220,7 @@ class StaffAccounts:
                 expires_at=now + LINK_LIFETIME,
             )
         )
-        audit.record(session, "set_password_link_created", None, where, "staff", staff_id)
+        audit.record(session, "set_password_link_created", by, where, "staff", staff_id)
         return token
 
     async def login(self, email: str, password: str, where: Where) -> StaffUser:

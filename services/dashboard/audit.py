@@ -28,6 +28,10 @@ ACTIONS = (
     "password_set_by_link",
     "staff_created",
     "set_password_link_created",
+    "staff_role_changed",
+    "staff_deactivated",
+    "staff_reactivated",
+    "staff_unlocked",
     "client_viewed",
     "phone_revealed",
     "alert_acknowledged",
@@ -36,6 +40,8 @@ ACTIONS = (
     "referral_status_changed",
     "note_added",
     "message_sent",
+    "do_not_contact_set",
+    "do_not_contact_cleared",
 )
 
 

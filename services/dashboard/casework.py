@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.clients import status as client_status
 from services.consent import records as consents
 from services.dashboard import access
 from services.dashboard.accounts import StaffUser
@@ -111,23 +112,33 @@ class QueueRow:
     referral_id: int | None = None
 
 
+@dataclass(frozen=True)
+class OpenAlerts:
+    """The open alerts on the women this staff member may open: how many, and the newest
+    one's id (a new alert changes it even when another was acknowledged meanwhile). The
+    queue's live check (casework_pages.live) compares both."""
+
+    count: int = 0
+    newest: int | None = None
+
+
 @dataclass
 class Queue:
     urgent: list[QueueRow] = field(default_factory=list)
     new: list[QueueRow] = field(default_factory=list)
     waiting: list[QueueRow] = field(default_factory=list)
     quiet: list[QueueRow] = field(default_factory=list)
-    urgent_count: int = 0
+    open_alerts: OpenAlerts = OpenAlerts()
 
 
-async def urgent_count(session: AsyncSession, user: StaffUser) -> int:
-    """Open alerts on the women this staff member may open."""
+async def open_alerts(session: AsyncSession, user: StaffUser) -> OpenAlerts:
     query = (
-        select(func.count(Alert.id))
+        select(func.count(Alert.id), func.max(Alert.id))
         .join(Client, Client.id == Alert.client_id)
         .where(Alert.status == "open", visible(user))
     )
-    return int(await session.scalar(query) or 0)
+    count, newest = (await session.execute(query)).one()
+    return OpenAlerts(int(count or 0), newest)
 
 
 async def queue(
@@ -140,7 +151,7 @@ async def queue(
     limit: int = 100,
 ) -> Queue:
     emails = await staff_emails(session)
-    result = Queue(urgent_count=await urgent_count(session, user))
+    result = Queue(open_alerts=await open_alerts(session, user))
 
     def row(section: str, client: Client, what: str, status: str, since: datetime, **ids):  # type: ignore[no-untyped-def]
         return QueueRow(
@@ -433,10 +444,40 @@ def add_note(session: AsyncSession, user: StaffUser, client: Client, body: str) 
     return note
 
 
+# The page's words for client_status.why_not_text's reasons.
+REFUSALS = {
+    client_status.REFUSED_OPTED_OUT: (
+        "She opted out of texts: Tandem sends her nothing until she texts START."
+    ),
+    client_status.REFUSED_DO_NOT_CONTACT: (
+        "She is do-not-contact: Tandem sends her nothing she did not ask for "
+        "(her own texts are still answered)."
+    ),
+}
+
+
 def may_text(client: Client) -> str | None:
-    """Why staff may not text her now, or None."""
-    if client.opted_out:
-        return "She opted out of texts: Tandem sends her nothing until she texts START."
-    if client.do_not_contact:
-        return "She is do-not-contact: Tandem does not text her."
-    return None
+    """Why staff may not text her now, or None (the same rule OutboundSender applies)."""
+    refusal = client_status.why_not_text(client, answering_her=False)
+    return REFUSALS.get(refusal, "Tandem may not text her.") if refusal else None
+
+
+async def set_do_not_contact(
+    session: AsyncSession, user: StaffUser, client: Client, on: bool, now: datetime
+) -> None:
+    """Mark her do-not-contact (on) or clear it; conditional, so of two clicks one changes
+    it and the other is told it is already so."""
+    result = await session.execute(
+        update(Client)
+        .where(Client.id == client.id, Client.do_not_contact.is_(not on))
+        .values(
+            do_not_contact=on,
+            do_not_contact_changed_at=now,
+            do_not_contact_changed_by=staff_ref(user),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise CaseworkError(
+            "She is already do-not-contact." if on else "She is not do-not-contact.", 409
+        )

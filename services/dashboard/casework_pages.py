@@ -25,7 +25,8 @@ from services.referrals.errors import ConcurrentChange, NoActiveConsent, Unknown
 from services.referrals.lifecycle import OUTCOMES, REASON_REQUIRED, TransitionError
 
 routes = web.RouteTableDef()
-REFRESH_SECONDS = 20
+# How often an open queue asks whether its urgent alerts changed (static/live.js).
+LIVE_SECONDS = 5
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -79,30 +80,55 @@ async def _message(
 # The queue -----------------------------------------------------------------------------
 
 
-async def queue_page(request: web.Request) -> web.StreamResponse:
-    """The dashboard's home for case managers and admins (pages.home calls it)."""
+def queue_title(open_alerts: casework.OpenAlerts) -> str:
+    """The queue's <title> before " · Tandem staff": the count shows on a background tab."""
+    return f"({open_alerts.count} urgent) Queue"
+
+
+async def _queue(request: web.Request) -> tuple[casework.Queue, dict[str, object]]:
+    """Her queue, and what queue_live.html needs to show it."""
     settings = request.app[SETTINGS]
-    user = request[USER]
     async with request.app[SESSIONS]() as session:
         work = await casework.queue(
             session,
-            user,
+            request[USER],
             now=utcnow(),
             stale_after=timedelta(days=settings.tandem_queue_stale_referral_days),
             quiet_after=timedelta(days=settings.tandem_queue_quiet_client_days),
         )
-    flash = (await get_session(request)).pop("flash", None)
-    context = {
+    return work, {
         "queue": work,
         "age": casework.age_text,
-        # WCAG 2.2.1: she may stop the automatic reload (?reload=off), by a link on the page.
-        "refresh": None if request.query.get("reload") == "off" else REFRESH_SECONDS,
-        "refresh_every": REFRESH_SECONDS,
-        "flash": flash,
         "stale_days": settings.tandem_queue_stale_referral_days,
         "quiet_days": settings.tandem_queue_quiet_client_days,
     }
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    """The dashboard's home for case managers and admins (pages.home calls it)."""
+    work, context = await _queue(request)
+    context.update(
+        title=queue_title(work.open_alerts),
+        live_every=LIVE_SECONDS,
+        flash=(await get_session(request)).pop("flash", None),
+    )
     return await render("queue.html", request, context)
+
+
+@routes.get("/dashboard/live", name="dashboard.live")
+async def live(request: web.Request) -> web.StreamResponse:
+    """What the open queue polls: its open urgent alerts, and the title to show for them."""
+    async with request.app[SESSIONS]() as session:
+        found = await casework.open_alerts(session, request[USER])
+    title = f"{queue_title(found)} · Tandem staff"  # as base.html ends every <title>
+    return web.json_response({"count": found.count, "newest": found.newest, "title": title})
+
+
+@routes.get("/dashboard/live/queue", name="dashboard.live_queue")
+async def live_queue(request: web.Request) -> web.StreamResponse:
+    """The queue's live part alone, for the open page to swap in."""
+    _, context = await _queue(request)
+    return await render("queue_live.html", request, context)
 
 
 # Her page ------------------------------------------------------------------------------
@@ -225,14 +251,42 @@ async def send_text(request: web.Request) -> web.StreamResponse:
 
     messages = await request.app[OUTBOUND].send(client_id, text, reason="staff", also=audited)
     first = messages[0]
-    if first.state == "refused":
-        raise CaseworkError("She opted out of texts: nothing was sent.", 409)
+    if first.state == "refused":  # she opted out, or was marked, since the check above
+        async with request.app[SESSIONS]() as session:
+            client = await casework.open_client(session, request[USER], client_id)
+        raise CaseworkError(f"{casework.may_text(client) or 'Refused.'} Nothing was sent.", 409)
     if first.send_after is not None:
         done = f"It is quiet hours: she gets it at {first.send_after:%Y-%m-%d %H:%M} UTC."
     elif first.state == "failed":
         done = "Twilio did not take it (see the timeline)."
     else:
         done = "Sent."
+    return await _back_to(request, f"/dashboard/clients/{client_id}", done)
+
+
+@routes.post(
+    "/dashboard/clients/{client_id}/do-not-contact", name="dashboard.client_do_not_contact"
+)
+@casework_page
+async def do_not_contact(request: web.Request) -> web.StreamResponse:
+    """Mark her do-not-contact (`to=on`) or clear it (`to=off`): staff texts and anything
+    scheduled stop; her own texts, a crisis among them, are still answered."""
+    form = await request.post()
+    client_id = request.match_info["client_id"]
+    to = _field(form, "to", 3)
+    if to not in ("on", "off"):
+        raise CaseworkError("Choose to mark or to clear do-not-contact.")
+    on = to == "on"
+    async with request.app[SESSIONS]() as session, session.begin():
+        client = await casework.open_client(session, request[USER], client_id)
+        await casework.set_do_not_contact(session, request[USER], client, on, utcnow())
+        action = "do_not_contact_set" if on else "do_not_contact_cleared"
+        audit.record(session, action, _actor(request), where(request), "client", client_id)
+    done = (
+        "She is do-not-contact now: Tandem starts no text to her."
+        if on
+        else "Do-not-contact is cleared."
+    )
     return await _back_to(request, f"/dashboard/clients/{client_id}", done)
 
 

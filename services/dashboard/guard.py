@@ -6,7 +6,8 @@ locally over plain http, scoped to /dashboard/. The guard, in order: gives the r
 checks the CSRF token of every POST (a per-session random token in a hidden form field,
 compared in constant time; missing or wrong: 403); ends a session idle longer than
 `tandem_session_idle_minutes`, older than `tandem_session_max_hours`, or made before a password
-change; then lets the request through only if access.py allows the route for her role.
+change (a passive request, access.PASSIVE, does not count as her being there); then lets the
+request through only if access.py allows the route for her role.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ clock = time.time
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+        "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",  # set-password links carry their token in the path
     "X-Content-Type-Options": "nosniff",
@@ -107,7 +108,7 @@ async def refresh_stamp(request: web.Request, user: StaffUser) -> None:
     session["csrf"] = secrets.token_urlsafe(32)
 
 
-async def _session_user(request: web.Request, session: Session) -> StaffUser | None:
+async def _session_user(request: web.Request, session: Session, passive: bool) -> StaffUser | None:
     staff_id = session.get("staff_id")
     if not isinstance(staff_id, int):
         return None
@@ -122,7 +123,8 @@ async def _session_user(request: web.Request, session: Session) -> StaffUser | N
     if user is None or not hmac.compare_digest(user.stamp, str(session.get("stamp", ""))):
         session.invalidate()
         return None
-    session["seen_at"] = now
+    if not passive:
+        session["seen_at"] = now
     return user
 
 
@@ -165,7 +167,7 @@ async def _guarded(request: web.Request, handler):  # type: ignore[no-untyped-de
             return await _denied(
                 request, 403, "This form has expired. Go back, reload and try again."
             )
-    user = await _session_user(request, session)
+    user = await _session_user(request, session, passive=name in access.PASSIVE)
     if user is not None:
         request[USER] = user
     if access.is_public(name):

@@ -16,7 +16,9 @@ from services.dashboard.guard import USER, refresh_stamp, render, start_session,
 
 routes = web.RouteTableDef()
 
-CSS = resources.files("services.dashboard").joinpath("static/dashboard.css").read_bytes()
+STATIC = resources.files("services.dashboard").joinpath("static")
+CSS = STATIC.joinpath("dashboard.css").read_bytes()
+LIVE_JS = STATIC.joinpath("live.js").read_bytes()
 TOO_MANY = "Too many wrong tries from here. Wait a few minutes and try again."
 
 
@@ -28,6 +30,11 @@ def _field(form, name: str) -> str:  # type: ignore[no-untyped-def]
 @routes.get("/dashboard/static/dashboard.css", name="dashboard.css")
 async def stylesheet(_: web.Request) -> web.Response:
     return web.Response(body=CSS, content_type="text/css")
+
+
+@routes.get("/dashboard/static/live.js", name="dashboard.js")
+async def live_script(_: web.Request) -> web.Response:
+    return web.Response(body=LIVE_JS, content_type="text/javascript")
 
 
 @routes.get("/dashboard/login", name="dashboard.login")

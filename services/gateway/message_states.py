@@ -14,7 +14,7 @@ the bot missed is replayed once:
 Outbound states, in the order Twilio reports them (see RANK):
     twiml       a reply sent in the webhook response (no Twilio status follows)
     scheduled   held by Tandem (quiet hours); not yet given to Twilio
-    refused     never sent: the client had opted out
+    refused     never sent: she had opted out, or is do-not-contact and it was not a reply
     accepted    Twilio took it for a Messaging Service (sender not chosen yet)
     queued      Twilio queued it
     sending     being handed to Twilio (Tandem's claim) or being sent by Twilio

@@ -1,8 +1,10 @@
 """The one sender of proactive (outbound REST) messages.
 
-Every proactive text goes through `OutboundSender.send`: it refuses opted-out clients, splits
-long texts into parts of at most two segments, holds messages through quiet hours (state
-"scheduled", sent later by `send_due`), and creates each part through Twilio's REST API
+Every proactive text goes through `OutboundSender.send`: it refuses what
+`client_status.why_not_text` refuses (she opted out; she is do-not-contact and the text does
+not answer one of hers, `in_reply_to_id`), splits long texts into parts of at most two
+segments, holds messages through quiet hours (state "scheduled", sent later by `send_due`,
+which checks again), and creates each part through Twilio's REST API
 (twilio_client.py) with a status callback to /sms/status. A synchronous 21610 (the number
 unsubscribed at the carrier or at Twilio) opts the client out. The phone is decrypted only at
 send time; logs carry ids only. The states a message moves through: message_states.py.
@@ -87,9 +89,10 @@ class OutboundSender:
         also: Callable[[AsyncSession, list[Message]], None] | None = None,
     ) -> list[Message]:
         """Send `text` to the client now, or schedule it after quiet hours; refuse if she
-        opted out. Returns the stored messages (one per part, or one refused message).
-        `also` adds rows to the transaction that stores the accepted messages (the
-        dashboard's audit row); it is not called for a refused one."""
+        opted out, or is do-not-contact and this is not a reply to her. Returns the stored
+        messages (one per part, or one refused message). `also` adds rows to the transaction
+        that stores the accepted messages (the dashboard's audit row); it is not called for a
+        refused one."""
         parts = split_for_sms(text, SEGMENTS_PER_PART)
         if not parts:
             raise ValueError("nothing to send")
@@ -98,7 +101,8 @@ class OutboundSender:
             client = await session.get(Client, client_id)
             if client is None:
                 raise UnknownClient(client_id)
-            if client.opted_out:
+            refusal = client_status.why_not_text(client, answering_her=in_reply_to_id is not None)
+            if refusal:
                 refused = self._new_message(
                     client_id, text.strip(), MessageState.REFUSED, in_reply_to_id
                 )
@@ -110,6 +114,7 @@ class OutboundSender:
                     client_id=client_id,
                     message_id=refused.id,
                     reason=reason,
+                    refusal=refusal,
                 )
                 return [refused]
             send_after = self._quiet_until(now)
@@ -153,7 +158,8 @@ class OutboundSender:
 
     async def send_due(self) -> int:
         """Send scheduled messages whose time has come, each at most once even with several
-        workers; re-checks opt-out and quiet hours. Returns how many reached Twilio."""
+        workers; re-checks opt-out, do-not-contact and quiet hours. Returns how many reached
+        Twilio."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             stuck = await message_log.fail_stuck_sending(session, now - STUCK_AFTER)
@@ -194,13 +200,20 @@ class OutboundSender:
             message = await session.get(Message, message_id)
             assert message is not None
             client = await session.get(Client, message.client_id)
-            if client is None or client.opted_out:
+            answering_her = message.in_reply_to_id is not None
+            refusal = (
+                client_status.why_not_text(client, answering_her=answering_her)
+                if client
+                else "no_client"
+            )
+            if refusal or client is None:
                 message.state = MessageState.REFUSED
                 log_event(
                     logger,
                     "sms_outbound_refused",
                     client_id=message.client_id,
                     message_id=message_id,
+                    refusal=refusal,
                 )
                 return None
             later = self._quiet_until(now)

@@ -11,7 +11,14 @@ from aiohttp import web
 from services.dashboard import access
 from services.settings import Settings
 from tests.services.conftest import SERVICE_TOKEN
-from tests.services.dashboard_support import add_staff, dashboard, login, other_browser
+from tests.services.dashboard_support import (
+    add_staff,
+    audit_rows,
+    csrf_of,
+    dashboard,
+    login,
+    other_browser,
+)
 
 SAMPLE = {"token": "x" * 43}
 
@@ -72,6 +79,33 @@ async def test_a_staff_session_does_not_open_the_api(settings: Settings) -> None
                 allow_redirects=False,
             )
             assert response.status == 303
+
+
+@pytest.mark.parametrize("role", ["case_manager", "program_staff"])
+async def test_each_role_is_refused_every_dashboard_route_it_may_not_reach(
+    settings: Settings, role: str
+) -> None:
+    """Logged in, with a valid CSRF token: every page and action the table does not give her
+    role (admin pages and staff management; for program staff also every client record) is
+    403, and nothing is done or audited."""
+    async with dashboard(settings) as client:
+        await add_staff(client, "someone@example.org", role)
+        assert (await login(client, "someone@example.org")).status == 303
+        token = csrf_of(await (await client.get("/dashboard/password")).text())
+        before = await audit_rows(client)
+        refused = []
+        for method, path, name in app_routes(client.app):
+            if not path.startswith("/dashboard/") or access.allowed(name, role):
+                continue
+            data = {"csrf_token": token} if method == "POST" else None
+            response = await client.request(
+                method, concrete(path), data=data, allow_redirects=False
+            )
+            assert response.status == 403, (role, method, path)
+            refused.append(name)
+        assert len(await audit_rows(client)) == len(before)
+        assert {"dashboard.audit", "dashboard.staff", "dashboard.staff_add"} <= set(refused)
+        assert ("dashboard.client" in refused) is (role == "program_staff")
 
 
 @pytest.mark.parametrize("role", ["case_manager", "program_staff"])

@@ -41,9 +41,13 @@ class Client(Base):
         Boolean, default=False, server_default=false()
     )
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
-    # Do-not-contact (Gravity contacting-subject-prohibited) for Tandem itself: staff send her
-    # nothing by text (the dashboard refuses). Referrals carry their own flag for providers.
+    # Do-not-contact (Gravity contacting-subject-prohibited) for Tandem itself: nothing that
+    # Tandem starts goes to her (staff texts, scheduled messages); her own texts are still
+    # answered (services/clients/status.py, why_not_text). Set and cleared by staff on her
+    # page, stamped with when and by whom. Referrals carry their own flag for providers.
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    do_not_contact_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    do_not_contact_changed_by: Mapped[str | None] = mapped_column(String(64))
     # Her case manager (the dashboard's work queue); None: in the unassigned queue.
     assigned_to: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
