@@ -22,6 +22,12 @@ INBOUND = Counter(
 REPLAYED = Counter(
     "tandem_sms_replayed_total", "Messages replayed to the bot after it was down", registry=REGISTRY
 )
+RASA_BREAKER = Counter(
+    "tandem_rasa_breaker_total",
+    "Times the gateway stopped waiting on a hung Rasa (opened) and resumed (closed)",
+    ["change"],
+    registry=REGISTRY,
+)
 
 routes = web.RouteTableDef()
 

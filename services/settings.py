@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     # Under Twilio's 15 s webhook limit with room for the fallback reply.
     rasa_timeout_seconds: float = Field(default=8.0, gt=0, le=12)
+    # A crisis (or a possible one) waits on the bot at most this long before the gateway's own
+    # crisis reply goes out; the bot's fuller answer follows by SMS when its turn finishes.
+    rasa_crisis_timeout_seconds: float = Field(default=2.0, gt=0, le=12)
     action_server_url: str = "http://127.0.0.1:5055"
     tandem_api_url: str | None = None
 

@@ -300,11 +300,20 @@ class Gateway:
         log_event(logger, "alert_raised", logging.WARNING, alert_id=alert.id, client_id=client_id)
 
     async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
+        breaker = self.replayer.breaker
+        if breaker.is_open:
+            # Rasa hangs: she gets the fallback now, not after a time-out; kept for replay.
+            breaker.nudge()
+            return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         # Earlier messages the bot missed go first, so the conversation stays in order.
         if not await self.replayer.replay_client(client_id, locked=True):
             return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
+        # A crisis, or a possible one, waits on the bot only briefly: then the gateway's own
+        # crisis reply goes out, and the bot's fuller answer follows by SMS (the replay).
+        urgent = self.judge.judge(text).level in (CRISIS, ASK)
+        budget = self.settings.rasa_crisis_timeout_seconds if urgent else None
         try:
-            replies = await self.replayer.ask(client_id, text, sid)
+            replies = await self.replayer.ask(client_id, text, sid, budget)
         except BotUnavailable as error:
             log_event(
                 logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id

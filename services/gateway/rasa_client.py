@@ -16,6 +16,11 @@ class BotUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer in time or failed the turn."""
 
 
+class BotTimedOut(BotUnavailable):
+    """Rasa accepted the turn but did not answer in time: it may be hung (services/gateway/
+    breaker.py), or only slow (the turn may still finish; the replay finds it in the tracker)."""
+
+
 @dataclass(frozen=True)
 class RasaClient:
     http: aiohttp.ClientSession
@@ -33,20 +38,26 @@ class RasaClient:
     def _timeout(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(total=self.timeout_seconds)
 
-    async def send(self, sender: str, text: str, message_sid: str) -> list[str]:
+    async def send(
+        self, sender: str, text: str, message_sid: str, timeout_seconds: float | None = None
+    ) -> list[str]:
         """The bot's replies to one message of hers; BotUnavailable when there are none (e.g.
-        the action server is down): she is never left with silence."""
+        the action server is down): she is never left with silence. BotTimedOut when Rasa
+        did not answer within ``timeout_seconds`` (default: ``timeout_seconds`` of the client)."""
+        seconds = self.timeout_seconds if timeout_seconds is None else timeout_seconds
         try:
             async with self.http.post(
                 f"{self.url}/webhooks/tandem/webhook",
                 json={"sender": sender, "message": text, "metadata": {"message_sid": message_sid}},
                 headers={"Authorization": f"Bearer {self.token}"},
-                timeout=self._timeout,
+                timeout=aiohttp.ClientTimeout(total=seconds),
             ) as response:
                 if response.status != 200:
                     raise BotUnavailable(f"rasa answered {response.status}")
                 replies = await response.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+        except asyncio.TimeoutError as error:
+            raise BotTimedOut(f"no answer in {seconds} s") from error
+        except (aiohttp.ClientError, ValueError) as error:
             raise BotUnavailable(type(error).__name__) from error
         if not isinstance(replies, list):
             raise BotUnavailable("rasa answered with something other than a list")
@@ -56,6 +67,16 @@ class RasaClient:
         if not texts:
             raise BotUnavailable("the bot answered with no messages")
         return texts
+
+    async def healthy(self, timeout_seconds: float = 1.0) -> bool:
+        """Does Rasa answer its root URL within ``timeout_seconds``? Never raises."""
+        try:
+            async with self.http.get(
+                f"{self.url}/", timeout=aiohttp.ClientTimeout(total=timeout_seconds)
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
 
     async def replies_to(self, sender: str, message_sid: str) -> list[str] | None:
         """The bot's replies to message `message_sid` if Rasa's tracker has it, else None."""

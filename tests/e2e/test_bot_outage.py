@@ -133,9 +133,7 @@ def test_rasa_stops_and_restarts_mid_conversation(split_stack: SplitStack) -> No
     crisis = split_stack.sms("i took too many pills")
     assert crisis[0].startswith("Call 911 now"), "crisis help does not need the bot"
     # A possible crisis gets the same direct question the bot would ask, with 988 in it.
-    (possible,) = split_stack.sms(
-        "i get these dark thoughts sometimes at night"
-    )
+    (possible,) = split_stack.sms("i get these dark thoughts sometimes at night")
     assert "are you having thoughts of ending your life?" in possible and "988" in possible
 
     split_stack.start("rasa")
@@ -171,3 +169,36 @@ def test_no_phone_number_in_any_log_or_the_tracker(split_stack: SplitStack) -> N
     with sqlite3.connect(split_stack.var_dir / "rasa_tracker.db") as db:
         dumped = " ".join(str(row) for row in db.execute("SELECT sender_id, data FROM events"))
     assert digits[3:] not in dumped
+
+
+def test_rasa_frozen_crisis_answered_within_seconds_and_replayed(split_stack: SplitStack) -> None:
+    # A hung Rasa (SIGSTOP: alive, takes connections, never answers), not a stopped one.
+    phone = "+14135550141"
+    overdose = "i took way too many of my pills and cant feel my legs"
+    pantry = "is there a food pantry open tomorrow"
+    assert send_sms(split_stack.env, "hi", phone), "the bot answers before it hangs"
+    rasa = split_stack.processes["rasa"]
+    os.killpg(rasa.pid, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        crisis = send_sms(split_stack.env, overdose, phone)
+        crisis_wait = time.monotonic() - start
+        start = time.monotonic()
+        holding = send_sms(split_stack.env, pantry, phone)
+        holding_wait = time.monotonic() - start
+    finally:
+        os.killpg(rasa.pid, signal.SIGCONT)
+    assert crisis[0].startswith("Call 911 now")
+    assert crisis_wait < 4, f"a crisis waited {crisis_wait:.1f} s on a hung bot"
+    assert "988" in holding[0] and holding_wait < 2, f"waited {holding_wait:.1f} s"
+
+    def user_texts() -> list[str]:
+        return [e["text"] for _, kind, e in tracker_events(split_stack.var_dir) if kind == "user"]
+
+    wait_for(
+        lambda: pantry in user_texts() and overdose in user_texts(),
+        90,
+        "the messages she sent while it hung to reach the bot",
+    )
+    assert user_texts().count(overdose) == 1, "nothing is processed twice"
+    assert user_texts().index(overdose) < user_texts().index(pantry), "in her order"

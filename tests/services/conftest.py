@@ -89,14 +89,18 @@ class FakeRasa:
     up: bool = True
     delay: float = 0.0
     echo: bool = False  # answer "got: <her text>", to tell turns apart
+    # Cleared by freeze(): a hung Rasa that takes every request and answers none until thaw().
+    thawed: asyncio.Event = field(default_factory=asyncio.Event)
     received: list[dict] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     events: dict[str, list[dict]] = field(default_factory=dict)
 
     async def hello(self, _: web.Request) -> web.Response:
+        await self._hang_while_frozen()
         return web.Response(text="Hello from Rasa", status=200 if self.up else 503)
 
     async def handle(self, request: web.Request) -> web.Response:
+        await self._hang_while_frozen()
         if not self.up:
             return web.Response(status=503)
         payload = await request.json()
@@ -123,6 +127,19 @@ class FakeRasa:
     def messages(self) -> list[str]:
         return [r["message"] for r in self.received]
 
+    def __post_init__(self) -> None:
+        self.thawed.set()
+
+    def freeze(self) -> None:
+        self.thawed.clear()
+
+    def thaw(self) -> None:
+        self.thawed.set()
+
+    async def _hang_while_frozen(self) -> None:
+        # Like a stopped process (SIGSTOP): requests wait, and go on once it is thawed.
+        await self.thawed.wait()
+
 
 @pytest.fixture
 async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
@@ -134,6 +151,7 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     server = TestServer(app)
     await server.start_server()
     yield fake, str(server.make_url("")).rstrip("/")
+    fake.thaw()
     await server.close()
 
 
