@@ -6,7 +6,8 @@ three times waits three times. So a turn that times out opens the breaker: while
 the gateway answers each message at once with its own fallback (crisis help for a crisis,
 else the holding text), keeps the message for replay, and asks Rasa only a cheap health probe
 (``GET /`` with a short timeout), at most every ``retry_seconds``. The first probe Rasa answers
-closes it, and the worker replays what she sent meanwhile.
+closes it, and the worker replays what she sent meanwhile. When only a crisis's shorter wait
+ran out (``suspect``), a probe decides: slow but answering stays closed, hung opens it.
 
     breaker = Breaker(probe=rasa.healthy)
     if breaker.is_open: ...     # answer without Rasa; breaker.nudge() probes in the background
@@ -63,11 +64,23 @@ class Breaker:
             await self._probe_once()
         return self.opened_at is None
 
+    def suspect(self) -> None:
+        """A shorter wait (a crisis's) ran out: Rasa may be slow or hung. Probe now, in the
+        background; a probe it does not answer either opens the breaker."""
+        if self.opened_at is None and self._probing is None:
+            self._probing = asyncio.create_task(self._probe_once())
+
     def nudge(self) -> None:
         """Probe in the background if one is due, so her message never waits on the probe."""
         due = self.clock() - self._last_probe >= self.retry_seconds
         if self.opened_at is not None and self._probing is None and due:
             self._probing = asyncio.create_task(self._probe_once())
+
+    async def probed(self) -> None:
+        """Wait for the background probe in progress, if any."""
+        task = self._probing
+        if task is not None:
+            await asyncio.shield(task)
 
     async def _probe_once(self) -> bool:
         self._last_probe = self.clock()
@@ -77,4 +90,6 @@ class Breaker:
             self._probing = None
         if answered:
             self.close()
+        else:
+            self.trip()
         return answered

@@ -71,12 +71,16 @@ class Replayer:
     async def ask(
         self, client_id: str, text: str, sid: str, timeout_seconds: float | None = None
     ) -> list[str]:
-        """The bot's replies to one message of hers; BotUnavailable if it cannot answer (and a
-        time-out opens the breaker)."""
+        """The bot's replies to one message of hers; BotUnavailable if it cannot answer. A
+        full time-out opens the breaker; a crisis's shorter wait running out has it probe Rasa
+        (slow is not hung: then her next messages still reach it)."""
         try:
             return await self.rasa.send(client_id, self.for_bot(text), sid, timeout_seconds)
         except BotTimedOut:
-            self.breaker.trip()
+            if timeout_seconds is None or timeout_seconds >= self.rasa.timeout_seconds:
+                self.breaker.trip()
+            else:
+                self.breaker.suspect()
             raise
 
     async def replay_client(self, client_id: str, *, locked: bool = False) -> bool:

@@ -99,12 +99,27 @@ async def test_a_crisis_waits_on_a_slow_bot_only_briefly(
 
     crisis, waited = await timed(gateway_client, "i took too many pills")
     assert crisis[0].startswith("Call 911 now") and waited < fake.delay
+    await replayer.breaker.probed()
+    assert not replayer.breaker.is_open, "slow is not hung: her next text still reaches it"
     # The bot's own crisis turn still finished; its answer follows by SMS, exactly once.
     fake.delay = 0
-    replayer.breaker.retry_seconds = 0
     assert await replayer.replay_all() == 1
     assert delivered == [["got: i took too many pills"]]
     assert fake.messages().count("i took too many pills") == 1
+
+
+async def test_a_crisis_to_a_hung_bot_is_answered_within_its_budget_and_opens_the_breaker(
+    gateway_client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    fake, _ = fake_rasa
+    replayer = gateway_client.app[GATEWAY].replayer
+    fake.freeze()
+    crisis, waited = await timed(gateway_client, "i took too many pills")
+    assert crisis[0].startswith("Call 911 now") and waited < TIMEOUT
+    await replayer.breaker.probed()  # the probe it started got no answer either
+    assert replayer.breaker.is_open
+    holding, waited = await timed(gateway_client, "and where do i get diapers")
+    assert "988" in holding[0] and waited < TIMEOUT / 2
 
 
 async def test_breaker_probes_at_most_every_retry_seconds() -> None:
