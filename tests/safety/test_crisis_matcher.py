@@ -189,6 +189,11 @@ CRISIS_EN = [
         "i dont know why i bother, i just want to die tbh. anyway what time is group",
         SUICIDE,
     ),
+    # the baby moving less late in pregnancy (GUIDE.md: call the birth hospital now; the old
+    # pattern left out "not moving as much", blind safety_L's first sight found it)
+    ("baby moving way less today, like 2 kicks since lunch, 36 wks", OVERDOSE),
+    ("hes not moving as much as usual today and im 38 weeks", OVERDOSE),
+    ("only felt like 2 kicks since this morning is that ok", OVERDOSE),
 ]
 
 CRISIS_ES = [
@@ -246,6 +251,10 @@ CRISIS_ES = [
     ("empapo una toalla por hora desde el parto", OVERDOSE),
     ("no para de sangrar", OVERDOSE),
     ("me duele mucho el pecho", OVERDOSE),
+    # the baby moving less late in pregnancy (GUIDE.md: call the birth hospital now)
+    ("la bebe se mueve menos hoy, tengo 35 semanas", OVERDOSE),
+    ("casi no la siento moverse desde ayer", OVERDOSE),
+    ("no se mueve como antes y tengo 37 semanas", OVERDOSE),
 ]
 
 CRISIS = [(t, i, "en") for t, i in CRISIS_EN] + [(t, i, "es") for t, i in CRISIS_ES]
@@ -483,6 +492,8 @@ ORDINARY_ES = [
 # Said on its own this is usually an exhausted mother, and the bot's low-mood flow
 # answers it; only with something heavier beside it is it matched (see CRISIS_EN).
 NOT_CRISIS_BY_ITSELF = [
+    "the baby kicks so much at night i cant sleep lol",
+    "my toddler is moving less now that he has a cold, just napping a lot",
     "i can't do this anymore",
     "i cant do this anymore the baby wont stop crying",
     "i can't take it anymore",
