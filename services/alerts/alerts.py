@@ -1,5 +1,7 @@
-"""Raise and list staff alerts. Raising one also logs the matching engagement signal, in the
-caller's transaction, so the alert and the signal exist together or not at all."""
+"""Raise and list staff alerts. Raising one also logs the matching engagement signal (a crisis
+with its category), in the caller's transaction, so the alert and the signal exist together or
+not at all. It is the only place these two signals are written: the bot raises the alert and
+logs nothing more, so each crisis and each request for a person is counted once."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.tables import Alert
 from services.engagement.signals import NewSignal, record_signal
+from services.engagement.taxonomy import CRISIS_CATEGORIES
 
 KINDS: frozenset[str] = frozenset({"crisis", "human_requested"})
 STATUSES: frozenset[str] = frozenset({"open", "acknowledged", "closed"})
@@ -47,10 +50,17 @@ async def raise_alert(
     alert = Alert(client_id=client_id, kind=kind, detail=detail, status="open")
     session.add(alert)
     await session.flush()
+    value = crisis_category(detail) if kind == "crisis" else None
     await record_signal(
-        session, client_id, NewSignal(type=kind, source=source, message_sid=message_sid)
+        session, client_id, NewSignal(kind, value, source=source, message_sid=message_sid)
     )
     return alert
+
+
+def crisis_category(detail: str | None) -> str | None:
+    """The category an alert's detail starts with ("suicide: thoughts, no plan" -> suicide)."""
+    first = (detail or "").split(":")[0].strip().lower()
+    return first if first in CRISIS_CATEGORIES else None
 
 
 async def open_alert_since(

@@ -11,6 +11,7 @@ from services.clients.lookup import require_client
 from services.engagement.signals import (
     SIGNAL_TYPES,
     record_signal,
+    same_signal,
     signal_dict,
     signals_for,
     validate_signal,
@@ -32,6 +33,9 @@ async def create_signal(request: web.Request) -> web.Response:
     )
     async with request.app[SESSIONS]() as session, session.begin():
         client = await require_client(session, body.get("client_id"))
+        already = await same_signal(session, client.id, signal)
+        if already is not None:  # a retry of a post that did land
+            return web.json_response(signal_dict(already), status=200)
         row = await record_signal(session, client.id, signal)
     log_event(logger, "signal_recorded", client_id=row.client_id, type=row.type, source=row.source)
     return web.json_response(signal_dict(row), status=201)
