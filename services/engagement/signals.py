@@ -68,7 +68,9 @@ def validate_signal(
 async def record_signal(
     session: AsyncSession, client_id: str, signal: NewSignal
 ) -> EngagementSignal:
-    """Add the signal to the session (the caller owns the transaction) and flush for its id."""
+    """Add the signal to the session (the caller owns the transaction) and flush for its id.
+    Signals Tandem writes itself are held to the same taxonomy as those posted to the API."""
+    check_value(signal.type, signal.value)
     row = EngagementSignal(
         client_id=client_id,
         type=signal.type,

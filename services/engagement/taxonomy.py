@@ -21,6 +21,7 @@ class Kind(Enum):
     SCORE = "score"  # an integer 1-5
     CODE = "code"  # one of `codes`
     SPAN = "span"  # a span of time in recovery: "30 days", "1 year"
+    RECORD = "record"  # the id of one of Tandem's records (a consent)
 
 
 BARRIERS: dict[str, str] = {
@@ -37,6 +38,7 @@ MISSED_REASONS: dict[str, str] = {**BARRIERS, "sick": "sick (her or the baby)", 
 CRISIS_CATEGORIES = ("overdose", "medical", "violence", "suicide")  # safety/judge.py's
 OPT_OUT_BY = ("sms_keyword", "twilio_opt_out_type", "twilio_21610")  # clients/status.py's
 SPAN = re.compile(r"[1-9]\d{0,3} (?:day|week|month|year)s?")
+RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_WORDS_CHARS = 1000
 
 
@@ -63,7 +65,9 @@ class SignalType:
         return tuple(sorted(service_codes())) if self.code in SERVICE_CODED else self.codes
 
 
-SERVICE_CODED = frozenset({"need_expressed", "referral_offered"})
+SERVICE_CODED = frozenset(
+    {"need_expressed", "referral_offered", "referral_accepted", "referral_declined"}
+)
 
 TYPES: dict[str, SignalType] = {
     t.code: t
@@ -83,11 +87,11 @@ TYPES: dict[str, SignalType] = {
             by_staff=True,
         ),
         SignalType("referral_offered", "Referral offered", Kind.CODE),
-        SignalType("referral_accepted", "Referral accepted (she consented)"),
-        SignalType("referral_declined", "Referral declined"),
+        SignalType("referral_accepted", "Referral accepted (she consented)", Kind.CODE),
+        SignalType("referral_declined", "Referral declined", Kind.CODE),
         SignalType("referral_completed", "Referral completed", Kind.CODE, tuple(OUTCOMES)),
-        SignalType("consent_given", "Consent given"),
-        SignalType("consent_withdrawn", "Consent withdrawn"),
+        SignalType("consent_given", "Consent given", Kind.RECORD),
+        SignalType("consent_withdrawn", "Consent withdrawn", Kind.RECORD),
         SignalType("appointment_attended", "Went to an appointment", by_staff=True),
         SignalType(
             "appointment_missed",
@@ -134,6 +138,10 @@ def check_value(signal_type: str, value: str | None) -> str | None:
         if value not in {"1", "2", "3", "4", "5"}:
             raise InvalidValue(f"{signal_type} must be a whole number from 1 to 5.")
         return value
+    if spec.kind is Kind.RECORD:
+        if not RECORD_ID.fullmatch(value):
+            raise InvalidValue(f"{signal_type} must be the id of the consent.")
+        return value
     if spec.kind is Kind.SPAN:
         if not SPAN.fullmatch(value):
             raise InvalidValue(f'{signal_type} must be a span like "30 days" or "1 year".')
@@ -148,6 +156,8 @@ def _expected(spec: SignalType) -> str:
         return "a whole number from 1 to 5"
     if spec.kind is Kind.SPAN:
         return 'a span like "30 days"'
+    if spec.kind is Kind.RECORD:
+        return "the id of the consent"
     return "one of: " + ", ".join(spec.allowed())
 
 
