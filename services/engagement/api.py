@@ -1,4 +1,5 @@
-"""Engagement signals over /api/*: the bot's actions log them, staff tools read them."""
+"""Engagement signals over /api/*: the bot's actions log them, staff tools read them; and
+her engagement summary."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from aiohttp import web
 
 from services.app_keys import SESSIONS
 from services.clients.lookup import require_client
+from services.db.base import utcnow
+from services.engagement.recent import summary_of
 from services.engagement.signals import (
     SIGNAL_TYPES,
     record_signal,
@@ -52,3 +55,13 @@ async def list_signals(request: web.Request) -> web.Response:
         await require_client(session, client_id)
         rows = await signals_for(session, client_id, signal_type=signal_type, limit=limit)
     return web.json_response([signal_dict(r) for r in rows])
+
+
+@routes.get("/api/clients/{client_id}/engagement")
+async def engagement(request: web.Request) -> web.Response:
+    """Her place on the continuum with its reasons, and the outreach flag (summary.py)."""
+    client_id = request.match_info["client_id"]
+    async with request.app[SESSIONS]() as session:
+        await require_client(session, client_id)
+        summary = await summary_of(session, client_id, utcnow())
+    return web.json_response({"client_id": client_id, **summary.as_json()})

@@ -1,0 +1,278 @@
+"""Where a woman stands: her place on the study's continuum of engagement, and whether she
+needs outreach, from her recent signals, referrals and the messages Tandem started.
+
+A pure function (`summarise`) of plain facts, so the rule is easy to read and to test; the
+database side (which rows are "recent") is recent.py. The README says the same rule for a
+program manager ("Engagement summary").
+
+The continuum (Peacock-Chambers et al. 2021: collaborative engagement is her sense that
+providers are partners in her recovery who meet her needs). Over the last WINDOW_DAYS, the
+first level whose test she meets:
+
+- collaborative: she takes part in care (below) AND the last time she rated her provider
+  relationship it was 4 or 5, with no "felt judged" since AND she went to at least as many
+  appointments as she missed AND at least as many of the needs she named were met (a
+  referral completed with "got help") as are still unmet.
+- cooperative: she takes part in care: she went to an appointment, or consented to a
+  referral (requested, accepted, in progress, on hold or completed).
+- connecting: she reaches out: she texted Tandem, or named a need.
+- not engaged: nothing from her in the window.
+
+Each level comes with its reasons in plain words: the facts that placed her, and what stands
+between her and the next level.
+
+The disengagement flag (for a case manager to reach out), any of:
+- no reply to the last UNANSWERED_LIMIT messages Tandem started (check-ins, staff texts);
+- MISSED_LIMIT or more appointments missed since the last one she went to;
+- a return to use at least FOLLOW_UP_DAYS ago with no follow-up since: no message Tandem
+  started, no referral and nothing recorded by staff after it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+WINDOW_DAYS = 90
+UNANSWERED_LIMIT = 3
+MISSED_LIMIT = 2
+FOLLOW_UP_DAYS = 2
+# Parts of one long text go out seconds apart: sends this close count as one message.
+SAME_SEND = timedelta(minutes=1)
+
+LEVELS = ("not_engaged", "connecting", "cooperative", "collaborative")
+LEVEL_LABELS = {
+    "not_engaged": "Not engaged",
+    "connecting": "Connecting",
+    "cooperative": "Cooperative",
+    "collaborative": "Collaborative",
+}
+# Referral statuses that mean she consented and it went ahead.
+TAKEN_UP = frozenset({"requested", "accepted", "in-progress", "on-hold", "completed"})
+
+
+@dataclass(frozen=True)
+class SignalFact:
+    type: str
+    value: str | None
+    at: datetime
+    source: str = "bot"
+
+
+@dataclass(frozen=True)
+class ReferralFact:
+    need: str
+    status: str
+    outcome: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What `summarise` reads: her signals and referrals, and when Tandem texted her first
+    (messages not in reply to hers). Anything older than the window is ignored."""
+
+    signals: list[SignalFact] = field(default_factory=list)
+    referrals: list[ReferralFact] = field(default_factory=list)
+    proactive: list[datetime] = field(default_factory=list)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # need group -> codes
+
+
+@dataclass(frozen=True)
+class Summary:
+    level: str
+    label: str
+    reasons: list[str]
+    flagged: bool
+    flag_reasons: list[str]
+    counts: dict[str, int]  # signals per type in the window
+    needs_met: list[str]
+    needs_unmet: list[str]
+    as_of: datetime
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "level": self.level,
+            "label": self.label,
+            "reasons": self.reasons,
+            "flag": {"flagged": self.flagged, "reasons": self.flag_reasons},
+            "counts": self.counts,
+            "needs_met": self.needs_met,
+            "needs_unmet": self.needs_unmet,
+            "window_days": WINDOW_DAYS,
+            "as_of": self.as_of.isoformat(),
+        }
+
+
+def summarise(facts: Facts, now: datetime) -> Summary:
+    since = now - timedelta(days=WINDOW_DAYS)
+    signals = sorted((s for s in facts.signals if since <= s.at <= now), key=lambda s: s.at)
+    referrals = [r for r in facts.referrals if r.created_at <= now]
+    recent_referrals = [r for r in referrals if r.created_at >= since]
+    counts = Counter(s.type for s in signals)
+
+    texts = counts["message_in"]
+    attended, missed = counts["appointment_attended"], counts["appointment_missed"]
+    taken_up = [r for r in recent_referrals if r.status in TAKEN_UP]
+    met, unmet = _needs(signals, recent_referrals, facts.groups)
+    ratings = [s for s in signals if s.type == "provider_rating" and s.value]
+    last_rating = ratings[-1] if ratings else None
+    judged_since = [
+        s
+        for s in signals
+        if s.type == "barrier_reported"
+        and s.value == "felt_judged"
+        and (last_rating is None or s.at >= last_rating.at)
+    ]
+
+    reasons: list[str] = []
+    reasons.append(
+        f"She texted {_times(texts)} in the last {WINDOW_DAYS} days."
+        if texts
+        else f"She has not texted in the last {WINDOW_DAYS} days."
+    )
+    if attended or missed:
+        reasons.append(f"She went to {_n(attended, 'appointment')} and missed {missed}.")
+    if taken_up:
+        reasons.append(f"She consented to {_n(len(taken_up), 'referral')} that went ahead.")
+    if met or unmet:
+        reasons.append(
+            f"Needs met: {', '.join(met) or 'none yet'}; still unmet: {', '.join(unmet) or 'none'}."
+        )
+    if last_rating is not None:
+        reasons.append(
+            f"She last rated her provider relationship {last_rating.value} of 5 "
+            f"({last_rating.at:%Y-%m-%d})."
+        )
+    if judged_since:
+        reasons.append("She said she felt judged by a provider" + (" since." if ratings else "."))
+
+    takes_part = attended > 0 or bool(taken_up)
+    partners = last_rating is not None and int(last_rating.value or 0) >= 4 and not judged_since
+    if takes_part and partners and attended >= missed and len(met) >= len(unmet):
+        level = "collaborative"
+    elif takes_part:
+        level = "cooperative"
+        gaps = _missing(last_rating, judged_since, attended, missed, met, unmet)
+        reasons.append(f"Not collaborative yet: {gaps}")
+    elif texts or counts["need_expressed"]:
+        level = "connecting"
+        reasons.append("Not cooperative yet: no appointment kept and no referral she consented to.")
+    else:
+        level = "not_engaged"
+
+    flag_reasons = _flags(signals, referrals, facts.proactive, now)
+    return Summary(
+        level=level,
+        label=LEVEL_LABELS[level],
+        reasons=reasons,
+        flagged=bool(flag_reasons),
+        flag_reasons=flag_reasons,
+        counts=dict(sorted(counts.items())),
+        needs_met=met,
+        needs_unmet=unmet,
+        as_of=now,
+    )
+
+
+def _needs(
+    signals: list[SignalFact],
+    referrals: list[ReferralFact],
+    groups: dict[str, tuple[str, ...]],
+) -> tuple[list[str], list[str]]:
+    """The needs she named (signals and referrals) that a referral met ("got help"), and
+    those not met yet. A group she named ("moud") and one of its codes referred
+    ("moud_buprenorphine") are one need, met by any of its codes."""
+    named = {s.value for s in signals if s.type == "need_expressed" and s.value}
+    named |= {r.need for r in referrals}
+    helped = {r.need for r in referrals if r.status == "completed" and r.outcome == "got_help"}
+
+    def as_named(need: str) -> str:
+        return next((g for g, codes in groups.items() if need in codes and g in named), need)
+
+    needs = {as_named(n) for n in named}
+    met = sorted(n for n in needs if n in helped or set(groups.get(n, ())) & helped)
+    return met, sorted(needs - set(met))
+
+
+def _missing(
+    last_rating: SignalFact | None,
+    judged_since: list[SignalFact],
+    attended: int,
+    missed: int,
+    met: list[str],
+    unmet: list[str],
+) -> str:
+    gaps = []
+    if last_rating is None:
+        gaps.append("no rating of her provider relationship yet")
+    elif int(last_rating.value or 0) < 4:
+        gaps.append(f"her last provider rating was {last_rating.value} of 5")
+    if judged_since:
+        gaps.append("she felt judged")
+    if missed > attended:
+        gaps.append("more appointments missed than kept")
+    if len(unmet) > len(met):
+        gaps.append("more needs unmet than met")
+    return "; ".join(gaps) + "."
+
+
+def _flags(
+    signals: list[SignalFact],
+    referrals: list[ReferralFact],
+    proactive: list[datetime],
+    now: datetime,
+) -> list[str]:
+    flags: list[str] = []
+    texts = [s.at for s in signals if s.type == "message_in"]
+    last_text = max(texts, default=None)
+    sends = _messages([t for t in proactive if t <= now])
+    unanswered = [t for t in sends if last_text is None or t > last_text]
+    if len(unanswered) >= UNANSWERED_LIMIT:
+        flags.append(
+            f"No reply to the last {len(unanswered)} messages Tandem sent her "
+            f"(since {unanswered[0]:%Y-%m-%d})."
+        )
+
+    appointments = [s for s in signals if s.type in ("appointment_attended", "appointment_missed")]
+    last_kept = max((s.at for s in appointments if s.type == "appointment_attended"), default=None)
+    missed_since = [
+        s
+        for s in appointments
+        if s.type == "appointment_missed" and (last_kept is None or s.at > last_kept)
+    ]
+    if len(missed_since) >= MISSED_LIMIT:
+        flags.append(f"Missed {len(missed_since)} appointments since she last went to one.")
+
+    slips = [s.at for s in signals if s.type == "return_to_use"]
+    if slips:
+        slip = slips[-1]
+        followed = (
+            any(t > slip for t in sends)
+            or any(r.created_at > slip for r in referrals)
+            or any(s.at > slip and s.source == "staff" for s in signals)
+        )
+        if not followed and now - slip >= timedelta(days=FOLLOW_UP_DAYS):
+            flags.append(
+                f"A return to use {(now - slip).days} days ago ({slip:%Y-%m-%d}) "
+                "with no follow-up since."
+            )
+    return flags
+
+
+def _messages(sends: list[datetime]) -> list[datetime]:
+    """Send times with the parts of one text counted once."""
+    merged: list[datetime] = []
+    for at in sorted(sends):
+        if not merged or at - merged[-1] > SAME_SEND:
+            merged.append(at)
+    return merged
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
