@@ -227,7 +227,7 @@ def _flags(
     flags: list[str] = []
     texts = [s.at for s in signals if s.type == "message_in"]
     last_text = max(texts, default=None)
-    sends = _messages([t for t in proactive if t <= now])
+    sends = merge_parts([t for t in proactive if t <= now])
     unanswered = [t for t in sends if last_text is None or t > last_text]
     if len(unanswered) >= UNANSWERED_LIMIT:
         flags.append(
@@ -261,7 +261,7 @@ def _flags(
     return flags
 
 
-def _messages(sends: list[datetime]) -> list[datetime]:
+def merge_parts(sends: list[datetime]) -> list[datetime]:
     """Send times with the parts of one text counted once."""
     merged: list[datetime] = []
     for at in sorted(sends):
