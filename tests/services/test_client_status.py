@@ -58,6 +58,18 @@ async def test_each_text_she_sends_records_one_message_in_even_when_twilio_retri
     ]
 
 
+async def test_an_opt_out_and_back_in_in_her_own_words_record_one_signal_each(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    out, back = form("can u stop texting this number"), form("START")
+    for params in (out, back):
+        assert (await post_signed(client, params)).status == 200
+    assert await signals(client.app[SESSIONS]) == [
+        ("opt_out", status.BY_SMS_KEYWORD, "gateway", out["MessageSid"]),
+        ("opt_in", status.BY_SMS_KEYWORD, "gateway", back["MessageSid"]),
+    ]
+
+
 async def test_twilio_advanced_opt_out_records_the_signal(
     client: TestClient, fake_rasa: tuple[FakeRasa, str]
 ) -> None:
