@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.db.tables import EngagementSignal, Message, Referral
+from services.db.tables import EngagementSignal, Message, Referral, ReferralStatusChange
 from services.directory.taxonomy import load_taxonomy
 from services.engagement.summary import (
     WINDOW_DAYS,
@@ -21,6 +22,8 @@ from services.engagement.summary import (
     summarise,
 )
 
+# Referral statuses that mean she consented and it went ahead.
+TAKEN_UP = frozenset({"requested", "accepted", "in-progress", "on-hold", "completed"})
 # Outbound states of a message that left Tandem (a scheduled, refused or failed one did not).
 REACHED_TWILIO = ("accepted", "queued", "sending", "sent", "delivered", "undelivered", "read")
 
@@ -49,17 +52,18 @@ async def facts_for(
         for client_id, type_, value, at, source in await session.execute(query):
             signals[client_id].append(SignalFact(type_, value, at, source))
 
-        refs = select(
-            Referral.client_id,
-            Referral.need,
-            Referral.status,
-            Referral.outcome,
-            Referral.created_at,
-        ).where(Referral.client_id.in_(chunk), Referral.created_at >= since)
+        # Every referral of hers (a few each): one made before the window may have helped
+        # her within it. When each went ahead and when it helped, from its status history.
+        refs = select(Referral.id, Referral.client_id, Referral.need, Referral.created_at).where(
+            Referral.client_id.in_(chunk)
+        )
         if until is not None:
             refs = refs.where(Referral.created_at < until)
-        for client_id, need, status, outcome, at in await session.execute(refs):
-            referrals[client_id].append(ReferralFact(need, status, outcome, at))
+        found = (await session.execute(refs)).all()
+        taken_up, helped = await _milestones(session, [ref_id for ref_id, *_ in found])
+        for ref_id, client_id, need, at in found:
+            fact = ReferralFact(need, at, taken_up.get(ref_id), helped.get(ref_id))
+            referrals[client_id].append(fact)
 
         sends = select(Message.client_id, Message.created_at).where(
             Message.client_id.in_(chunk),
@@ -90,5 +94,31 @@ async def summary_of(session: AsyncSession, client_id: str, now: datetime) -> Su
     return (await summaries(session, [client_id], now))[client_id]
 
 
-def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+async def _milestones(
+    session: AsyncSession, referral_ids: list[int]
+) -> tuple[dict[int, datetime], dict[int, datetime]]:
+    """For each referral, when it first went ahead with her consent, and when it was
+    completed with "got help"."""
+    taken_up: dict[int, datetime] = {}
+    helped: dict[int, datetime] = {}
+    for chunk in _chunks(referral_ids):
+        changes = await session.execute(
+            select(
+                ReferralStatusChange.referral_id,
+                ReferralStatusChange.to_status,
+                ReferralStatusChange.outcome,
+                ReferralStatusChange.created_at,
+            )
+            .where(ReferralStatusChange.referral_id.in_(chunk))
+            .order_by(ReferralStatusChange.created_at)
+        )
+        for referral_id, to_status, outcome, at in changes:
+            if to_status in TAKEN_UP:
+                taken_up.setdefault(referral_id, at)
+            if to_status == "completed" and outcome == "got_help":
+                helped.setdefault(referral_id, at)
+    return taken_up, helped
+
+
+def _chunks(ids: list[Any], size: int = 500) -> list[list[Any]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]

@@ -12,11 +12,14 @@ first level whose test she meets:
 - collaborative: she takes part in care (below) AND the last time she rated her provider
   relationship it was 4 or 5, with no "felt judged" since AND she went to at least as many
   appointments as she missed AND at least as many of the needs she named were met (a
-  referral completed with "got help") as are still unmet.
-- cooperative: she takes part in care: she went to an appointment, or consented to a
-  referral (requested, accepted, in progress, on hold or completed).
+  referral completed with "got help" within the window) as are still unmet.
+- cooperative: she takes part in care: she went to an appointment, or a referral she
+  consented to went ahead (moved to requested or beyond) within the window.
 - connecting: she reaches out: she texted Tandem, or named a need.
 - not engaged: nothing from her in the window.
+
+Referrals count as they were on the day summarised (their status history), so a summary
+of a past week (the research export) does not see what happened after it.
 
 Each level comes with its reasons in plain words: the facts that placed her, and what stands
 between her and the next level.
@@ -48,8 +51,6 @@ LEVEL_LABELS = {
     "cooperative": "Cooperative",
     "collaborative": "Collaborative",
 }
-# Referral statuses that mean she consented and it went ahead.
-TAKEN_UP = frozenset({"requested", "accepted", "in-progress", "on-hold", "completed"})
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,13 @@ class SignalFact:
 
 @dataclass(frozen=True)
 class ReferralFact:
+    """One referral and when it got where it did, so a summary as of any day (the research
+    export's past weeks) sees it as it was then."""
+
     need: str
-    status: str
-    outcome: str | None
     created_at: datetime
+    taken_up_at: datetime | None = None  # she consented and it went ahead (requested or beyond)
+    helped_at: datetime | None = None  # completed with "got help"
 
 
 @dataclass(frozen=True)
@@ -107,15 +111,20 @@ class Summary:
 
 def summarise(facts: Facts, now: datetime) -> Summary:
     since = now - timedelta(days=WINDOW_DAYS)
-    signals = sorted((s for s in facts.signals if since <= s.at <= now), key=lambda s: s.at)
+
+    def during(at: datetime | None) -> bool:
+        return at is not None and since <= at <= now
+
+    signals = sorted((s for s in facts.signals if during(s.at)), key=lambda s: s.at)
     referrals = [r for r in facts.referrals if r.created_at <= now]
-    recent_referrals = [r for r in referrals if r.created_at >= since]
     counts = Counter(s.type for s in signals)
 
     texts = counts["message_in"]
     attended, missed = counts["appointment_attended"], counts["appointment_missed"]
-    taken_up = [r for r in recent_referrals if r.status in TAKEN_UP]
-    met, unmet = _needs(signals, recent_referrals, facts.groups)
+    taken_up = [r for r in referrals if during(r.taken_up_at)]
+    named = {s.value for s in signals if s.type == "need_expressed" and s.value}
+    named |= {r.need for r in referrals if during(r.created_at) or during(r.helped_at)}
+    met, unmet = _needs(named, {r.need for r in referrals if during(r.helped_at)}, facts.groups)
     ratings = [s for s in signals if s.type == "provider_rating" and s.value]
     last_rating = ratings[-1] if ratings else None
     judged_since = [
@@ -177,16 +186,11 @@ def summarise(facts: Facts, now: datetime) -> Summary:
 
 
 def _needs(
-    signals: list[SignalFact],
-    referrals: list[ReferralFact],
-    groups: dict[str, tuple[str, ...]],
+    named: set[str], helped: set[str], groups: dict[str, tuple[str, ...]]
 ) -> tuple[list[str], list[str]]:
-    """The needs she named (signals and referrals) that a referral met ("got help"), and
+    """The needs she named (in texts or referrals) that a referral met ("got help"), and
     those not met yet. A group she named ("moud") and one of its codes referred
     ("moud_buprenorphine") are one need, met by any of its codes."""
-    named = {s.value for s in signals if s.type == "need_expressed" and s.value}
-    named |= {r.need for r in referrals}
-    helped = {r.need for r in referrals if r.status == "completed" and r.outcome == "got_help"}
 
     def as_named(need: str) -> str:
         return next((g for g, codes in groups.items() if need in codes and g in named), need)
@@ -250,7 +254,7 @@ def _flags(
         slip = slips[-1]
         followed = (
             any(t > slip for t in sends)
-            or any(r.created_at > slip for r in referrals)
+            or any(slip < r.created_at <= now for r in referrals)
             or any(s.at > slip and s.source == "staff" for s in signals)
         )
         if not followed and now - slip >= timedelta(days=FOLLOW_UP_DAYS):

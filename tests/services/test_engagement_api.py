@@ -9,7 +9,8 @@ from aiohttp.test_utils import TestClient
 
 from services.app_keys import SESSIONS
 from services.db.base import utcnow
-from services.db.tables import EngagementSignal
+from services.db.tables import EngagementSignal, Referral, ReferralStatusChange
+from tests.services.referral_support import BUPRENORPHINE
 
 
 async def post(client: TestClient, headers: dict[str, str], client_id: str, type_: str, value=None):  # type: ignore[no-untyped-def]
@@ -55,6 +56,40 @@ async def test_a_return_to_use_without_follow_up_is_flagged(
     assert body["level"] == "not_engaged"
     assert body["flag"]["flagged"] is True
     assert body["flag"]["reasons"][0].startswith("A return to use 4 days ago")
+
+
+async def test_a_referral_that_helped_her_is_a_need_met(
+    client: TestClient, api_headers: dict[str, str], client_id: str
+) -> None:
+    now = utcnow()
+    async with client.app[SESSIONS]() as session, session.begin():
+        referral = Referral(
+            client_id=client_id,
+            service_id=BUPRENORPHINE,
+            need="moud_buprenorphine",
+            created_by="bot",
+            status="completed",
+            outcome="got_help",
+            created_at=now - timedelta(days=120),  # made before the window, helped within it
+        )
+        session.add(referral)
+        await session.flush()
+        for to, outcome, days in (("requested", None, 119), ("completed", "got_help", 10)):
+            session.add(
+                ReferralStatusChange(
+                    referral_id=referral.id,
+                    to_status=to,
+                    outcome=outcome,
+                    actor="staff:1",
+                    created_at=now - timedelta(days=days),
+                )
+            )
+        session.add(EngagementSignal(client_id=client_id, type="need_expressed", value="moud"))
+    body = await (
+        await client.get(f"/api/clients/{client_id}/engagement", headers=api_headers)
+    ).json()
+    assert (body["needs_met"], body["needs_unmet"]) == (["moud"], [])
+    assert body["level"] == "connecting"  # she consented 119 days ago: outside the window
 
 
 async def test_unknown_client_and_no_token(

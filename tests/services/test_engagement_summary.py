@@ -19,8 +19,16 @@ def sig(type_: str, days: float, value: str | None = None, source: str = "bot") 
     return SignalFact(type_, value, ago(days), source)
 
 
-def ref(need: str, status: str, days: float, outcome: str | None = None) -> ReferralFact:
-    return ReferralFact(need, status, outcome, ago(days))
+def ref(
+    need: str, days: float, taken_up: float | None = None, helped: float | None = None
+) -> ReferralFact:
+    """A referral made `days` ago, gone ahead `taken_up` days ago, helped `helped` days ago."""
+    return ReferralFact(
+        need,
+        ago(days),
+        None if taken_up is None else ago(taken_up),
+        None if helped is None else ago(helped),
+    )
 
 
 def facts(*signals: SignalFact, referrals=(), proactive=()) -> Facts:  # type: ignore[no-untyped-def]
@@ -50,10 +58,10 @@ def test_a_kept_appointment_or_a_referral_she_consented_to_is_cooperative() -> N
     assert "She went to 1 appointment and missed 0." in kept.reasons
     assert kept.reasons[-1] == "Not collaborative yet: no rating of her provider relationship yet."
 
-    consented = summarise(facts(referrals=[ref("moud_buprenorphine", "requested", 2)]), NOW)
+    consented = summarise(facts(referrals=[ref("moud_buprenorphine", 3, taken_up=2)]), NOW)
     assert consented.level == "cooperative"
     assert "She consented to 1 referral that went ahead." in consented.reasons
-    draft = summarise(facts(referrals=[ref("moud_buprenorphine", "draft", 2)]), NOW)
+    draft = summarise(facts(referrals=[ref("moud_buprenorphine", 2)]), NOW)
     assert draft.level != "cooperative"
 
 
@@ -64,7 +72,7 @@ def test_providers_as_partners_who_meet_her_needs_is_collaborative() -> None:
             sig("need_expressed", 30, "moud"),
             sig("appointment_attended", 10),
             sig("provider_rating", 5, "5"),
-            referrals=[ref("moud_buprenorphine", "completed", 25, "got_help")],
+            referrals=[ref("moud_buprenorphine", 40, taken_up=39, helped=25)],
         ),
         NOW,
     )
@@ -142,9 +150,7 @@ def test_a_return_to_use_without_follow_up_flags_her_until_someone_follows_up() 
     assert not summarise(facts(sig("return_to_use", 1)), NOW).flagged  # still time
     assert not summarise(facts(slip, proactive=[2]), NOW).flagged  # Tandem texted her
     assert not summarise(facts(slip, sig("appointment_attended", 1, source="staff")), NOW).flagged
-    assert not summarise(
-        facts(slip, referrals=[ref("moud_methadone", "requested", 2)]), NOW
-    ).flagged
+    assert not summarise(facts(slip, referrals=[ref("moud_methadone", 2)]), NOW).flagged
 
 
 def test_counts_and_json() -> None:
@@ -153,3 +159,13 @@ def test_counts_and_json() -> None:
     assert body["counts"] == {"craving": 1, "message_in": 2}
     assert body["flag"] == {"flagged": False, "reasons": []}
     assert (body["window_days"], body["as_of"]) == (90, NOW.isoformat())
+
+
+def test_a_referral_counts_as_it_was_on_the_day_summarised() -> None:
+    helped_later = facts(sig("appointment_attended", 30), referrals=[ref("housing", 40, 39, 5)])
+    as_then = summarise(helped_later, NOW - timedelta(days=20))
+    assert (as_then.needs_met, as_then.needs_unmet) == ([], ["housing"])
+    now = summarise(helped_later, NOW)
+    assert (now.needs_met, now.needs_unmet) == (["housing"], [])
+    old = summarise(facts(referrals=[ref("housing", 200, 199, 150)]), NOW)
+    assert old.level == "not_engaged"  # all of it long before the window
