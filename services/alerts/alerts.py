@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.tables import Alert
-from services.engagement.signals import NewSignal, record_signal
+from services.engagement.signals import NewSignal, record_signal, same_signal
 from services.engagement.taxonomy import CRISIS_CATEGORIES
 
 KINDS: frozenset[str] = frozenset({"crisis", "human_requested"})
@@ -51,9 +51,11 @@ async def raise_alert(
     session.add(alert)
     await session.flush()
     value = crisis_category(detail) if kind == "crisis" else None
-    await record_signal(
-        session, client_id, NewSignal(kind, value, source=source, message_sid=message_sid)
-    )
+    signal = NewSignal(kind, value, source=source, message_sid=message_sid)
+    # One message, one crisis: the gateway alerts staff at once for a crisis in a flood or an
+    # over-long text and the bot then raises its own alert for the same message.
+    if await same_signal(session, client_id, signal) is None:
+        await record_signal(session, client_id, signal)
     return alert
 
 
