@@ -28,8 +28,12 @@ TAKEN_UP = frozenset({"requested", "accepted", "in-progress", "on-hold", "comple
 REACHED_TWILIO = ("accepted", "queued", "sending", "sent", "delivered", "undelivered", "read")
 
 
-def need_groups() -> dict[str, tuple[str, ...]]:
-    return {key: codes for key, (_, codes) in load_taxonomy().groups.items()}
+def need_words() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """The service taxonomy's groups (key -> codes) and each code's and group's words."""
+    taxonomy = load_taxonomy()
+    groups = {key: codes for key, (_, codes) in taxonomy.groups.items()}
+    labels = {**taxonomy.labels, **{key: label for key, (label, _) in taxonomy.groups.items()}}
+    return groups, labels
 
 
 async def facts_for(
@@ -76,9 +80,11 @@ async def facts_for(
             sends = sends.where(Message.created_at < until)
         for client_id, at in await session.execute(sends):
             proactive[client_id].append(at)
-    groups = need_groups()
+    groups, labels = need_words()
     return {
-        client_id: Facts(signals[client_id], referrals[client_id], proactive[client_id], groups)
+        client_id: Facts(
+            signals[client_id], referrals[client_id], proactive[client_id], groups, labels
+        )
         for client_id in client_ids
     }
 

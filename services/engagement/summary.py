@@ -81,6 +81,7 @@ class Facts:
     referrals: list[ReferralFact] = field(default_factory=list)
     proactive: list[datetime] = field(default_factory=list)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # need group -> codes
+    labels: dict[str, str] = field(default_factory=dict)  # need code or group -> its words
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ def summarise(facts: Facts, now: datetime) -> Summary:
         reasons.append(f"She consented to {_n(len(taken_up), 'referral')} that went ahead.")
     if met or unmet:
         reasons.append(
-            f"Needs met: {', '.join(met) or 'none yet'}; still unmet: {', '.join(unmet) or 'none'}."
+            f"Needs met: {_words(met, facts.labels) or 'none yet'}; "
+            f"still unmet: {_words(unmet, facts.labels) or 'none'}."
         )
     if last_rating is not None:
         reasons.append(
@@ -272,6 +274,10 @@ def merge_parts(sends: list[datetime]) -> list[datetime]:
         if not merged or at - merged[-1] > SAME_SEND:
             merged.append(at)
     return merged
+
+
+def _words(needs: list[str], labels: dict[str, str]) -> str:
+    return ", ".join(labels.get(n, n) for n in needs)
 
 
 def _times(n: int) -> str:

@@ -89,6 +89,7 @@ async def test_a_referral_that_helped_her_is_a_need_met(
         await client.get(f"/api/clients/{client_id}/engagement", headers=api_headers)
     ).json()
     assert (body["needs_met"], body["needs_unmet"]) == (["moud"], [])
+    assert "Needs met: medication for OUD (MOUD); still unmet: none." in body["reasons"]
     assert body["level"] == "connecting"  # she consented 119 days ago: outside the window
 
 
