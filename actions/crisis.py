@@ -2,8 +2,8 @@
 message she sends until she is safe (bot/crisis_policy.py routes them here).
 
 The crisis replies themselves are plain responses (domain.yml) sent before these actions run,
-so they never depend on the action server or the API. The alert and the signal carry the
-crisis category only, never her words.
+so they never depend on the action server or the API. The alert (the API records its crisis
+signal with it) carries the crisis category only, never her words.
 """
 
 from rasa_sdk import Action, Tracker
@@ -26,7 +26,7 @@ from actions.crisis_words import (
     overdose_stage,
 )
 from actions.language import SAVED_SLOT, needs_saving, save_language
-from actions.signals import log_signal, raise_alert
+from actions.signals import raise_alert
 from safety.judge import INTENT_CATEGORIES as CATEGORIES
 
 
@@ -39,8 +39,9 @@ class ActionCrisisAlert(Action):
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         category = CATEGORIES.get(str(intent)) or str(tracker.get_slot("crisis_type") or "crisis")
+        # The API records the crisis signal with the alert: logging one here too counted
+        # every crisis twice.
         await raise_alert(tracker, "crisis", category)
-        await log_signal(tracker, "crisis", category)
         # Her language, if this is her first Spanish message (held back before the reply).
         language = tracker.get_slot("language")
         if needs_saving(tracker, language) and await save_language(tracker, str(language)):

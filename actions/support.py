@@ -19,19 +19,34 @@ from actions.find_services import first_page
 from actions.signals import log_signal, raise_alert
 from actions.sms import to_gsm7
 
-# Barrier categories (the signal's value) and the words that name them, in priority order.
+# Barrier codes (the signal's value, services/engagement/taxonomy.py) and the words that name
+# them, in priority order.
 BARRIERS: tuple[tuple[str, str], ...] = (
-    ("dcf_fear", r"dcf|cps|51a|report me|call (?:dcf|the state)|take (?:my|the) (?:baby|kids?)|"
-     r"quit\w* (?:a )?mi"),
-    ("judged", r"judg\w*|ashamed|shame|rude|look(?:ed)? at me|disrespect\w*|stigma|"
-     r"treat\w* (?:me|you|people)|juzg\w*|verguenza"),
-    ("childcare", r"kids?|baby|babies|child ?care|daycare|day care|babysit\w*|watch (?:my|the)|"
-     r"hijos?|bebe|nino|ninos|cuide"),
-    ("transport", r"ride|rides|car|bus|transport\w*|gas|drive|driving|uber|lyft|carro|"
-     r"transporte|get there|llegar"),
-    ("distance", r"far|distance|too long to get|lejos"),
-    ("cost", r"cost\w*|pay|afford|money|insurance|masshealth|mass health|copay|expensive|bill|"
-     r"dinero|pagar|seguro"),
+    (
+        "dcf_fear",
+        r"dcf|cps|51a|report me|call (?:dcf|the state)|take (?:my|the) (?:baby|kids?)|"
+        r"quit\w* (?:a )?mi",
+    ),
+    (
+        "felt_judged",
+        r"judg\w*|ashamed|shame|rude|look(?:ed)? at me|disrespect\w*|stigma|"
+        r"treat\w* (?:me|you|people)|juzg\w*|verguenza",
+    ),
+    (
+        "childcare",
+        r"kids?|baby|babies|child ?care|daycare|day care|babysit\w*|watch (?:my|the)|"
+        r"hijos?|bebe|nino|ninos|cuide",
+    ),
+    (
+        "rides",
+        r"ride|rides|car|bus|transport\w*|gas|drive|driving|uber|lyft|carro|"
+        r"transporte|get there|llegar|far|distance|too long to get|lejos",
+    ),
+    (
+        "cost",
+        r"cost\w*|pay|afford|money|insurance|masshealth|mass health|copay|expensive|bill|"
+        r"dinero|pagar|seguro",
+    ),
     ("hours", r"hours?|time|times|schedule|work|job|shift|early|late|open|horario|trabajo"),
 )
 
@@ -58,7 +73,7 @@ class ActionHandleBarrier(Action):
     ) -> list[EventType]:
         barrier = barrier_in(tracker.latest_message.get("text"))
         await log_signal(tracker, "barrier_reported", barrier)
-        if barrier in ("transport", "distance"):
+        if barrier == "rides":
             dispatcher.utter_message(response="utter_barrier_transport")
             return offer_need("transportation")
         if barrier == "childcare":
@@ -67,7 +82,7 @@ class ActionHandleBarrier(Action):
         if barrier == "dcf_fear":
             dispatcher.utter_message(response="utter_dcf_facts")
             return offer_need("legal_advocacy")
-        if barrier == "judged":
+        if barrier == "felt_judged":
             dispatcher.utter_message(response="utter_barrier_judged")
             return offer_need("peer_recovery")
         if barrier == "cost":
@@ -83,6 +98,11 @@ class ActionHandleBarrier(Action):
         return offer_human()
 
 
+# Her provider relationship on the taxonomy's 1-5 scale: the bot hears praise or a complaint,
+# not a score, so they sit short of the ends (staff can record what she rates it herself).
+PRAISE, COMPLAINT = 4, 2
+
+
 class ActionProviderFeedback(Action):
     """Her provider judged her, or is great: listen, log it, offer another way."""
 
@@ -95,10 +115,10 @@ class ActionProviderFeedback(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "provider_feedback_positive":
             dispatcher.utter_message(response="utter_provider_positive")
-            await log_signal(tracker, "provider_rating", "positive")
+            await log_signal(tracker, "provider_rating", PRAISE)
             return []
         dispatcher.utter_message(response="utter_provider_negative")
-        await log_signal(tracker, "provider_rating", "negative")
+        await log_signal(tracker, "provider_rating", COMPLAINT)
         return offer_need("peer_recovery")
 
 
@@ -125,9 +145,9 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        # The API records the human_requested signal with the alert (once).
         if await raise_alert(tracker, "human_requested", "asked by text"):
             dispatcher.utter_message(response="utter_human_requested")
-            await log_signal(tracker, "human_requested")
         else:
             dispatcher.utter_message(response="utter_human_request_failed")
         return [SlotSet("offer", "none"), SlotSet("offered", None)]

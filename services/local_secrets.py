@@ -22,6 +22,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(32),
     "ACTION_SERVER_TOKEN": lambda: secrets.token_urlsafe(32),
+    "TANDEM_RESEARCH_KEY": lambda: secrets.token_urlsafe(32),
 }
 
 

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # Rasa sends it to the action server on every call (bot/endpoints.yml); the action server
     # refuses calls without it.
     action_server_token: str = ""
+    # The HMAC key of the research export's ids (`tandem export-research`); only that command
+    # needs it, and refuses to run without one.
+    tandem_research_key: str = ""
 
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: str = ""

@@ -24,6 +24,7 @@ from services.consent import errors as consent
 from services.directory.details import UnknownLocation, UnknownService
 from services.directory.taxonomy import UnknownNeed
 from services.engagement.signals import InvalidSignal
+from services.engagement.taxonomy import InvalidValue
 from services.logs import log_event
 from services.referrals import errors as referral
 from services.referrals import lifecycle
@@ -71,6 +72,7 @@ DOMAIN_ERRORS: dict[type[Exception], HttpError] = {
     UnknownClient: HttpError(404, "unknown_client", "client_id", "No client has this id."),
     InvalidField: HttpError(400, "invalid_field", details=lambda e: {"field": e.field}),
     InvalidSignal: HttpError(400, "invalid_signal", details=lambda e: {"field": e.field}),
+    InvalidValue: HttpError(422, "invalid_signal_value", "value"),
     UnknownService: HttpError(404, "unknown_service", "service_id", "No open service has this id."),
     UnknownLocation: HttpError(
         404, "unknown_location", "location_id", "This service is not offered at that location."

@@ -163,13 +163,20 @@ class TandemApi:
         return await self.request("POST", "/api/signals", body=body)
 
     async def create_alert(
-        self, client_id: str, kind: str, detail: str | None = None
+        self,
+        client_id: str,
+        kind: str,
+        detail: str | None = None,
+        message_sid: str | None = None,
     ) -> dict[str, Any]:
         """POST /api/alerts: an urgent alert ("crisis") or escalation ("human_requested") for
-        staff. detail is a category, never her words."""
+        staff; the API records its signal, tied to her message. detail is a category, never
+        her words."""
         body: dict[str, Any] = {"client_id": client_id, "kind": kind}
         if detail:
             body["detail"] = detail
+        if message_sid:
+            body["message_sid"] = message_sid
         return await self.request("POST", "/api/alerts", body=body)
 
     async def update_client(self, client_id: str, **fields: Any) -> dict[str, Any]:

@@ -1,5 +1,7 @@
-"""Raise and list staff alerts. Raising one also logs the matching engagement signal, in the
-caller's transaction, so the alert and the signal exist together or not at all."""
+"""Raise and list staff alerts. Raising one also logs the matching engagement signal (a crisis
+with its category), in the caller's transaction, so the alert and the signal exist together or
+not at all. It is the only place these two signals are written: the bot raises the alert and
+logs nothing more, so each crisis and each request for a person is counted once."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.db.tables import Alert
-from services.engagement.signals import NewSignal, record_signal
+from services.engagement.signals import NewSignal, record_signal, same_signal
+from services.engagement.taxonomy import CRISIS_CATEGORIES
 
 KINDS: frozenset[str] = frozenset({"crisis", "human_requested"})
 STATUSES: frozenset[str] = frozenset({"open", "acknowledged", "closed"})
@@ -47,10 +50,19 @@ async def raise_alert(
     alert = Alert(client_id=client_id, kind=kind, detail=detail, status="open")
     session.add(alert)
     await session.flush()
-    await record_signal(
-        session, client_id, NewSignal(type=kind, source=source, message_sid=message_sid)
-    )
+    value = crisis_category(detail) if kind == "crisis" else None
+    signal = NewSignal(kind, value, source=source, message_sid=message_sid)
+    # One message, one crisis: the gateway alerts staff at once for a crisis in a flood or an
+    # over-long text and the bot then raises its own alert for the same message.
+    if await same_signal(session, client_id, signal) is None:
+        await record_signal(session, client_id, signal)
     return alert
+
+
+def crisis_category(detail: str | None) -> str | None:
+    """The category an alert's detail starts with ("suicide: thoughts, no plan" -> suicide)."""
+    first = (detail or "").split(":")[0].strip().lower()
+    return first if first in CRISIS_CATEGORIES else None
 
 
 async def open_alert_since(

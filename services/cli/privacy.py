@@ -49,7 +49,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 async def _rotate_keys() -> dict[str, int]:
     from services.clients.phones import PhoneVault
     from services.db.engine import make_engine
-    from services.privacy.keys import CLIENTS, MESSAGES, Rotation, rehash_phones
+    from services.privacy.keys import CLIENTS, MESSAGES, NOTES, SIGNALS, Rotation, rehash_phones
     from services.privacy.tracker_events import TrackerEvents
 
     settings = load_settings()
@@ -65,6 +65,8 @@ async def _rotate_keys() -> dict[str, int]:
             ),
             "phones re-hashed": await rehash_phones(engine, vault),
             "messages re-encrypted": await rotation.column(engine, MESSAGES, MESSAGES.c.body),
+            "staff notes re-encrypted": await rotation.column(engine, NOTES, NOTES.c.body),
+            "provider words re-encrypted": await rotation.column(engine, SIGNALS, SIGNALS.c.words),
             "tracker events re-encrypted": await tracker.rotate(rotation),
         }
     finally:
@@ -107,8 +109,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     keys_sub.add_parser("new", help="print a new encryption key and a new phone hash key")
     keys_sub.add_parser(
         "rotate",
-        help="re-encrypt phones, messages and tracker events under the first key and re-hash "
-        "phones under the first hash key (safe while Tandem runs)",
+        help="re-encrypt phones, messages, staff notes and words, and tracker events under "
+        "the first key and re-hash phones under the first hash key (safe while Tandem runs)",
     )
 
 

@@ -42,6 +42,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.client_note": CASEWORK,
     "dashboard.client_send": CASEWORK,
     "dashboard.client_do_not_contact": CASEWORK,
+    "dashboard.client_signal": CASEWORK,
     "dashboard.referral_status": CASEWORK,
     "dashboard.alert": CASEWORK,
     "dashboard.alert_acknowledge": CASEWORK,

@@ -42,6 +42,8 @@ ACTIONS = (
     "message_sent",
     "do_not_contact_set",
     "do_not_contact_cleared",
+    "signal_added",
+    "research_exported",
 )
 
 

@@ -8,7 +8,7 @@ Who may open which woman's record is decided once, by access.may_open_client, ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
@@ -30,6 +30,10 @@ from services.db.tables import (
     Service,
     StaffAccount,
 )
+from services.engagement import taxonomy
+from services.engagement.recent import summaries
+from services.engagement.signals import InvalidSignal, record_signal, validate_signal
+from services.engagement.summary import WINDOW_DAYS, Summary
 from services.referrals.lifecycle import OUTCOMES, TRANSITIONS
 
 URGENT_ORDER = case((Alert.kind == "crisis", 0), else_=1)
@@ -37,6 +41,8 @@ WAITING = ("requested", "accepted", "in-progress", "on-hold")  # staff or a prov
 MAX_NOTE_CHARS = 2000
 MAX_TEXT_CHARS = 600  # at most about four SMS segments from staff
 TIMELINE_LIMIT = 300
+# How many recently active women the queue summarises to find those flagged for outreach.
+OUTREACH_CANDIDATES = 2000
 
 
 class Refused(Exception):
@@ -99,7 +105,7 @@ def display_name(client: Client) -> str:
 
 @dataclass(frozen=True)
 class QueueRow:
-    section: str  # urgent, new, waiting, quiet
+    section: str  # urgent, new, waiting, quiet, flagged
     client_id: str
     name: str
     what: str
@@ -128,6 +134,7 @@ class Queue:
     new: list[QueueRow] = field(default_factory=list)
     waiting: list[QueueRow] = field(default_factory=list)
     quiet: list[QueueRow] = field(default_factory=list)
+    flagged: list[QueueRow] = field(default_factory=list)  # the engagement summary's flag
     open_alerts: OpenAlerts = OpenAlerts()
 
 
@@ -222,7 +229,43 @@ async def queue(
         result.quiet.append(
             row("quiet", client, "No reply from her", "quiet", client.last_inbound_at)
         )
+
+    for client, summary in await flagged_for_outreach(session, user, now, limit):
+        since = client.last_inbound_at or client.created_at
+        what = " ".join(summary.flag_reasons)
+        result.flagged.append(row("flagged", client, what, summary.label.lower(), since))
     return result
+
+
+async def flagged_for_outreach(
+    session: AsyncSession, user: StaffUser, now: datetime, limit: int
+) -> list[tuple[Client, Summary]]:
+    """The women this staff member may open whose engagement summary flags them for
+    outreach, the longest silent first. Only women with a signal or a message Tandem started
+    in the summary's window can be flagged, so only they are summarised."""
+    since = now - timedelta(days=WINDOW_DAYS)
+    recent = (
+        select(EngagementSignal.client_id)
+        .where(EngagementSignal.created_at >= since)
+        .union(
+            select(Message.client_id).where(
+                Message.direction == "outbound",
+                Message.in_reply_to_id.is_(None),
+                Message.created_at >= since,
+            )
+        )
+        .subquery()
+    )
+    clients = list(
+        await session.scalars(
+            select(Client)
+            .where(Client.status == "active", Client.id.in_(select(recent.c[0])), visible(user))
+            .order_by(Client.last_inbound_at.is_(None).desc(), Client.last_inbound_at)
+            .limit(OUTREACH_CANDIDATES)
+        )
+    )
+    found = await summaries(session, [c.id for c in clients], now)
+    return [(c, found[c.id]) for c in clients if found[c.id].flagged][:limit]
 
 
 # Her record ---------------------------------------------------------------------------
@@ -330,8 +373,18 @@ async def client_record(session: AsyncSession, client: Client, now: datetime) ->
             )
         )
     for s in signals:
-        value = f": {s.value}" if s.value else ""
-        timeline.append(Event(s.created_at, "signal", "Signal", detail=f"{s.type}{value}"))
+        if s.type == "message_in":
+            continue  # her text is on the timeline itself
+        who_added = " (added by staff)" if s.source == "staff" else ""
+        timeline.append(
+            Event(
+                s.created_at,
+                "signal",
+                f"Signal{who_added}",
+                text=s.words,
+                detail=taxonomy.label(s.type, s.value),
+            )
+        )
     for a in alerts:
         timeline.append(Event(a.created_at, "alert", "Alert", detail=f"{a.kind} ({a.status})"))
         if a.acknowledged_at is not None:
@@ -481,3 +534,27 @@ async def set_do_not_contact(
         raise CaseworkError(
             "She is already do-not-contact." if on else "She is not do-not-contact.", 409
         )
+
+
+# Signals staff add from her page ---------------------------------------------------------
+
+
+async def add_signal(
+    session: AsyncSession, client: Client, signal_type: str, value: str, words: str
+) -> EngagementSignal:
+    """A signal staff learnt of (an appointment kept or missed, how she rates her provider),
+    checked against the same taxonomy as the bot's; `words` only where the type takes them."""
+    if signal_type not in taxonomy.STAFF_TYPES:
+        raise CaseworkError("Choose what to record.")
+    words = words.strip()
+    if words and not taxonomy.TYPES[signal_type].words:
+        raise CaseworkError("Only a provider relationship rating takes words.")
+    if len(words) > taxonomy.MAX_WORDS_CHARS:
+        raise CaseworkError(f"The words are at most {taxonomy.MAX_WORDS_CHARS} characters.")
+    if taxonomy.TYPES[signal_type].kind is taxonomy.Kind.NONE:
+        value = ""  # the appointment form's reason is for a missed one only
+    try:
+        checked = validate_signal(signal_type, value.strip() or None, "staff")
+    except (InvalidSignal, taxonomy.InvalidValue) as error:
+        raise CaseworkError(str(error)) from error
+    return await record_signal(session, client.id, replace(checked, words=words or None))

@@ -21,6 +21,8 @@ from services.dashboard.casework import CaseworkError, NotFound, Refused
 from services.dashboard.guard import USER, render, where
 from services.db.base import utcnow
 from services.db.tables import Alert, Client, Message, Referral
+from services.engagement import taxonomy
+from services.engagement.recent import summary_of
 from services.referrals.errors import ConcurrentChange, NoActiveConsent, UnknownReferral
 from services.referrals.lifecycle import OUTCOMES, REASON_REQUIRED, TransitionError
 
@@ -28,6 +30,12 @@ routes = web.RouteTableDef()
 # How often an open queue asks whether its urgent alerts changed (static/live.js).
 LIVE_SECONDS = 5
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Her page's "something else" form; appointments and her provider have their own forms.
+OTHER_STAFF_TYPES = tuple(
+    t
+    for t in taxonomy.STAFF_TYPES
+    if t not in ("appointment_attended", "appointment_missed", "provider_rating")
+)
 
 
 def _actor(request: web.Request) -> audit.Actor:
@@ -156,6 +164,10 @@ async def _client_page(
         "may_text": casework.may_text(client),
         "text_limit": casework.MAX_TEXT_CHARS,
         "note_limit": casework.MAX_NOTE_CHARS,
+        "engagement": await summary_of(session, client.id, utcnow()),
+        "missed_reasons": taxonomy.MISSED_REASONS,
+        "other_types": {t: taxonomy.TYPES[t] for t in OTHER_STAFF_TYPES},
+        "words_limit": taxonomy.MAX_WORDS_CHARS,
     }
 
 
@@ -287,6 +299,28 @@ async def do_not_contact(request: web.Request) -> web.StreamResponse:
         if on
         else "Do-not-contact is cleared."
     )
+    return await _back_to(request, f"/dashboard/clients/{client_id}", done)
+
+
+@routes.post("/dashboard/clients/{client_id}/signals", name="dashboard.client_signal")
+@casework_page
+async def add_signal(request: web.Request) -> web.StreamResponse:
+    """Something staff learnt of her (an appointment kept or missed and why, how she rates
+    her provider relationship), as an engagement signal from staff."""
+    form = await request.post()
+    client_id = request.match_info["client_id"]
+    signal_type = _field(form, "type", 40)
+    async with request.app[SESSIONS]() as session, session.begin():
+        client = await casework.open_client(session, request[USER], client_id)
+        signal = await casework.add_signal(
+            session,
+            client,
+            signal_type,
+            _field(form, "value", 250),
+            _field(form, "words", taxonomy.MAX_WORDS_CHARS + 1),
+        )
+        audit.record(session, "signal_added", _actor(request), where(request), "signal", signal.id)
+    done = f"Recorded: {taxonomy.label(signal.type, signal.value)}."
     return await _back_to(request, f"/dashboard/clients/{client_id}", done)
 
 

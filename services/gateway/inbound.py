@@ -24,6 +24,7 @@ from services.clients.lookup import find_or_create_client
 from services.clients.phones import PhoneVault
 from services.db.base import utcnow
 from services.db.tables import Client, Message
+from services.engagement.signals import NewSignal, record_signal
 from services.gateway import message_log
 from services.gateway.keywords import Keyword, Keywords
 from services.gateway.message_states import SETTLED_STATES, MessageState
@@ -133,6 +134,13 @@ class Gateway:
             )
             session.add(message)
             await session.flush()
+            # Her reply is the study's first measure of engagement: one message_in signal per
+            # text (a retried MessageSid returned above and records nothing).
+            await record_signal(
+                session,
+                client.id,
+                NewSignal("message_in", source="gateway", message_sid=sms.sid or None),
+            )
             return client.id, message.id, False
 
     async def _answer_given_to(self, message_id: int) -> list[str]:

@@ -30,6 +30,8 @@ CLIENTS = sa.table(
 )
 # Raw columns, not the models' encrypted types: rotation works on the stored tokens.
 MESSAGES = sa.table("messages", sa.column("id", sa.Integer), sa.column("body", sa.Text))
+NOTES = sa.table("client_notes", sa.column("id", sa.Integer), sa.column("body", sa.Text))
+SIGNALS = sa.table("engagement_signals", sa.column("id", sa.Integer), sa.column("words", sa.Text))
 
 
 class UnknownKey(RuntimeError):

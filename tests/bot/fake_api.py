@@ -11,6 +11,7 @@ the API it plays.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions import signals
 from actions.taxonomy import feature_label, label_of
 from tests.bot.openapi_check import request_problems, response_problems
 
@@ -137,6 +139,8 @@ class FakeApi:
     services_error: str = ""
     # Status codes for the write endpoints (201/200 unless told otherwise).
     signals_status: int = 201
+    signals_failures: int = 0  # answer this many signal posts with 503 first
+    signals_held: asyncio.Event | None = None  # signal posts wait for it to be set
     alerts_status: int = 201
     clients_status: int = 200
     details_status: int = 200
@@ -179,6 +183,16 @@ class FakeApi:
     @property
     def alerts(self) -> list[dict[str, Any]]:
         return self.bodies("/api/alerts")
+
+    @property
+    def recorded_signals(self) -> list[str]:
+        """The signal types the real API would have stored: each signal posted, and the one
+        it records with each alert (services/alerts/alerts.py)."""
+        return [
+            r["json"]["type"] if r["path"] == "/api/signals" else r["json"]["kind"]
+            for r in self.requests
+            if r["path"] in ("/api/signals", "/api/alerts") and r["json"]
+        ]
 
     def patches(self, client_id: str) -> list[dict[str, Any]]:
         return self.bodies(f"/api/clients/{client_id}")
@@ -342,6 +356,11 @@ class FakeApi:
     async def signal(self, request: web.Request) -> web.Response:
         await self.record(request)
         body = self.requests[-1]["json"] or {}
+        if self.signals_held is not None:
+            await self.signals_held.wait()
+        if self.signals_failures > 0:
+            self.signals_failures -= 1
+            return error("unavailable", 503)
         if self.signals_status != 201:
             return error("internal", self.signals_status)
         value = body.get("value")
@@ -528,9 +547,13 @@ async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     url = f"http://{host}:{port}"
     monkeypatch.setenv("TANDEM_API_URL", url)
     monkeypatch.setenv("TANDEM_SERVICE_TOKEN", TOKEN)
+    # Signal posts run in the background (actions/signals.py): retries without waiting, and
+    # every post done before the test looks at what reached the fake.
+    monkeypatch.setattr(signals, "RETRY_DELAYS", (0.0, 0.0))
     try:
         yield url
     finally:
+        await signals.settled()
         await runner.cleanup()
     fake.assert_on_contract()
 

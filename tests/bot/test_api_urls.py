@@ -192,7 +192,7 @@ CASES: dict[str, Case] = {
         ActionCrisisAlert(),
         lambda _: {"text": f"he has a knife. {WORDS}", "intent": "crisis_violence"},
         False,
-        {"/api/alerts", "/api/signals"},
+        {"/api/alerts"},
     ),
     "barrier": (
         ActionHandleBarrier(),

@@ -140,7 +140,14 @@ def test_yes_to_the_suicide_question_gets_988_a_plan_and_an_alert(
     )
     assert said == ["utter_crisis_suicide", "utter_offer_safety_plan"]
     assert slots["crisis_active"] is True and slots["crisis_asked"] is False
-    assert fake.alerts == [{"client_id": "client-7", "kind": "crisis", "detail": "suicide"}]
+    assert fake.alerts == [
+        {
+            "client_id": "client-7",
+            "kind": "crisis",
+            "detail": "suicide",
+            "message_sid": "SM0123456789abcdef",
+        }
+    ]
 
 
 def test_passive_thoughts_are_taken_seriously_without_panic(
@@ -345,7 +352,14 @@ def test_a_crisis_as_the_answer_to_the_question_alerts_staff(
         "utter_not_safe",
         "utter_offer_safety_plan",
     ]
-    assert fake.alerts == [{"client_id": "client-7", "kind": "crisis", "detail": "suicide"}]
+    assert fake.alerts == [
+        {
+            "client_id": "client-7",
+            "kind": "crisis",
+            "detail": "suicide",
+            "message_sid": "SM0123456789abcdef",
+        }
+    ]
 
 
 def test_something_else_during_an_overdose_first_asks_if_everyone_is_safe(

@@ -946,14 +946,14 @@ def test_she_sees_her_milestone_in_her_language(
 @pytest.mark.parametrize(
     ("text", "barrier"),
     [
-        ("i dont have a ride", "transport"),
-        ("the bus takes 2 hours", "transport"),
-        ("its too far", "distance"),
+        ("i dont have a ride", "rides"),
+        ("the bus takes 2 hours", "rides"),
+        ("its too far", "rides"),
         ("no one to watch my kids", "childcare"),
         ("i cant afford it", "cost"),
         ("the hours dont work with my job", "hours"),
         ("im scared theyll call dcf", "dcf_fear"),
-        ("they judge me there", "judged"),
+        ("they judge me there", "felt_judged"),
         ("i was sick", "other"),
     ],
 )
@@ -996,12 +996,12 @@ def test_hours_without_a_search_explain_how_to_ask(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     ("intent", "response", "value", "offers"),
     [
-        ("provider_feedback_negative", "utter_provider_negative", "negative", True),
-        ("provider_feedback_positive", "utter_provider_positive", "positive", False),
+        ("provider_feedback_negative", "utter_provider_negative", 2, True),
+        ("provider_feedback_positive", "utter_provider_positive", 4, False),
     ],
 )
 def test_provider_feedback(
-    monkeypatch: pytest.MonkeyPatch, intent: str, response: str, value: str, offers: bool
+    monkeypatch: pytest.MonkeyPatch, intent: str, response: str, value: int, offers: bool
 ) -> None:
     fake = FakeApi()
     events, dispatcher = run(ActionProviderFeedback(), monkeypatch, fake, intent=intent, text="x")
@@ -1033,9 +1033,16 @@ def test_a_person_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert responses(dispatcher) == ["utter_human_requested"]
     assert fake.alerts == [
-        {"client_id": "client-7", "kind": "human_requested", "detail": "asked by text"}
+        {
+            "client_id": "client-7",
+            "kind": "human_requested",
+            "detail": "asked by text",
+            "message_sid": "SM0123456789abcdef",
+        }
     ]
-    assert [s["type"] for s in fake.signals] == ["human_requested"]
+    # The API records the human_requested signal with the alert; the action logs no second.
+    assert fake.signals == []
+    assert fake.recorded_signals == ["human_requested"]
     assert SlotSet("offer", "none") in events
 
 
@@ -1095,16 +1102,17 @@ def test_a_crisis_raises_an_urgent_alert_without_her_words(
     words = "he has a knife at 44 Elm St"
     events, dispatcher = run(ActionCrisisAlert(), monkeypatch, fake, text=words, intent=intent)
     assert events == [] and dispatcher.messages == []  # the crisis text was sent before
-    assert fake.alerts == [{"client_id": "client-7", "kind": "crisis", "detail": category}]
-    assert fake.signals == [
+    assert fake.alerts == [
         {
             "client_id": "client-7",
-            "type": "crisis",
-            "value": category,
-            "source": "bot",
+            "kind": "crisis",
+            "detail": category,
             "message_sid": "SM0123456789abcdef",
         }
     ]
+    # One crisis, one signal: the API records it with the alert.
+    assert fake.signals == []
+    assert fake.recorded_signals == ["crisis"]
     assert "Elm" not in str(fake.requests) and "knife" not in str(fake.requests)
 
 

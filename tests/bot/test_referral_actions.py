@@ -383,9 +383,7 @@ def test_yes_in_spanish_names_the_place_in_a_spanish_text(monkeypatch: pytest.Mo
     slots = pending(fake, 2, **ES)
     _, dispatcher = run(ActionGrantConsent(), monkeypatch, fake, slots=slots, text="SI")
     (seen,) = sees(dispatcher, slots)
-    assert seen.startswith(
-        "\u00a1Gracias! Tu referido a Demo Recovery Program 2 esta hecho. "
-    )
+    assert seen.startswith("\u00a1Gracias! Tu referido a Demo Recovery Program 2 esta hecho. ")
     assert count_segments(seen) == 2
 
 
@@ -686,4 +684,9 @@ def test_spanish_crisis_saves_the_language_after_the_crisis_reply(
     )
     assert fake.patches("client-7") == [{"language": "es"}]
     assert events == [SlotSet("language_saved", "es")]
-    assert fake.alerts[0] == {"client_id": "client-7", "kind": "crisis", "detail": "suicide"}
+    assert fake.alerts[0] == {
+        "client_id": "client-7",
+        "kind": "crisis",
+        "detail": "suicide",
+        "message_sid": "SM0123456789abcdef",
+    }

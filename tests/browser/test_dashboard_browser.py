@@ -183,6 +183,22 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     page.reload()
     timeline = page.locator("section", has=page.get_by_role("heading", name="Timeline"))
     expect(timeline).to_contain_text(body)
+
+    # What she told her case manager: an appointment kept, her provider rated 5 of 5. With
+    # the referral that got her help, she is collaborative, and the page says why.
+    engagement = page.locator("section", has=page.get_by_role("heading", name="Engagement"))
+    engagement.get_by_label("She went").check()
+    engagement.get_by_role("button", name="Record the appointment").click()
+    expect(page.get_by_role("status")).to_have_text("Recorded: Went to an appointment.")
+    engagement.get_by_label(re.compile("^Rating")).select_option("5")
+    engagement.get_by_label(re.compile("^In her words")).fill("Says the clinic treats her right")
+    engagement.get_by_role("button", name="Record the rating").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Recorded: Her provider relationship (1-5): 5."
+    )
+    expect(engagement).to_contain_text("Where she stands: Collaborative")
+    expect(engagement).to_contain_text("She last rated her provider relationship 5 of 5")
+    expect(timeline).to_contain_text("Says the clinic treats her right")
     assert serious_violations(page) == []
     assert refused == []
     page.screenshot(path=str(shots / "client.png"), full_page=True)

@@ -41,6 +41,39 @@ async def test_a_crisis_alert_is_open_and_logs_a_crisis_signal(
     ]
 
 
+async def test_one_message_is_one_crisis_signal_however_many_alerts_it_raises(
+    client: TestClient, api_headers: dict[str, str], client_id: str
+) -> None:
+    """The gateway alerts staff at once for a crisis in a flood, and the bot then raises its
+    own alert for the same message: two alerts for staff, one crisis in her signals."""
+    sid = "SM" + "c" * 32
+    for detail, source in (("overdose: crisis text during a flood (gateway)", "gateway"),
+                           ("overdose", "bot")):  # fmt: skip
+        body = {"client_id": client_id, "kind": "crisis", "detail": detail, "source": source}
+        response = await client.post(
+            "/api/alerts", json={**body, "message_sid": sid}, headers=api_headers
+        )
+        assert response.status == 201
+    listed = await (await client.get("/api/alerts", headers=api_headers)).json()
+    assert len(listed) == 2
+    signals = await (
+        await client.get(f"/api/clients/{client_id}/signals", headers=api_headers)
+    ).json()
+    assert [(s["type"], s["value"], s["message_sid"]) for s in signals] == [
+        ("crisis", "overdose", sid)
+    ]
+    # Her next message in crisis is a crisis of its own.
+    await client.post(
+        "/api/alerts",
+        json={"client_id": client_id, "kind": "crisis", "message_sid": "SM" + "d" * 32},
+        headers=api_headers,
+    )
+    signals = await (
+        await client.get(f"/api/clients/{client_id}/signals", headers=api_headers)
+    ).json()
+    assert [s["type"] for s in signals] == ["crisis", "crisis"]
+
+
 async def test_open_alerts_are_listed_newest_first(
     client: TestClient, api_headers: dict[str, str], client_id: str
 ) -> None:

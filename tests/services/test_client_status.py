@@ -21,9 +21,12 @@ stack = fixtures_twilio.stack  # the fixture: services app + fake Twilio server
 Signal = tuple[str, str | None, str, str | None]  # type, value, source, message_sid
 
 
-async def signals(sessions, client_id: str | None = None) -> list[Signal]:  # type: ignore[no-untyped-def]
+async def signals(sessions, client_id: str | None = None, *, texts: bool = False) -> list[Signal]:  # type: ignore[no-untyped-def]
+    """Her signals in order; her texts' message_in signals only when `texts`."""
     async with sessions() as session:
         query = select(EngagementSignal).order_by(EngagementSignal.id)
+        if not texts:
+            query = query.where(EngagementSignal.type != "message_in")
         if client_id is not None:
             query = query.where(EngagementSignal.client_id == client_id)
         rows = await session.scalars(query)
@@ -39,6 +42,31 @@ async def test_stop_and_start_by_sms_record_one_signal_each(
     assert await signals(client.app[SESSIONS]) == [
         ("opt_out", status.BY_SMS_KEYWORD, "gateway", stop["MessageSid"]),
         ("opt_in", status.BY_SMS_KEYWORD, "gateway", start["MessageSid"]),
+    ]
+
+
+async def test_each_text_she_sends_records_one_message_in_even_when_twilio_retries(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    hello, stop = form("hi"), form("STOP")
+    for params in (hello, hello, stop):
+        assert (await post_signed(client, params)).status == 200
+    assert await signals(client.app[SESSIONS], texts=True) == [
+        ("message_in", None, "gateway", hello["MessageSid"]),
+        ("message_in", None, "gateway", stop["MessageSid"]),
+        ("opt_out", status.BY_SMS_KEYWORD, "gateway", stop["MessageSid"]),
+    ]
+
+
+async def test_an_opt_out_and_back_in_in_her_own_words_record_one_signal_each(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    out, back = form("can u stop texting this number"), form("START")
+    for params in (out, back):
+        assert (await post_signed(client, params)).status == 200
+    assert await signals(client.app[SESSIONS]) == [
+        ("opt_out", status.BY_SMS_KEYWORD, "gateway", out["MessageSid"]),
+        ("opt_in", status.BY_SMS_KEYWORD, "gateway", back["MessageSid"]),
     ]
 
 

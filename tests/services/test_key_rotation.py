@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from services.app import create_app
 from services.app_keys import GATEWAY, SESSIONS
 from services.clients.lookup import find_or_create_client
-from services.db.tables import Client, Message
+from services.db.tables import Client, ClientNote, EngagementSignal, Message
 from services.gateway import message_log
 from services.settings import REPO_ROOT, Settings
 from tests.services.conftest import FakeRasa
@@ -87,6 +87,15 @@ async def test_rotation_while_women_are_texting(
     before = keyed(settings, fake_url, OLD_KEY, OLD_HASH)
     async with TestClient(TestServer(create_app(before))) as client:
         await texts(client, PHONES, "need subs near 01105")
+        async with client.app[SESSIONS]() as session, session.begin():
+            her = await session.scalar(select(Client.id).limit(1))
+            assert her is not None
+            session.add(ClientNote(client_id=her, body="Ride to intake Tuesday"))
+            session.add(
+                EngagementSignal(
+                    client_id=her, type="provider_rating", value="4", words="she trusts Dr Lee"
+                )
+            )
     tracker_under_old_key(settings)
 
     # Step 1 of the procedure: the new keys first, the old ones after, and a restart.
@@ -105,6 +114,8 @@ async def test_rotation_while_women_are_texting(
     assert "phones re-encrypted: 12" in done.stdout
     assert "messages re-encrypted: 24" in done.stdout  # her texts and the replies, before
     assert "tracker events re-encrypted: 700" in done.stdout
+    assert "staff notes re-encrypted: 1" in done.stdout
+    assert "provider words re-encrypted: 1" in done.stdout
     again = await asyncio.to_thread(rotate, settings)
     assert all(line.endswith(": 0") for line in again.stdout.splitlines()), again.stdout
 
@@ -120,6 +131,12 @@ async def test_rotation_while_women_are_texting(
                 assert phone_hash == digest.hexdigest()
             for (body,) in await session.execute(text("SELECT body FROM messages")):
                 new.decrypt(body.encode())
+            note = await session.scalar(text("SELECT body FROM client_notes"))
+            assert new.decrypt(note.encode()) == b"Ride to intake Tuesday"
+            words = await session.scalar(
+                text("SELECT words FROM engagement_signals WHERE words IS NOT NULL")
+            )
+            assert new.decrypt(words.encode()) == b"she trusts Dr Lee"
             for phone in PHONES:
                 found = await find_or_create_client(session, client.app[GATEWAY].vault, phone)
                 history = await session.scalars(

@@ -8,12 +8,13 @@ from datetime import datetime
 import pytest
 from aiohttp.test_utils import TestClient
 
-from services.engagement.signals import SIGNAL_TYPES, validate_signal
+from services.engagement.signals import validate_signal
+from services.engagement.taxonomy import SIGNAL_TYPES
 from services.logs import quiet_chatty_loggers
 from tests.services.conftest import add_client
 
 DESIGN_TYPES = {
-    "checkin_mood", "craving", "milestone", "need_expressed", "barrier_reported",
+    "message_in", "checkin_mood", "craving", "milestone", "need_expressed", "barrier_reported",
     "referral_offered", "referral_accepted", "referral_declined", "referral_completed",
     "consent_given", "consent_withdrawn", "appointment_attended", "appointment_missed",
     "provider_rating", "crisis", "human_requested", "opt_out", "opt_in", "pregnancy_loss",
@@ -100,8 +101,8 @@ async def test_each_client_sees_only_her_signals(
         ({"type": "CRISIS"}, "type"),
         ({}, "type"),
         ({"type": "craving", "source": "partner"}, "source"),
-        ({"type": "craving", "value": {"text": "x"}}, "value"),
-        ({"type": "craving", "value": "x" * 201}, "value"),
+        ({"type": "barrier_reported", "value": {"text": "x"}}, "value"),
+        ({"type": "barrier_reported", "value": "x" * 201}, "value"),
         ({"type": "craving", "message_sid": 12}, "message_sid"),
         ({"type": "craving", "message_sid": "S" * 65}, "message_sid"),
     ],
@@ -170,13 +171,114 @@ async def test_signal_values_stay_out_of_the_logs(
         json={"client_id": client_id, "type": "barrier_reported", "value": "my boyfriend"},
         headers=api_headers,
     )
+    refused = await client.post(
+        "/api/signals",
+        json={"client_id": client_id, "type": "need_expressed", "value": "boyfriend's car"},
+        headers=api_headers,
+    )
+    assert refused.status == 422
+    assert "boyfriend" not in await refused.text()  # nor echoed back
+    await client.post(
+        "/api/signals",
+        json={"client_id": client_id, "type": "barrier_reported", "value": "rides"},
+        headers=api_headers,
+    )
     logged = caplog.text + " ".join(str(getattr(r, "fields", "")) for r in caplog.records)
     assert "boyfriend" not in logged
     assert any(r.getMessage() == "signal_recorded" for r in caplog.records)
 
 
 def test_values_are_normalised() -> None:
-    assert validate_signal("provider_rating", True).value == "true"
-    assert validate_signal("checkin_mood", 2.5).value == "2.5"
+    assert validate_signal("provider_rating", 4).value == "4"
+    assert validate_signal("checkin_mood", " 2 ").value == "2"
     assert validate_signal("craving", "   ").value is None
-    assert validate_signal("craving", " strong ").value == "strong"
+    assert validate_signal("barrier_reported", " rides ").value == "rides"
+
+
+@pytest.mark.parametrize(
+    ("signal_type", "value", "says"),
+    [
+        ("checkin_mood", 7, "from 1 to 5"),
+        ("checkin_mood", "great", "from 1 to 5"),
+        ("provider_rating", None, "needs a value"),
+        ("provider_rating", 0, "from 1 to 5"),
+        ("barrier_reported", "my boyfriend", "rides, childcare, cost, hours, dcf_fear"),
+        ("barrier_reported", None, "needs a value"),
+        ("need_expressed", "pizza", "moud_buprenorphine"),
+        ("appointment_missed", "traffic jam", "sick"),
+        ("milestone", "forever", "30 days"),
+        ("crisis", "sad", "overdose"),
+        ("craving", "strong", "takes no value"),
+        ("referral_completed", "great", "got_help"),
+    ],
+)
+async def test_a_value_the_type_does_not_take_is_a_clear_422(
+    client: TestClient,
+    api_headers: dict[str, str],
+    client_id: str,
+    signal_type: str,
+    value: object,
+    says: str,
+) -> None:
+    response = await client.post(
+        "/api/signals",
+        json={"client_id": client_id, "type": signal_type, "value": value},
+        headers=api_headers,
+    )
+    assert response.status == 422
+    body = await response.json()
+    assert (body["error"], body["field"]) == ("invalid_signal_value", "value")
+    assert says in body["message"]
+    listed = await client.get(f"/api/clients/{client_id}/signals", headers=api_headers)
+    assert await listed.json() == []
+
+
+@pytest.mark.parametrize(
+    ("signal_type", "value", "stored"),
+    [
+        ("checkin_mood", 5, "5"),
+        ("checkin_mood", None, None),
+        ("provider_rating", "2", "2"),
+        ("barrier_reported", "felt_judged", "felt_judged"),
+        ("need_expressed", "moud", "moud"),
+        ("need_expressed", "housing", "housing"),
+        ("appointment_missed", "childcare", "childcare"),
+        ("appointment_missed", None, None),
+        ("milestone", "1 year", "1 year"),
+        ("crisis", "overdose", "overdose"),
+        ("referral_completed", "got_help", "got_help"),
+        ("message_in", None, None),
+    ],
+)
+async def test_each_type_takes_its_typed_values(
+    client: TestClient,
+    api_headers: dict[str, str],
+    client_id: str,
+    signal_type: str,
+    value: object,
+    stored: str | None,
+) -> None:
+    response = await client.post(
+        "/api/signals",
+        json={"client_id": client_id, "type": signal_type, "value": value},
+        headers=api_headers,
+    )
+    assert response.status == 201
+    assert (await response.json())["value"] == stored
+
+
+async def test_a_retried_post_for_the_same_message_records_nothing_new(
+    client: TestClient, api_headers: dict[str, str], client_id: str
+) -> None:
+    sid = "SM" + "b" * 32
+    body = {"client_id": client_id, "type": "barrier_reported", "value": "rides"}
+    first = await client.post(
+        "/api/signals", json={**body, "message_sid": sid}, headers=api_headers
+    )
+    again = await client.post(
+        "/api/signals", json={**body, "message_sid": sid}, headers=api_headers
+    )
+    assert (first.status, again.status) == (201, 200)
+    assert (await again.json())["id"] == (await first.json())["id"]
+    listed = await client.get(f"/api/clients/{client_id}/signals", headers=api_headers)
+    assert len(await listed.json()) == 1

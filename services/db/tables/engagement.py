@@ -8,13 +8,15 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db.base import Base, UTCDateTime, utcnow
+from services.db.encrypted import EncryptedText
 
 
 class EngagementSignal(Base):
-    """One typed engagement event (services/engagement/signals.py lists the types).
+    """One typed engagement event (services/engagement/taxonomy.py lists the types).
 
     `value` is a code, a number or a short label, never her message text; `message_sid` points
-    at the message it came from when there is one.
+    at the message it came from when there is one. `words` is what staff wrote down about her
+    provider relationship (provider_rating only), encrypted like the dashboard's notes.
     """
 
     __tablename__ = "engagement_signals"
@@ -28,6 +30,7 @@ class EngagementSignal(Base):
     value: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16), default="bot")  # bot, staff or gateway
     message_sid: Mapped[str | None] = mapped_column(String(64))
+    words: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
