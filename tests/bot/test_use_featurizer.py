@@ -74,6 +74,8 @@ def test_a_text_in_capitals_is_read_like_the_same_text_in_lowercase() -> None:
         Message(data={TEXT: "Help me find a doctor"}),
     )
     featurizer().process([shouting, quiet, mixed])
-    assert np.allclose(sentence_vector(shouting), sentence_vector(quiet))
+    # The same text, read in one batch: equal up to float noise (the encoder's sums may run in
+    # another order for another row; differences of about 1e-8 were seen).
+    assert np.allclose(sentence_vector(shouting), sentence_vector(quiet), atol=1e-6)
     # Only capitals are folded: any other text goes in as she wrote it.
     assert not np.allclose(sentence_vector(mixed), sentence_vector(quiet))
