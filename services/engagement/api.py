@@ -7,7 +7,9 @@ import logging
 from aiohttp import web
 
 from services.app_keys import SESSIONS
+from services.checkins import follow_ups
 from services.clients.lookup import require_client
+from services.db.base import utcnow
 from services.engagement.signals import (
     SIGNAL_TYPES,
     record_signal,
@@ -33,6 +35,7 @@ async def create_signal(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session, session.begin():
         client = await require_client(session, body.get("client_id"))
         row = await record_signal(session, client.id, signal)
+        await follow_ups.after_signal(session, client.id, row.type, utcnow())
     log_event(logger, "signal_recorded", client_id=row.client_id, type=row.type, source=row.source)
     return web.json_response(signal_dict(row), status=201)
 

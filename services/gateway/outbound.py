@@ -74,7 +74,8 @@ class OutboundSender:
     def status_callback_url(self) -> str:
         return self._settings.public_url + STATUS_PATH
 
-    def _quiet_until(self, now: datetime) -> datetime | None:
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """When the program's quiet hours end, or None outside them."""
         return next_allowed_time(
             now, self._settings.tandem_quiet_hours, self._settings.tandem_timezone
         )
@@ -117,7 +118,7 @@ class OutboundSender:
                     refusal=refusal,
                 )
                 return [refused]
-            send_after = self._quiet_until(now)
+            send_after = self.quiet_until(now)
             messages = [
                 self._new_message(
                     client_id,
@@ -216,7 +217,7 @@ class OutboundSender:
                     refusal=refusal,
                 )
                 return None
-            later = self._quiet_until(now)
+            later = self.quiet_until(now)
             if later is not None:
                 message.state, message.send_after = MessageState.SCHEDULED, later
                 return None
