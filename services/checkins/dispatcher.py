@@ -5,8 +5,9 @@ Each round claims a batch of due rows (schedule.claim_due: SKIP LOCKED on Postgr
 conditional UPDATE on SQLite), then decides for each with what is true now: she opted out or
 is do-not-contact (client_status.why_not_text), she paused check-ins or wants them only when
 she texts, her cadence no longer has regular ones, the referral moved on (skipped); quiet
-hours (deferred to their end, not dropped). What may go out goes through OutboundSender,
-which marks the check-in sent in the same transaction that stores the message: a check-in is
+hours (deferred to their end, not dropped). What may go out goes through OutboundSender's
+send_many, a batch at a time, which marks each check-in sent in the transaction that stores
+its message: a check-in is
 "sent" exactly when its message exists, so a claim left by a stopped process can safely be
 retried (schedule.release_stuck) and nothing goes out twice.
 """
@@ -29,7 +30,7 @@ from services.clients.status import why_not_text
 from services.db.base import utcnow
 from services.db.tables import CheckIn, Client, Message, Referral
 from services.gateway.message_states import MessageState
-from services.gateway.outbound import OutboundSender
+from services.gateway.outbound import OutboundSender, Outgoing
 from services.logs import log_event
 from services.settings import Settings
 
@@ -77,8 +78,8 @@ class CheckInDispatcher:
                 if not claimed:
                     return sent
                 sends = await self._decide(session, claimed, now)
-            for send in sends:
-                sent += await self._send(send, now)
+            if sends:
+                sent += await self._send(sends, now)
 
     async def _decide(self, session: AsyncSession, ids: list[int], now: datetime) -> list[_Send]:
         """Skip or defer what may not go out now (in this transaction); the rest to send."""
@@ -149,28 +150,40 @@ class CheckInDispatcher:
             reason=reason,
         )
 
-    async def _send(self, send: _Send, now: datetime) -> int:
-        check_in, client = send.check_in, send.client
+    async def _send(self, sends: list[_Send], now: datetime) -> int:
+        """One batch through the sender; each check-in is marked sent in the transaction that
+        stores its message."""
 
-        def sent(session: AsyncSession, messages: list[Message]) -> None:
-            self._end(session, check_in, client, schedule.SENT, None, now, messages[0])
+        def sent(send: _Send) -> Callable[[AsyncSession, list[Message]], None]:
+            return lambda session, messages: self._end(
+                session, send.check_in, send.client, schedule.SENT, None, now, messages[0]
+            )
 
+        outgoing = [Outgoing(s.client.id, s.text, sent(s)) for s in sends]
         try:
-            messages = await self._sender.send(
-                client.id, send.text, reason="checkin_" + check_in.kind, also=sent
-            )
+            results = await self._sender.send_many(outgoing, reason="checkin")
         except Exception:  # noqa: BLE001 - nothing stored: retried after STUCK_AFTER
-            log_event(
-                logger, "checkin_send_failed", logging.ERROR, exc_info=True, check_in_id=check_in.id
-            )
+            log_event(logger, "checkin_send_failed", logging.ERROR, exc_info=True)
             return 0
-        if messages[0].state == MessageState.REFUSED:  # her status changed since _decide
+        # Refused by the sender: her status changed since _decide.
+        refused = [
+            s
+            for s, messages in zip(sends, results, strict=True)
+            if messages[0].state == MessageState.REFUSED
+        ]
+        if refused:
             async with self._sessions() as session, session.begin():
-                self._end(session, check_in, client, schedule.SKIPPED, "refused", now)
-            return 0
+                for send in refused:
+                    self._end(session, send.check_in, send.client, schedule.SKIPPED, "refused", now)
         if self._announce is not None:
-            try:
-                await self._announce(client.id, send.text, check_in.kind)
-            except Exception:  # noqa: BLE001 - the text went out; the bot learns it next turn
-                log_event(logger, "checkin_announce_failed", logging.WARNING, client_id=client.id)
-        return 1
+            for send in sends:
+                if send not in refused:
+                    await self._tell_the_bot(send)
+        return len(sends) - len(refused)
+
+    async def _tell_the_bot(self, send: _Send) -> None:
+        assert self._announce is not None
+        try:
+            await self._announce(send.client.id, send.text, send.check_in.kind)
+        except Exception:  # noqa: BLE001 - the text went out; the bot learns it next turn
+            log_event(logger, "checkin_announce_failed", logging.WARNING, client_id=send.client.id)
