@@ -21,6 +21,8 @@ SENT = "sent"
 SKIPPED = "skipped"
 CANCELLED = "cancelled"
 FAILED = "failed"
+# Claims a check-in may have before it is given up as failed (schedule.release_stuck).
+MAX_ATTEMPTS = 3
 
 
 def add(
@@ -101,11 +103,19 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[in
 
 async def release_stuck(session: AsyncSession, before: datetime, now: datetime) -> int:
     """Claims older than `before` whose dispatcher stopped before storing a message: back to
-    pending. Safe, because a check-in becomes "sent" in the transaction that stores its
-    message: one still "sending" never reached the sender."""
+    pending, or failed after MAX_ATTEMPTS (something in the row itself stops every try).
+    Safe, because a check-in becomes "sent" in the transaction that stores its message: one
+    still "sending" never reached the sender."""
+    stuck = (CheckIn.state == SENDING, CheckIn.claimed_at < before)
+    await session.execute(
+        update(CheckIn)
+        .where(*stuck, CheckIn.attempts >= MAX_ATTEMPTS)
+        .values(state=FAILED, reason="stuck", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     result = await session.execute(
         update(CheckIn)
-        .where(CheckIn.state == SENDING, CheckIn.claimed_at < before)
+        .where(*stuck)
         .values(state=PENDING, updated_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -14,8 +15,11 @@ from services.app_keys import SESSIONS
 from services.checkins import schedule
 from services.db.base import utcnow
 from services.db.tables import Client
+from services.gateway.rasa_client import BotUnavailable, RasaClient
+from services.settings import Settings
 from tests.services import checkins_support
 from tests.services.checkins_support import MINUTE, CheckIns
+from tests.services.conftest import FakeRasa
 from tests.services.referral_support import PHONE, add_woman, move, offer_and_grant
 
 checkins = checkins_support.checkins  # the fixture
@@ -240,6 +244,25 @@ async def test_a_claim_left_by_a_stopped_process_is_sent_once_later(checkins: Ch
     assert (row.state, row.attempts) == ("sent", 2)
 
 
+async def test_a_check_in_that_stops_every_dispatcher_is_given_up_after_three_claims(
+    checkins: CheckIns,
+) -> None:
+    client = checkins.client
+    her = await add_woman(client)
+    now = utcnow()
+    async with client.app[SESSIONS]() as session, session.begin():
+        schedule.add(session, her, "support", now, now)
+    for attempt in range(1, 4):
+        at = now + attempt * timedelta(minutes=11)
+        async with client.app[SESSIONS]() as session, session.begin():
+            await schedule.release_stuck(session, at - timedelta(minutes=10), at)
+            assert len(await schedule.claim_due(session, at, 10)) == 1  # ...and it dies
+    assert await checkins.dispatch(now + timedelta(hours=1)) == 0
+    assert checkins.texts_to(PHONE) == []
+    [row] = await checkins.rows(her)
+    assert (row.state, row.reason, row.attempts) == ("failed", "stuck", 3)
+
+
 async def test_each_sent_check_in_is_announced_to_the_conversation(
     checkins: CheckIns, api_headers: dict[str, str]
 ) -> None:
@@ -271,3 +294,25 @@ async def test_concurrent_dispatchers_on_sqlite_send_each_check_in_once(
     counts = await asyncio.gather(*(d.dispatch_due() for d in dispatchers))
     assert sum(counts) == len(phones)
     assert sorted(r.to for r in checkins.fake.messages) == sorted(phones)
+
+
+async def test_the_bot_learns_what_was_asked_and_does_not_replay_it_as_a_reply(
+    fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    fake, url = fake_rasa
+    fake.events["c_her"] = [
+        {"event": "user", "text": "hi", "metadata": {"message_sid": "SM1"}},
+        {"event": "bot", "text": "Hi! I'm Tandem."},
+    ]
+    async with aiohttp.ClientSession() as http:
+        rasa = RasaClient.from_settings(settings.model_copy(update={"rasa_url": url}), http)
+        await rasa.record_bot_message("c_her", "How are you feeling?", {"check_in": "support"})
+        assert fake.events["c_her"][-1] == {
+            "event": "bot",
+            "text": "How are you feeling?",
+            "metadata": {"check_in": "support"},
+        }
+        assert await rasa.replies_to("c_her", "SM1") == ["Hi! I'm Tandem."]
+        fake.up = False
+        with pytest.raises(BotUnavailable):
+            await rasa.record_bot_message("c_her", "How are you feeling?", {"check_in": "support"})
