@@ -16,7 +16,7 @@ from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.checkins import api as checkins_api
-from services.checkins.dispatcher import CheckInDispatcher
+from services.checkins.dispatcher import CheckInDispatcher, telling_rasa
 from services.clients import api as clients_api
 from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
@@ -114,9 +114,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         settings,
         app[app_keys.SESSIONS],
         sender,
-        announce=lambda client_id, text, kind: rasa.record_bot_message(
-            client_id, text, {"check_in": kind}
-        ),
+        announce=telling_rasa(rasa),
     )
     interval = settings.tandem_worker_interval_seconds
     async with worker.running(replayer, interval, jobs=[sender.send_due, check_ins.dispatch_due]):

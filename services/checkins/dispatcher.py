@@ -31,6 +31,7 @@ from services.db.base import utcnow
 from services.db.tables import CheckIn, Client, Message, Referral
 from services.gateway.message_states import MessageState
 from services.gateway.outbound import OutboundSender, Outgoing
+from services.gateway.rasa_client import RasaClient
 from services.logs import log_event
 from services.settings import Settings
 
@@ -42,6 +43,16 @@ STUCK_AFTER = timedelta(minutes=10)
 
 # Tells the conversation what was asked: (client id, text, kind).
 Announce = Callable[[str, str, str], Awaitable[None]]
+
+
+def telling_rasa(rasa: RasaClient) -> Announce:
+    """Each sent check-in appended to her Rasa tracker as the bot's message (metadata
+    check_in: kind). Not trigger_intent: that needs an EXTERNAL_ intent in domain.yml."""
+
+    async def announce(client_id: str, text: str, kind: str) -> None:
+        await rasa.record_bot_message(client_id, text, {"check_in": kind})
+
+    return announce
 
 
 @dataclass

@@ -20,7 +20,7 @@ from services.gateway.fake_twilio import FAKE_TWILIO, create_fake_twilio_app
 from services.gateway.fake_twilio_state import FakeTwilio
 from services.gateway.outbound import OutboundSender
 from services.settings import Settings
-from tests.services.conftest import AUTH_TOKEN
+from tests.services.conftest import AUTH_TOKEN, FakeRasa
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Clock:
 class CheckIns:
     client: TestClient  # the services app (quiet hours off unless a test sets them)
     fake: FakeTwilio
+    rasa: FakeRasa
 
     def dispatcher(
         self,
@@ -84,18 +85,19 @@ class CheckIns:
 
 
 @pytest.fixture
-async def checkins(settings: Settings) -> AsyncIterator[CheckIns]:
+async def checkins(settings: Settings, fake_rasa: tuple[FakeRasa, str]) -> AsyncIterator[CheckIns]:
     fake_app = create_fake_twilio_app(AUTH_TOKEN, auto_callbacks=False)
     async with TestServer(fake_app) as fake_server:
         configured = settings.model_copy(
             update={
                 "twilio_api_base_url": str(fake_server.make_url("")).rstrip("/"),
                 "tandem_quiet_hours": "00:00-00:00",
+                "rasa_url": fake_rasa[1],
             }
         )
         app = create_app(configured)
         async with TestClient(TestServer(app)) as client:
-            yield CheckIns(client, fake_app[FAKE_TWILIO])
+            yield CheckIns(client, fake_app[FAKE_TWILIO], fake_rasa[0])
         await fake_app[FAKE_TWILIO].drain()
 
 

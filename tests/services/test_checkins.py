@@ -11,16 +11,19 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from services.app_keys import SESSIONS
+from services.app_keys import HTTP, SESSIONS, SETTINGS
 from services.checkins import schedule
+from services.checkins.dispatcher import telling_rasa
 from services.db.base import utcnow
 from services.db.tables import Client
 from services.gateway.rasa_client import BotUnavailable, RasaClient
+from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
 from tests.services import checkins_support
 from tests.services.checkins_support import MINUTE, CheckIns
 from tests.services.conftest import FakeRasa
 from tests.services.referral_support import PHONE, add_woman, move, offer_and_grant
+from tests.services.test_gateway import form, post_signed
 
 checkins = checkins_support.checkins  # the fixture
 
@@ -65,6 +68,27 @@ async def test_two_days_after_her_yes_she_is_asked_once_whether_she_reached_them
     assert (await checkins.timeline(her))[-1] == ("queued", REACH_THEM)
     [row] = await checkins.rows(her)
     assert (row.state, row.attempts, row.message_id is not None) == ("sent", 1, True)
+
+
+async def test_the_follow_up_reaches_the_conversation_and_her_answer_comes_in_after_it(
+    checkins: CheckIns, api_headers: dict[str, str]
+) -> None:
+    client = checkins.client
+    her = await add_woman(client)
+    await offer_and_grant(client, api_headers, her)
+    due = await checkins.due_at(her, "referral_follow_up")
+    rasa = RasaClient.from_settings(client.app[SETTINGS], client.app[HTTP])
+    assert await checkins.dispatcher(due, announce=telling_rasa(rasa)).dispatch_due() == 1
+    assert checkins.texts_to(PHONE) == [REACH_THEM]
+
+    checkins.rasa.replies = ["I'm glad you reached them."]
+    reply = await post_signed(client, form("yes I called them, I start monday", phone=PHONE))
+    assert twiml_to_messages(await reply.text()) == ["I'm glad you reached them."]
+    assert [(e["event"], e["text"]) for e in checkins.rasa.events[her]] == [
+        ("bot", REACH_THEM),  # what was asked, before her answer
+        ("user", "yes I called them, I start monday"),
+        ("bot", "I'm glad you reached them."),
+    ]
 
 
 async def test_no_follow_up_once_the_referral_moved_on(
