@@ -187,14 +187,19 @@ class CheckInDispatcher:
                 for send in refused:
                     self._end(session, send.check_in, send.client, schedule.SKIPPED, "refused", now)
         if self._announce is not None:
-            for send in sends:
-                if send not in refused:
-                    await self._tell_the_bot(send)
+            await self._tell_the_bot([s for s in sends if s not in refused])
         return len(sends) - len(refused)
 
-    async def _tell_the_bot(self, send: _Send) -> None:
+    async def _tell_the_bot(self, sends: list[_Send]) -> None:
+        """Best effort, after the texts went out: when the bot is down or slow, the rest of the
+        batch is not tried (each try could wait for its timeout); her next text still reaches
+        the bot as usual."""
         assert self._announce is not None
-        try:
-            await self._announce(send.client.id, send.text, send.check_in.kind)
-        except Exception:  # noqa: BLE001 - the text went out; the bot learns it next turn
-            log_event(logger, "checkin_announce_failed", logging.WARNING, client_id=send.client.id)
+        for told, send in enumerate(sends):
+            try:
+                await self._announce(send.client.id, send.text, send.check_in.kind)
+            except Exception:  # noqa: BLE001 - never undo or delay what was sent
+                log_event(
+                    logger, "checkin_announce_failed", logging.WARNING, untold=len(sends) - told
+                )
+                return

@@ -340,3 +340,21 @@ async def test_the_bot_learns_what_was_asked_and_does_not_replay_it_as_a_reply(
         fake.up = False
         with pytest.raises(BotUnavailable):
             await rasa.record_bot_message("c_her", "How are you feeling?", {"check_in": "support"})
+
+
+async def test_a_bot_that_is_down_does_not_hold_up_or_undo_check_ins(checkins: CheckIns) -> None:
+    client = checkins.client
+    now = utcnow()
+    for n in range(3):
+        her = await add_woman(client, phone=f"+141355504{n:02d}")
+        async with client.app[SESSIONS]() as session, session.begin():
+            schedule.add(session, her, "support", now, now)
+    tries: list[str] = []
+
+    async def announce(client_id: str, text: str, kind: str) -> None:
+        tries.append(client_id)
+        raise BotUnavailable("ClientConnectorError")
+
+    assert await checkins.dispatcher(now, announce=announce).dispatch_due() == 3
+    assert len(checkins.fake.messages) == 3
+    assert len(tries) == 1, "the rest of the batch is not tried"
