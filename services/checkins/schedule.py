@@ -92,8 +92,11 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[in
     if (await session.connection()).dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     result = await session.execute(
+        # No second "state = pending" here: the subquery already re-checks it on the row it
+        # locks (PostgreSQL) or under the write lock (SQLite), and SQLite would then look the
+        # rows up by state, all of them, instead of by id.
         update(CheckIn)
-        .where(CheckIn.id.in_(due.scalar_subquery()), CheckIn.state == PENDING)
+        .where(CheckIn.id.in_(due.scalar_subquery()))
         .values(state=SENDING, claimed_at=now, attempts=CheckIn.attempts + 1, updated_at=now)
         .returning(CheckIn.id)
         .execution_options(synchronize_session=False)

@@ -19,8 +19,8 @@ class CheckIn(Base):
 
     __tablename__ = "check_ins"
     __table_args__ = (
-        # The dispatcher's scan: due rows of one state, oldest first.
-        Index("ix_check_ins_state_due_at", "state", "due_at"),
+        # The claim: due rows of one state in (due_at, id) order, straight from the index.
+        Index("ix_check_ins_state_due_at_id", "state", "due_at", "id"),
         Index("ix_check_ins_client_id_state", "client_id", "state"),
     )
 

@@ -46,7 +46,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('check_ins', schema=None) as batch_op:
         batch_op.create_index('ix_check_ins_client_id_state', ['client_id', 'state'], unique=False)
-        batch_op.create_index('ix_check_ins_state_due_at', ['state', 'due_at'], unique=False)
+        batch_op.create_index('ix_check_ins_state_due_at_id', ['state', 'due_at', 'id'], unique=False)
 
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checkin_cadence', sa.String(length=16), nullable=True))
@@ -65,7 +65,7 @@ def downgrade() -> None:
         batch_op.drop_column('checkin_cadence')
 
     with op.batch_alter_table('check_ins', schema=None) as batch_op:
-        batch_op.drop_index('ix_check_ins_state_due_at')
+        batch_op.drop_index('ix_check_ins_state_due_at_id')
         batch_op.drop_index('ix_check_ins_client_id_state')
 
     op.drop_table('check_ins')
