@@ -183,7 +183,7 @@ def postgres_database(server: str) -> tuple[str, Callable[[], None]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
-    parser.add_argument("--baseline-count", type=int, default=20_000)
+    parser.add_argument("--baseline-count", type=int, default=10_000)
     parser.add_argument(
         "--postgres", default=os.environ.get("TANDEM_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
     )

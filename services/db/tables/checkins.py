@@ -34,6 +34,9 @@ class CheckIn(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payload: Mapped[dict[str, int | str]] = mapped_column(JSON, default=dict)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    # Indexed: deleting old messages (tandem purge) looks up the check-ins pointing at them.
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -46,6 +46,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('check_ins', schema=None) as batch_op:
         batch_op.create_index('ix_check_ins_client_id_state', ['client_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_check_ins_message_id'), ['message_id'], unique=False)
         batch_op.create_index('ix_check_ins_state_due_at_id', ['state', 'due_at', 'id'], unique=False)
 
     with op.batch_alter_table('clients', schema=None) as batch_op:
@@ -66,6 +67,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('check_ins', schema=None) as batch_op:
         batch_op.drop_index('ix_check_ins_state_due_at_id')
+        batch_op.drop_index(batch_op.f('ix_check_ins_message_id'))
         batch_op.drop_index('ix_check_ins_client_id_state')
 
     op.drop_table('check_ins')
