@@ -5,6 +5,7 @@ to get them. Time is a clock the test sets."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -14,11 +15,13 @@ from aiohttp.test_utils import TestClient
 from services.app_keys import HTTP, SESSIONS, SETTINGS
 from services.checkins import schedule
 from services.checkins.dispatcher import telling_rasa
+from services.checkins.texts import TEXTS, check_in_text
 from services.db.base import utcnow
 from services.db.tables import Client
 from services.gateway.rasa_client import BotUnavailable, RasaClient
 from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
+from sms_text.segments import count_segments
 from tests.services import checkins_support
 from tests.services.checkins_support import MINUTE, CheckIns
 from tests.services.conftest import FakeRasa
@@ -358,3 +361,19 @@ async def test_a_bot_that_is_down_does_not_hold_up_or_undo_check_ins(checkins: C
     assert await checkins.dispatcher(now, announce=announce).dispatch_due() == 3
     assert len(checkins.fake.messages) == 3
     assert len(tries) == 1, "the rest of the batch is not tried"
+
+
+# Words an unprompted text must not carry: someone else may read her phone.
+INDISCREET = re.compile(
+    r"drug|opioid|recover|relapse|craving|\buse\b|clinic|treatment|methadone|suboxone|dcf|"
+    r"pregnan|baby|beb|embaraz|droga|tratamiento|reca[ií]da",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("kind", sorted(TEXTS))
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_check_in_is_short_and_discreet(kind: str, language: str) -> None:
+    text = check_in_text(kind, language, "Tandem")
+    assert count_segments(text) <= 2, text
+    assert not INDISCREET.search(text), text
