@@ -15,6 +15,8 @@ from safety import embedding
 from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
+from services.checkins import api as checkins_api
+from services.checkins.dispatcher import CheckInDispatcher, telling_rasa
 from services.clients import api as clients_api
 from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
@@ -88,9 +90,10 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     # The crisis judgement's sentence encoder loads in about a second: now, not on a crisis.
     await asyncio.to_thread(embedding.warm_up)
     sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
+    rasa = RasaClient.from_settings(settings, app[app_keys.HTTP])
     replayer = Replayer(
         sessions=app[app_keys.SESSIONS],
-        rasa=RasaClient.from_settings(settings, app[app_keys.HTTP]),
+        rasa=rasa,
         judge=app[app_keys.JUDGE],
         # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
         deliver=sender.deliver_replies,
@@ -107,8 +110,14 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     )
     app[app_keys.GATEWAY] = gateway
     app[app_keys.OUTBOUND] = sender
+    check_ins = CheckInDispatcher(
+        settings,
+        app[app_keys.SESSIONS],
+        sender,
+        announce=telling_rasa(rasa),
+    )
     interval = settings.tandem_worker_interval_seconds
-    async with worker.running(replayer, interval, send_due=sender.send_due):
+    async with worker.running(replayer, interval, jobs=[sender.send_due, check_ins.dispatch_due]):
         yield
     await gateway.tracker.dispose()
 
@@ -151,6 +160,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(directory_api.routes)
     app.add_routes(clients_api.routes)
     app.add_routes(engagement_api.routes)
+    app.add_routes(checkins_api.routes)
     app.add_routes(alerts_api.routes)
     app.add_routes(referrals_api.routes)
     app.add_routes(consent_api.routes)

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from services.app_keys import SETTINGS
+from services.checkins.cadence import CADENCES, InvalidCadence
 from services.clients.lookup import UnknownClient
 from services.clients.profile import InvalidField
 from services.consent import errors as consent
@@ -73,6 +74,9 @@ DOMAIN_ERRORS: dict[type[Exception], HttpError] = {
     InvalidField: HttpError(400, "invalid_field", details=lambda e: {"field": e.field}),
     InvalidSignal: HttpError(400, "invalid_signal", details=lambda e: {"field": e.field}),
     InvalidValue: HttpError(422, "invalid_signal_value", "value"),
+    InvalidCadence: HttpError(
+        422, "invalid_cadence", "cadence", details=lambda _: {"allowed": list(CADENCES)}
+    ),
     UnknownService: HttpError(404, "unknown_service", "service_id", "No open service has this id."),
     UnknownLocation: HttpError(
         404, "unknown_location", "location_id", "This service is not offered at that location."

@@ -1,8 +1,8 @@
 """The profile the bot may set for a client, validated field by field.
 
 Every field is optional (she can skip every question). A pregnancy or infant loss stops all
-stage-based messages at once, clears her stage and logs a `pregnancy_loss` signal, all in the
-caller's transaction.
+stage-based messages and pending check-ins at once, clears her stage and logs a
+`pregnancy_loss` signal, all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.checkins import follow_ups
 from services.db.tables import Client
 from services.engagement.signals import InvalidSignal, NewSignal, record_signal, validate_signal
 
@@ -134,6 +135,7 @@ async def apply_change(session: AsyncSession, client: Client, change: ProfileCha
         client.stage = None
         client.stage_messages_stopped = True
         await record_signal(session, client.id, change.loss_signal)
+        await follow_ups.after_loss(session, client.id, datetime.now(UTC))
 
 
 def profile_dict(client: Client) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """The one sender of proactive (outbound REST) messages.
 
-Every proactive text goes through `OutboundSender.send`: it refuses what
+Every proactive text goes through `OutboundSender.send` (or `send_many`, the same for a batch
+with one transaction on each side of the Twilio calls): it refuses what
 `client_status.why_not_text` refuses (she opted out; she is do-not-contact and the text does
 not answer one of hers, `in_reply_to_id`), splits long texts into parts of at most two
 segments, holds messages through quiet hours (state "scheduled", sent later by `send_due`,
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -53,6 +55,35 @@ STATUS_PATH = "/sms/status"
 # A message still "sending" with no sid this long after its last change was orphaned by a
 # process that stopped mid-call (a live call gives up after TWILIO_TIMEOUT_SECONDS).
 STUCK_AFTER = timedelta(minutes=10)
+# Twilio calls in flight at once for one batch (send_many): Twilio queues what it accepts.
+CONCURRENCY = 20
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One text for `send_many`; `also` as in `send`."""
+
+    client_id: str
+    text: str
+    also: Callable[[AsyncSession, list[Message]], None] | None = None
+
+
+@dataclass
+class _Delivery:
+    """Stored messages (the parts of one text) on their way to her phone."""
+
+    client_id: str
+    phone_token: str
+    messages: list[Message]
+
+
+@dataclass
+class _Answer:
+    """What Twilio said: (sid, status) per part created, in order, then the failure if any."""
+
+    created: list[tuple[str, str | None]]
+    failure: str | None = None
+    error_code: int | None = None
 
 
 class OutboundSender:
@@ -74,7 +105,8 @@ class OutboundSender:
     def status_callback_url(self) -> str:
         return self._settings.public_url + STATUS_PATH
 
-    def _quiet_until(self, now: datetime) -> datetime | None:
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """When the program's quiet hours end, or None outside them."""
         return next_allowed_time(
             now, self._settings.tandem_quiet_hours, self._settings.tandem_timezone
         )
@@ -93,59 +125,88 @@ class OutboundSender:
         messages (one per part, or one refused message). `also` adds rows to the transaction
         that stores the accepted messages (the dashboard's audit row); it is not called for a
         refused one."""
-        parts = split_for_sms(text, SEGMENTS_PER_PART)
-        if not parts:
+        [messages] = await self._send([Outgoing(client_id, text, also)], in_reply_to_id, reason)
+        return messages
+
+    async def send_many(
+        self, outgoing: Sequence[Outgoing], *, reason: str = "proactive"
+    ) -> list[list[Message]]:
+        """Many texts Tandem starts, each as `send` sends it, with fewer commits: one
+        transaction stores them all, the Twilio calls run concurrently (CONCURRENCY at a
+        time), and one transaction records Twilio's answers. The check-in dispatcher's batches
+        go out this way."""
+        return await self._send(outgoing, None, reason)
+
+    async def _send(
+        self, outgoing: Sequence[Outgoing], in_reply_to_id: int | None, reason: str
+    ) -> list[list[Message]]:
+        split = [split_for_sms(item.text, SEGMENTS_PER_PART) for item in outgoing]
+        if not all(split):
             raise ValueError("nothing to send")
         now = self._clock()
+        send_after = self.quiet_until(now)
+        stored: list[list[Message]] = []
+        deliveries: list[_Delivery] = []
+        refusals: list[tuple[Message, str]] = []
         async with self._sessions() as session, session.begin():
-            client = await session.get(Client, client_id)
-            if client is None:
-                raise UnknownClient(client_id)
-            refusal = client_status.why_not_text(client, answering_her=in_reply_to_id is not None)
-            if refusal:
-                refused = self._new_message(
-                    client_id, text.strip(), MessageState.REFUSED, in_reply_to_id
-                )
-                session.add(refused)
-                await session.flush()
-                log_event(
-                    logger,
-                    "sms_outbound_refused",
-                    client_id=client_id,
-                    message_id=refused.id,
-                    reason=reason,
-                    refusal=refusal,
-                )
-                return [refused]
-            send_after = self._quiet_until(now)
-            messages = [
-                self._new_message(
-                    client_id,
-                    part,
-                    MessageState.SCHEDULED if send_after else MessageState.SENDING,
-                    in_reply_to_id,
-                    send_after,
-                )
-                for part in parts
-            ]
-            session.add_all(messages)
-            await session.flush()
-            if also is not None:
-                also(session, messages)
-            phone_token = client.phone_encrypted
-        if send_after is not None:
+            ids = {item.client_id for item in outgoing}
+            clients = {
+                c.id: c for c in await session.scalars(select(Client).where(Client.id.in_(ids)))
+            }
+            for item, parts in zip(outgoing, split, strict=True):
+                client = clients.get(item.client_id)
+                if client is None:
+                    raise UnknownClient(item.client_id)
+                answering_her = in_reply_to_id is not None
+                refusal = client_status.why_not_text(client, answering_her=answering_her)
+                if refusal:
+                    refused = self._new_message(
+                        item.client_id, item.text.strip(), MessageState.REFUSED, in_reply_to_id
+                    )
+                    refusals.append((refused, refusal))
+                    stored.append([refused])
+                    continue
+                messages = [
+                    self._new_message(
+                        item.client_id,
+                        part,
+                        MessageState.SCHEDULED if send_after else MessageState.SENDING,
+                        in_reply_to_id,
+                        send_after,
+                    )
+                    for part in parts
+                ]
+                stored.append(messages)
+                deliveries.append(_Delivery(item.client_id, client.phone_encrypted, messages))
+            session.add_all(m for messages in stored for m in messages)
+            await session.flush()  # one flush for the batch: ids for `also` and the logs
+            for item, messages in zip(outgoing, stored, strict=True):
+                if item.also is not None and messages[0].state != MessageState.REFUSED:
+                    item.also(session, messages)
+        for refused, refusal in refusals:
             log_event(
                 logger,
-                "sms_outbound_scheduled",
-                client_id=client_id,
-                message_ids=[m.id for m in messages],
-                send_after=send_after.isoformat(),
+                "sms_outbound_refused",
+                client_id=refused.client_id,
+                message_id=refused.id,
                 reason=reason,
+                refusal=refusal,
             )
-            return messages
-        async with LazyTwilio(self._factory) as twilio:
-            await self._deliver(twilio, client_id, phone_token, messages, reason)
-        return messages
+        if send_after is not None:
+            for delivery in deliveries:
+                log_event(
+                    logger,
+                    "sms_outbound_scheduled",
+                    client_id=delivery.client_id,
+                    message_ids=[m.id for m in delivery.messages],
+                    send_after=send_after.isoformat(),
+                    reason=reason,
+                )
+            return stored
+        if deliveries:
+            async with LazyTwilio(self._factory) as twilio:
+                await self._deliver(twilio, deliveries, reason)
+        return stored
 
     async def deliver_replies(
         self, client_id: str, texts: list[str], in_reply_to_id: int | None = None
@@ -184,9 +245,8 @@ class OutboundSender:
                 if claimed is None:
                     continue
                 message, phone_token = claimed
-                handed += await self._deliver(
-                    twilio, message.client_id, phone_token, [message], "scheduled"
-                )
+                delivery = _Delivery(message.client_id, phone_token, [message])
+                handed += await self._deliver(twilio, [delivery], "scheduled")
         return handed
 
     async def _claim(self, message_id: int, now: datetime) -> tuple[Message, str] | None:
@@ -216,89 +276,99 @@ class OutboundSender:
                     refusal=refusal,
                 )
                 return None
-            later = self._quiet_until(now)
+            later = self.quiet_until(now)
             if later is not None:
                 message.state, message.send_after = MessageState.SCHEDULED, later
                 return None
             return message, client.phone_encrypted
 
-    async def _deliver(
-        self,
-        twilio: LazyTwilio,
-        client_id: str,
-        phone_token: str,
-        messages: list[Message],
-        reason: str,
-    ) -> int:
-        """Create each message (state "sending") at Twilio, in order; after a failure the
-        remaining parts are not sent. Returns how many Twilio accepted."""
-        phone = self._phones.decrypt(phone_token)
-        handed = 0
-        for index, message in enumerate(messages):
-            error_code: int | None = None
+    async def _deliver(self, twilio: LazyTwilio, deliveries: list[_Delivery], reason: str) -> int:
+        """Create each delivery's messages (state "sending") at Twilio, in order, deliveries
+        concurrently; after a failure the remaining parts of that text are not sent. Then one
+        transaction records every answer. Returns how many messages Twilio accepted."""
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def call(delivery: _Delivery) -> _Answer:
+            async with limit:
+                return await self._call_twilio(twilio, delivery)
+
+        answers = await asyncio.gather(*(call(d) for d in deliveries))
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            for delivery, answer in zip(deliveries, answers, strict=True):
+                await self._record(session, delivery, answer, now)
+        for delivery, answer in zip(deliveries, answers, strict=True):
+            self._log(delivery, answer, reason)
+        return sum(len(answer.created) for answer in answers)
+
+    async def _call_twilio(self, twilio: LazyTwilio, delivery: _Delivery) -> _Answer:
+        phone = self._phones.decrypt(delivery.phone_token)
+        created: list[tuple[str, str | None]] = []
+        for message in delivery.messages:
             try:
-                created = await asyncio.wait_for(
+                result = await asyncio.wait_for(
                     twilio.get().messages.create_async(
                         **create_args(self._settings, phone, message.body, self.status_callback_url)
                     ),
                     TWILIO_TIMEOUT_SECONDS + 1,  # the HTTP client times out first
                 )
             except (TwilioRestException, TwilioServiceException) as error:
-                failure, error_code = "twilio_error", error_code_of(error)
+                return _Answer(created, "twilio_error", error_code_of(error))
             except (aiohttp.ClientError, TimeoutError):
-                failure = "network_error"
+                return _Answer(created, "network_error")
             except Exception as error:  # never leave a message stuck in "sending"
-                failure = type(error).__name__
+                return _Answer(created, type(error).__name__)
+            created.append((result.sid, result.status))
+        return _Answer(created)
+
+    @staticmethod
+    async def _record(
+        session: AsyncSession, delivery: _Delivery, answer: _Answer, now: datetime
+    ) -> None:
+        """Twilio's answers: a sid and state for each created part; after a failure the first
+        failed part is "failed" and the rest are not sent (refused when 21610 opted her out)."""
+        for message, (sid, status) in zip(delivery.messages, answer.created, strict=False):
+            session.add(message)
+            message.twilio_sid = sid
+            message.state = MessageState(status) if status in RANK else MessageState.QUEUED
+        if answer.failure is None:
+            return
+        opted_out = answer.error_code == UNSUBSCRIBED
+        if opted_out:
+            await client_status.opt_out(
+                session, delivery.client_id, by=OPTED_OUT_BY_TWILIO, now=now
+            )
+        for position, message in enumerate(delivery.messages[len(answer.created) :]):
+            session.add(message)
+            if position == 0 or not opted_out:
+                message.state, message.error_code = MessageState.FAILED, answer.error_code
             else:
-                async with self._sessions() as session, session.begin():
-                    session.add(message)
-                    message.twilio_sid = created.sid
-                    message.state = (
-                        MessageState(created.status)
-                        if created.status in RANK
-                        else MessageState.QUEUED
-                    )
-                handed += 1
-                log_event(
-                    logger,
-                    "sms_outbound_sent",
-                    client_id=client_id,
-                    message_id=message.id,
-                    message_sid=created.sid,
-                    state=message.state,
-                    segments=message.segments,
-                    reason=reason,
-                )
-                continue
-            await self._record_failure(client_id, messages[index:], error_code)
+                message.state = MessageState.REFUSED
+
+    @staticmethod
+    def _log(delivery: _Delivery, answer: _Answer, reason: str) -> None:
+        for message in delivery.messages[: len(answer.created)]:
+            log_event(
+                logger,
+                "sms_outbound_sent",
+                client_id=delivery.client_id,
+                message_id=message.id,
+                message_sid=message.twilio_sid,
+                state=message.state,
+                segments=message.segments,
+                reason=reason,
+            )
+        if answer.failure is not None:
             log_event(
                 logger,
                 "sms_outbound_failed",
                 logging.WARNING,
-                client_id=client_id,
-                message_id=message.id,
-                error=failure,
-                error_code=error_code,
+                client_id=delivery.client_id,
+                message_id=delivery.messages[len(answer.created)].id,
+                error=answer.failure,
+                error_code=answer.error_code,
                 reason=reason,
             )
-            break
-        return handed
-
-    async def _record_failure(
-        self, client_id: str, messages: list[Message], error_code: int | None
-    ) -> None:
-        """The first message failed with `error_code`; the parts after it are not sent."""
-        now = self._clock()
-        async with self._sessions() as session, session.begin():
-            opted_out = error_code == UNSUBSCRIBED
-            if opted_out:
-                await client_status.opt_out(session, client_id, by=OPTED_OUT_BY_TWILIO, now=now)
-            for position, message in enumerate(messages):
-                session.add(message)
-                if position == 0 or not opted_out:
-                    message.state, message.error_code = MessageState.FAILED, error_code
-                else:
-                    message.state = MessageState.REFUSED
 
     @staticmethod
     def _new_message(

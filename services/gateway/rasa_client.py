@@ -90,8 +90,25 @@ class RasaClient:
                 if (event.get("metadata") or {}).get("message_sid") == message_sid:
                     replies = []
             elif kind == "bot" and replies is not None and event.get("text"):
+                if (event.get("metadata") or {}).get("check_in"):
+                    continue  # a check-in Tandem sent on its own, not a reply to this turn
                 replies.append(event["text"])
         return replies
+
+    async def record_bot_message(self, sender: str, text: str, metadata: dict[str, str]) -> None:
+        """Append a text Tandem sent her on its own to her conversation, as the bot's, so the
+        bot's next turn sees what was asked (Rasa's tracker events API: no domain change)."""
+        try:
+            async with self.http.post(
+                f"{self.url}/conversations/{sender}/tracker/events",
+                params={"token": self.token, "include_events": "NONE"},
+                json={"event": "bot", "text": text, "metadata": metadata},
+                timeout=self._timeout,
+            ) as response:
+                if response.status != 200:
+                    raise BotUnavailable(f"tracker events answered {response.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise BotUnavailable(type(error).__name__) from error
 
     async def _tracker(self, sender: str) -> dict[str, Any]:
         try:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from services.checkins import follow_ups
 from services.db.tables import Organization, Referral, ReferralStatusChange, Service
 from services.referrals.lifecycle import TERMINAL, Transition
 
@@ -150,6 +151,8 @@ async def apply_transition(
             created_at=now,
         )
     )
+    if transition.to == "requested":  # sent on, by her YES or by staff
+        follow_ups.after_referral_requested(session, referral.client_id, referral.id, now)
     await session.flush()
     return True
 

@@ -94,6 +94,7 @@ class FakeRasa:
     received: list[dict] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     events: dict[str, list[dict]] = field(default_factory=dict)
+    token: str = "test-rasa-token-0123456789"  # make_settings' RASA_TOKEN
 
     async def hello(self, _: web.Request) -> web.Response:
         await self._hang_while_frozen()
@@ -124,6 +125,14 @@ class FakeRasa:
         sender = request.match_info["sender"]
         return web.json_response({"sender_id": sender, "events": self.events.get(sender, [])})
 
+    async def append_event(self, request: web.Request) -> web.Response:
+        """POST /conversations/{sender}/tracker/events: one event appended to her tracker."""
+        if not self.up or request.query.get("token") != self.token:
+            return web.Response(status=503 if not self.up else 401)
+        sender = request.match_info["sender"]
+        self.events.setdefault(sender, []).append(await request.json())
+        return web.json_response({"sender_id": sender})
+
     def messages(self) -> list[str]:
         return [r["message"] for r in self.received]
 
@@ -148,6 +157,7 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     app.router.add_post("/webhooks/tandem/webhook", fake.handle)
     app.router.add_get("/", fake.hello)
     app.router.add_get("/conversations/{sender}/tracker", fake.tracker)
+    app.router.add_post("/conversations/{sender}/tracker/events", fake.append_event)
     server = TestServer(app)
     await server.start_server()
     yield fake, str(server.make_url("")).rstrip("/")

@@ -92,6 +92,13 @@ async def test_every_documented_operation_answers_as_documented(
         ("POST", "/api/signals", {}, {"client_id": woman, "type": "craving", "value": 3}),
         ("GET", "/api/clients/{client_id}/signals", {"client_id": woman}, None),
         ("GET", "/api/clients/{client_id}/engagement", {"client_id": woman}, None),
+        (
+            "PUT",
+            "/api/clients/{client_id}/checkin-cadence",
+            {"client_id": woman},
+            {"cadence": "weekly"},
+        ),
+        ("GET", "/api/clients/{client_id}/check-ins", {"client_id": woman}, None),
         ("POST", "/api/alerts", {}, {"client_id": woman, "kind": "human_requested"}),
         ("GET", "/api/alerts", {}, None),
         ("GET", "/api/referrals", {}, None),

@@ -1,6 +1,7 @@
 """Tables, one module per area; importing this package registers every table on Base.metadata
 (Alembic's env.py and the tests rely on it), and its names are what the code imports."""
 
+from services.db.tables.checkins import CheckIn
 from services.db.tables.clients import Client, new_client_id
 from services.db.tables.directory import (
     Address,
@@ -25,6 +26,7 @@ __all__ = [
     "Address",
     "Alert",
     "AuditEvent",
+    "CheckIn",
     "Client",
     "ClientNote",
     "Consent",

@@ -48,6 +48,11 @@ class Client(Base):
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     do_not_contact_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     do_not_contact_changed_by: Mapped[str | None] = mapped_column(String(64))
+    # How often she wants a check-in (services/checkins/cadence.py); None until she chooses:
+    # then only follow-ups to what she told Tandem go out.
+    checkin_cadence: Mapped[str | None] = mapped_column(String(16))
+    checkin_cadence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_cadence_changed_by: Mapped[str | None] = mapped_column(String(64))
     # Her case manager (the dashboard's work queue); None: in the unassigned queue.
     assigned_to: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True

@@ -1,0 +1,40 @@
+"""What each check-in says, in English and Spanish.
+
+Short (at most two SMS segments: Spanish accents make a text UCS-2, 67 characters a
+segment), warm, never judging, and discreet: Tandem starts these texts, and someone else may
+see her phone, so none names a drug, recovery, a clinic or a pregnancy. None promises what
+Tandem does not do.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "regular": {
+        "en": "Hi, it's {program}, checking in. How are you doing? Reply anytime, no pressure.",
+        "es": "Hola, soy {program}. ¿Cómo estás? Responde cuando quieras, sin presión.",
+    },
+    "referral_follow_up": {
+        "en": "Hi, it's {program}. Checking in about your referral: were you able to reach "
+        "them? If something got in the way, tell me and I can help.",
+        "es": "Hola, soy {program}. ¿Pudiste comunicarte con el lugar de tu referido? Si algo "
+        "te lo impidió, cuéntame y te ayudo.",
+    },
+    "missed_appointment": {
+        "en": "Hi, it's {program}. Sorry the appointment didn't work out. What got in the way? "
+        "A ride, childcare, something else? I can help look for options.",
+        "es": "Hola, soy {program}. Siento lo de la cita. ¿Qué te lo impidió? ¿Transporte, "
+        "niños, otra cosa? Puedo ayudarte a buscar opciones.",
+    },
+    "support": {
+        "en": "Hi, it's {program}. Thinking of you today. How are you feeling? You don't have "
+        "to reply, but I'm here if you want to talk.",
+        "es": "Hola, soy {program}. Hoy pensé en ti. ¿Cómo te sientes? No tienes que "
+        "responder; aquí estoy si quieres hablar.",
+    },
+}
+KINDS = frozenset(TEXTS)
+
+
+def check_in_text(kind: str, language: str, program: str) -> str:
+    by_language = TEXTS[kind]
+    return by_language.get(language, by_language["en"]).format(program=program)
