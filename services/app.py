@@ -34,7 +34,7 @@ from services.gateway import status, worker
 from services.gateway.inbound import Gateway
 from services.gateway.keywords import load_keywords
 from services.gateway.outbound import OutboundSender
-from services.gateway.rasa_client import RasaClient
+from services.gateway.rasa_pool import RasaPool
 from services.gateway.replay import Replayer
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
@@ -90,7 +90,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
     replayer = Replayer(
         sessions=app[app_keys.SESSIONS],
-        rasa=RasaClient.from_settings(settings, app[app_keys.HTTP]),
+        rasa=RasaPool.from_settings(settings, app[app_keys.HTTP]),
         judge=app[app_keys.JUDGE],
         # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
         deliver=sender.deliver_replies,

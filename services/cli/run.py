@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import os
+
+from pydantic import ValidationError
 
 from services.cli.command import Command
 from services.cli.local import secure_var
-from services.settings import REPO_ROOT, load_settings
+from services.settings import REPO_ROOT, Settings, load_settings
+
+PROFILES = ("development", "production")
+
+
+def settings_or_complaint() -> Settings | None:
+    """The settings, or None after saying on stderr what is missing or wrong (by variable)."""
+    try:
+        return load_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            where = "_".join(str(part) for part in problem["loc"]).upper()
+            message = problem["msg"].removeprefix("Value error, ")
+            print(f"Tandem cannot start: {where + ': ' if where else ''}{message}", flush=True)
+        return None
 
 
 def cmd_serve(_: argparse.Namespace) -> int:
@@ -15,7 +32,9 @@ def cmd_serve(_: argparse.Namespace) -> int:
     from services.app import create_app
     from services.logs import AccessLogger, configure_logging
 
-    settings = load_settings()
+    settings = settings_or_complaint()
+    if settings is None:
+        return 2
     configure_logging()
     secure_var(settings)
     web.run_app(
@@ -28,10 +47,15 @@ def cmd_serve(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from services.stack import run_stack
 
-    settings = load_settings()
+    if args.profile:
+        # Every process of the stack reads it (the services child included).
+        os.environ["TANDEM_ENV"] = args.profile
+    settings = settings_or_complaint()
+    if settings is None:
+        return 2
     secure_var(settings)
     return run_stack(settings)
 
@@ -45,7 +69,15 @@ def cmd_model_path(_: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("serve", help="run the services (gateway, API) only")
-    sub.add_parser("run", help="run services, Rasa and the action server (what `make run` does)")
+    run = sub.add_parser(
+        "run", help="run services, Rasa and the action server (what `make run` does)"
+    )
+    run.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="development (SQLite, local secrets) or production (PostgreSQL, Redis, secrets "
+        "from the environment only); default: $TANDEM_ENV",
+    )
     sub.add_parser("model-path", help="print the model file matching the current training data")
 
 
