@@ -5,25 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from pydantic import ValidationError
-
 from services.cli.command import Command
 from services.cli.local import secure_var
-from services.settings import REPO_ROOT, Settings, load_settings
+from services.settings import REPO_ROOT, load_settings
 
 PROFILES = ("development", "production")
-
-
-def settings_or_complaint() -> Settings | None:
-    """The settings, or None after saying on stderr what is missing or wrong (by variable)."""
-    try:
-        return load_settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            where = "_".join(str(part) for part in problem["loc"]).upper()
-            message = problem["msg"].removeprefix("Value error, ")
-            print(f"Tandem cannot start: {where + ': ' if where else ''}{message}", flush=True)
-        return None
 
 
 def cmd_serve(_: argparse.Namespace) -> int:
@@ -32,9 +18,7 @@ def cmd_serve(_: argparse.Namespace) -> int:
     from services.app import create_app
     from services.logs import AccessLogger, configure_logging
 
-    settings = settings_or_complaint()
-    if settings is None:
-        return 2
+    settings = load_settings()
     configure_logging()
     secure_var(settings)
     web.run_app(
@@ -53,9 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.profile:
         # Every process of the stack reads it (the services child included).
         os.environ["TANDEM_ENV"] = args.profile
-    settings = settings_or_complaint()
-    if settings is None:
-        return 2
+    settings = load_settings()
     secure_var(settings)
     return run_stack(settings)
 
