@@ -3,10 +3,10 @@
 The processes share the tracker store (PostgreSQL) and the lock store (Redis), so any of them
 can take any turn of any conversation; her turns go round the processes one after another
 and stay in order because the gateway sends one of hers at a time (the per-woman lock in
-replay.py). Each process has its own breaker
-(breaker.py): a hung one is skipped after its first time-out and a dead one (connection
-refused) at once, until its health probe answers again (services/stack.py restarts a dead
-one). Only when every breaker is open does the gateway answer without the bot.
+replay.py). Each process has its own breaker (breaker.py): a hung one is skipped after its
+first time-out and a dead one (connection refused) at once, until its health probe answers
+again (services/stack.py restarts a dead one). Only when every breaker is open does the
+gateway answer without the bot.
 
     pool = RasaPool.from_settings(settings, http)
     replies = await pool.send(client_id, text, message_sid)   # the next healthy process
