@@ -16,7 +16,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 # Rasa loads bot.crisis_guard and actions from the repo root; no telemetry (no network).
 RASA := PYTHONPATH=$(CURDIR) RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 $(BOT)/bin/rasa
 
-.PHONY: help setup run test test-services test-bot test-rasa test-e2e test-browser chromium train safety-model lint clean
+.PHONY: help setup run run-prod test test-services test-bot test-rasa test-e2e test-browser chromium train safety-model lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,11 +52,28 @@ safety-model: $(BOT)/.installed ## retrain the crisis risk and opt-out models fr
 run: setup train ## run services, Rasa and the action server in the foreground (Ctrl-C stops all)
 	$(TANDEM) run
 
+# The production profile on this machine's PostgreSQL and Redis. Every secret comes from the
+# environment (it refuses to start, naming each one missing); the database URLs default to the
+# local servers, and the two databases are created if missing.
+PROD_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/tandem
+PROD_TRACKER_STORE_URL ?= postgresql://postgres@127.0.0.1:5432/tandem_rasa
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+run-prod: $(VENV)/.installed $(BOT)/.installed train ## the production profile here: PostgreSQL, Redis, TANDEM_RASA_WORKERS Rasa processes
+	@export TANDEM_ENV=production \
+	  DATABASE_URL="$${DATABASE_URL:-$(PROD_DATABASE_URL)}" \
+	  RASA_TRACKER_STORE_URL="$${RASA_TRACKER_STORE_URL:-$(PROD_TRACKER_STORE_URL)}" \
+	  REDIS_URL="$${REDIS_URL:-$(PROD_REDIS_URL)}"; \
+	$(TANDEM) db create && $(TANDEM) db upgrade && $(TANDEM) run --profile production
+
 test: setup train test-services test-bot test-rasa test-e2e test-browser ## run every test suite
 
 # The machine's PostgreSQL (.ci/run starts it): tests that must also hold there use it.
 TANDEM_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export TANDEM_TEST_POSTGRES_URL
+# And its Redis (the production profile's e2e test); a database of its own.
+TANDEM_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export TANDEM_TEST_REDIS_URL
 
 test-services: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest tests/services tests/safety tests/sms_text -q

@@ -7,6 +7,13 @@ except /health needs `Authorization: Bearer $ACTION_SERVER_TOKEN` (Rasa sends it
 bot/endpoints.yml), and a request carrying an Origin header (a browser) is refused outright.
 The secret comes from the environment, never the command line (`ps` shows argv to everyone).
 
+Several action-server processes (TANDEM_ACTION_WORKERS) share one port: Rasa's endpoints name
+one action server URL, and with SO_REUSEPORT (ACTION_SERVER_REUSE_PORT=1, set by
+services/stack.py) the kernel spreads connections over the processes listening on it, drops a
+dead one from the group at once, and admits only processes of the same user. Each is a process
+of its own that `tandem run` restarts, with no proxy in the path; Sanic's own workers would
+share a socket too, but Sanic 21.12 never restarts one that dies.
+
 Run as `python -m bot.action_server --actions actions -p 5055` (services/stack.py does).
 """
 
@@ -15,6 +22,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +39,7 @@ logger = logging.getLogger(__name__)
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
 MIN_TOKEN_CHARS = 16
 OPEN_PATHS = frozenset({"/health"})  # process checks: `tandem run`, /readyz
+REUSE_PORT_ENV = "ACTION_SERVER_REUSE_PORT"
 
 
 def _refuse(status: int, error: str, message: str) -> HTTPResponse:
@@ -89,6 +98,17 @@ def token_from_environment() -> str:
     return token
 
 
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A listening socket other action-server processes of this user may bind too."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(100)
+    return sock
+
+
 def warm_up_knowledge() -> None:
     """Check data/knowledge/answers.yml and embed its questions before taking calls: a wrong
     entry stops the start-up with a message naming the entry and field."""
@@ -120,7 +140,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     ssl = endpoint.create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     host = os.environ.get("SANIC_HOST", "127.0.0.1")
     logger.info("action server on %s:%s", host, args.port)
-    app.run(host, args.port, ssl=ssl, workers=utils.number_of_sanic_workers())
+    if os.environ.get(REUSE_PORT_ENV) == "1":
+        app.run(sock=shared_socket(host, args.port), ssl=ssl)
+    else:
+        app.run(host, args.port, ssl=ssl, workers=utils.number_of_sanic_workers())
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from services.gateway import status, worker
 from services.gateway.inbound import Gateway
 from services.gateway.keywords import load_keywords
 from services.gateway.outbound import OutboundSender
-from services.gateway.rasa_client import RasaClient
+from services.gateway.rasa_pool import RasaPool
 from services.gateway.replay import Replayer
 from services.health import routes as health_routes
 from services.nlg.responses import load_response_texts
@@ -90,7 +90,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     # The crisis judgement's sentence encoder loads in about a second: now, not on a crisis.
     await asyncio.to_thread(embedding.warm_up)
     sender = OutboundSender(settings, app[app_keys.SESSIONS], app[app_keys.PHONES])
-    rasa = RasaClient.from_settings(settings, app[app_keys.HTTP])
+    rasa = RasaPool.from_settings(settings, app[app_keys.HTTP])
     replayer = Replayer(
         sessions=app[app_keys.SESSIONS],
         rasa=rasa,

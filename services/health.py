@@ -1,4 +1,7 @@
-"""GET /healthz (this process is up) and GET /readyz (database, Rasa, action server)."""
+"""GET /healthz (this process is up) and GET /readyz (database, Rasa, action server).
+
+Ready takes one Rasa process that answers (the gateway skips the others); `rasa_processes`
+says how many of them answer."""
 
 from __future__ import annotations
 
@@ -39,14 +42,18 @@ async def _database_ok(request: web.Request) -> bool:
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     settings, http = request.app[SETTINGS], request.app[HTTP]
-    database, rasa, actions = await asyncio.gather(
+    database, actions, *rasa = await asyncio.gather(
         _database_ok(request),
-        _http_ok(http, settings.rasa_url.rstrip("/") + "/"),
         _http_ok(http, settings.action_server_url.rstrip("/") + "/health"),
+        *(_http_ok(http, url + "/") for url in settings.rasa_urls),
     )
-    checks = {"database": database, "rasa": rasa, "action_server": actions}
+    checks = {"database": database, "rasa": any(rasa), "action_server": actions}
     ready = all(checks.values())
     return web.json_response(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
+        {
+            "status": "ready" if ready else "not_ready",
+            "checks": checks,
+            "rasa_processes": {"up": sum(rasa), "of": len(rasa)},
+        },
         status=200 if ready else 503,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,7 @@ SECRET_FIELDS = (
     "rasa_token",
     "action_server_token",
 )
+PLACEHOLDER_ACCOUNT_SID = "AC00000000000000000000000000000000"
 
 
 class Settings(BaseSettings):
@@ -72,8 +74,14 @@ class Settings(BaseSettings):
     rasa_tracker_store_url: str | None = None
     redis_url: str | None = None
 
+    # The first Rasa process; with TANDEM_RASA_WORKERS=N the others listen on the next N-1 ports
+    # of the same host. They share the tracker store and (REDIS_URL) the lock store, so any of
+    # them can take any turn.
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_port: int = 5005
+    tandem_rasa_workers: int = Field(default=1, ge=1, le=32)
+    # Action-server processes, all on ACTION_SERVER_URL's port (SO_REUSEPORT: see
+    # bot/action_server.py), since Rasa's endpoints name one action server URL.
+    tandem_action_workers: int = Field(default=1, ge=1, le=32)
     # Under Twilio's 15 s webhook limit with room for the fallback reply.
     rasa_timeout_seconds: float = Field(default=8.0, gt=0, le=12)
     # A crisis (or a possible one) waits on the bot at most this long before the gateway's own
@@ -95,11 +103,18 @@ class Settings(BaseSettings):
     # needs it, and refuses to run without one.
     tandem_research_key: str = ""
 
-    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_account_sid: str = PLACEHOLDER_ACCOUNT_SID
     twilio_auth_token: str = ""
     twilio_from_number: str = "+14135550199"
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None
+
+    @model_validator(mode="after")
+    def _several_rasa_processes_share_a_lock_store(self) -> Settings:
+        if self.tandem_rasa_workers > 1 and not self.redis_url:
+            # Two processes with in-memory locks could run two of her turns at once.
+            raise ValueError("TANDEM_RASA_WORKERS > 1 needs REDIS_URL (Rasa's shared lock store)")
+        return self
 
     @model_validator(mode="after")
     def _production_is_explicit(self) -> Settings:
@@ -116,6 +131,10 @@ class Settings(BaseSettings):
             raise ValueError("production needs RASA_TRACKER_STORE_URL pointing at PostgreSQL")
         if not self.tandem_public_url:
             raise ValueError("production needs TANDEM_PUBLIC_URL (the URL Twilio calls)")
+        if not self.redis_url:
+            raise ValueError("production needs REDIS_URL (Rasa's lock store)")
+        if self.twilio_account_sid == PLACEHOLDER_ACCOUNT_SID:
+            raise ValueError("production needs TWILIO_ACCOUNT_SID (the placeholder is set)")
         if self.tandem_secure_cookies is False:
             raise ValueError("production sends staff session cookies Secure only")
         return self
@@ -143,6 +162,18 @@ class Settings(BaseSettings):
         if self.tandem_secure_cookies is not None:
             return self.tandem_secure_cookies
         return self.public_url.startswith("https://")
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa process, in port order (TANDEM_RASA_WORKERS of them from RASA_URL's)."""
+        first = urlsplit(self.rasa_url.rstrip("/"))
+        host = first.hostname or "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host  # IPv6
+        base = first.port or 5005
+        return [
+            f"{first.scheme}://{host}:{base + i}{first.path}"
+            for i in range(self.tandem_rasa_workers)
+        ]
 
     @property
     def local_url(self) -> str:

@@ -1,8 +1,12 @@
 """`tandem run`: the services, the Rasa server and the action server in the foreground.
 
 Each runs as a child process with its configuration and secrets passed through the environment,
-never on the command line; Ctrl-C (or any child exiting) stops all three. Rasa and the action
-server start through small launchers in bot/ (rasa_server.py, action_server.py).
+never on the command line; Ctrl-C stops them all. TANDEM_RASA_WORKERS Rasa processes (on
+consecutive ports, sharing the tracker store and the Redis lock store) and TANDEM_ACTION_WORKERS
+action servers (on one port: bot/action_server.py) run; one of these that dies after it was
+ready is restarted while the gateway skips it, and one that exits before it was ever ready (or
+the services exiting) stops the stack. Rasa and the action server start through small
+launchers in bot/ (rasa_server.py, action_server.py).
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ BOT_BIN = REPO_ROOT / ".venv-bot" / "bin"
 STARTUP_TIMEOUT_SECONDS = 180
 
 
+# A bot process that dies after start is restarted after 1 s, then 2, 4, ... up to a minute
+# while it keeps dying; once it has stayed up a minute the wait starts again at 1 s.
+RESTART_BACKOFF_MAX = 60.0
+
+
 @dataclass
 class Child:
     name: str
@@ -32,7 +41,15 @@ class Child:
     health_url: str
     argv: list[str]
     env: dict[str, str]
+    restartable: bool = False  # the bot processes; the services' exit stops the stack
     process: subprocess.Popen[bytes] | None = None
+    ready: bool = False  # has answered its health check since it last started
+    ready_at: float = 0.0
+    backoff: float = 0.0
+    restart_at: float = 0.0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, env=self.env, cwd=REPO_ROOT)
 
 
 def bot_environment(settings: Settings) -> dict[str, str]:
@@ -52,6 +69,12 @@ def bot_environment(settings: Settings) -> dict[str, str]:
         "TANDEM_SERVICE_TOKEN": settings.tandem_service_token,
         # The tracker store encrypts events with the message log's keys (bot/tracker_store.py).
         "TANDEM_PHONE_ENCRYPTION_KEYS": settings.tandem_phone_encryption_keys,
+        # Several Rasa processes share one lock store (bot/lock_store.py); one alone may keep
+        # its locks in memory.
+        "RASA_LOCK_STORE": "bot.lock_store.RedisURLLockStore"
+        if settings.redis_url
+        else "in_memory",
+        **({"REDIS_URL": settings.redis_url} if settings.redis_url else {}),
         # `rasa` is a console script: the repo root (bot.*, actions, safety) must be on the path.
         "PYTHONPATH": str(REPO_ROOT),
         "SANIC_HOST": urlsplit(settings.action_server_url).hostname or "127.0.0.1",
@@ -61,13 +84,20 @@ def bot_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def _numbered(name: str, index: int, count: int) -> str:
+    return name if count == 1 else f"{name} {index + 1}"
+
+
 def children(settings: Settings, model: Path) -> list[Child]:
+    """The action servers, the Rasa processes and the services, in start order."""
     base = {**os.environ, **bot_environment(settings)}
-    rasa = urlsplit(settings.rasa_url)
     actions = urlsplit(settings.action_server_url)
-    return [
+    action_env = base
+    if settings.tandem_action_workers > 1:
+        action_env = {**base, "ACTION_SERVER_REUSE_PORT": "1"}  # bot/action_server.py
+    kids = [
         Child(
-            "action server",
+            _numbered("action server", i, settings.tandem_action_workers),
             settings.action_server_url,
             settings.action_server_url.rstrip("/") + "/health",
             [
@@ -79,38 +109,48 @@ def children(settings: Settings, model: Path) -> list[Child]:
                 "-p",
                 str(actions.port or 5055),
             ],
-            base,
-        ),
-        Child(
-            "rasa",
-            settings.rasa_url,
-            settings.rasa_url.rstrip("/") + "/",
-            [
-                str(BOT_BIN / "python"),
-                "-m",
-                "bot.rasa_server",
-                "-m",
-                str(model),
-                "--enable-api",
-                "-i",
-                rasa.hostname or "127.0.0.1",
-                "-p",
-                str(rasa.port or 5005),
-                "--credentials",
-                "bot/credentials.yml",
-                "--endpoints",
-                "bot/endpoints.yml",
-            ],
-            base,
-        ),
+            action_env,
+            restartable=True,
+        )
+        for i in range(settings.tandem_action_workers)
+    ]
+    for i, url in enumerate(settings.rasa_urls):
+        rasa = urlsplit(url)
+        kids.append(
+            Child(
+                _numbered("rasa", i, len(settings.rasa_urls)),
+                url,
+                url + "/",
+                [
+                    str(BOT_BIN / "python"),
+                    "-m",
+                    "bot.rasa_server",
+                    "-m",
+                    str(model),
+                    "--enable-api",
+                    "-i",
+                    rasa.hostname or "127.0.0.1",
+                    "-p",
+                    str(rasa.port or 5005),
+                    "--credentials",
+                    "bot/credentials.yml",
+                    "--endpoints",
+                    "bot/endpoints.yml",
+                ],
+                base,
+                restartable=True,
+            )
+        )
+    kids.append(
         Child(
             "services",
             settings.local_url,
             settings.local_url + "/healthz",
             [sys.executable, "-m", "services.cli", "serve"],
             dict(os.environ),
-        ),
-    ]
+        )
+    )
+    return kids
 
 
 def _up(url: str) -> bool:
@@ -134,6 +174,29 @@ def _stop(kids: list[Child]) -> None:
                 kid.process.kill()
 
 
+def _supervise(kid: Child, now: float) -> str | None:
+    """Why the stack must stop because of `kid`, if it must; restarts a dead bot process
+    that had been ready (the gateway skips it meanwhile: services/gateway/rasa_pool.py)."""
+    assert kid.process is not None
+    code = kid.process.poll()
+    if code is None:
+        if not kid.ready and _up(kid.health_url):
+            kid.ready, kid.ready_at = True, now
+            print(f"  {kid.name} ready at {kid.url}", flush=True)
+        return None
+    if not (kid.restartable and kid.ready):
+        # The services, or a process that never came up (its configuration is wrong).
+        return f"{kid.name} exited with code {code}"
+    # Crash-looping after start: wait longer before each restart, up to a minute.
+    stayed_up = now - kid.ready_at > RESTART_BACKOFF_MAX
+    kid.backoff = 1.0 if stayed_up else min(max(1.0, kid.backoff * 2), RESTART_BACKOFF_MAX)
+    print(f"{kid.name} exited with code {code}; restarting in {kid.backoff:.0f} s.", flush=True)
+    kid.ready = False
+    kid.process = None
+    kid.restart_at = now + kid.backoff
+    return None
+
+
 def run_stack(settings: Settings) -> int:
     model = model_path()
     if not model.exists():
@@ -142,26 +205,32 @@ def run_stack(settings: Settings) -> int:
     kids = children(settings, model)
     try:
         for kid in kids:
-            kid.process = subprocess.Popen(kid.argv, env=kid.env, cwd=REPO_ROOT)
-        pending = {kid.name for kid in kids}
+            kid.start()
+        running = False
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while True:
+            now = time.monotonic()
             for kid in kids:
-                if kid.process and kid.process.poll() is not None:
-                    print(f"{kid.name} exited with code {kid.process.returncode}; stopping.")
+                if kid.process is None:
+                    if now >= kid.restart_at:
+                        kid.start()
+                    continue
+                stop = _supervise(kid, now)
+                if stop:
+                    print(f"{stop}; stopping.", flush=True)
                     return 1
-                if kid.name in pending and _up(kid.health_url):
-                    pending.discard(kid.name)
-                    print(f"  {kid.name} ready at {kid.url}", flush=True)
-                    if not pending:
-                        print(
-                            f"Tandem is running. Try: .venv/bin/tandem sms --from +14135550100 "
-                            f'"hi"   (Twilio webhook: {settings.public_url}/sms/inbound). '
-                            "Ctrl-C stops everything.",
-                            flush=True,
-                        )
-            if pending and time.monotonic() > deadline:
-                print(f"Timed out waiting for: {', '.join(sorted(pending))}; stopping.")
+            if not running and all(kid.ready for kid in kids):
+                running = True
+                print(
+                    f"Tandem is running ({settings.tandem_env}: {len(settings.rasa_urls)} Rasa, "
+                    f"{settings.tandem_action_workers} action server processes). Try: "
+                    f'.venv/bin/tandem sms --from +14135550100 "hi"   (Twilio webhook: '
+                    f"{settings.public_url}/sms/inbound). Ctrl-C stops everything.",
+                    flush=True,
+                )
+            if not running and now > deadline:
+                pending = ", ".join(kid.name for kid in kids if not kid.ready)
+                print(f"Timed out waiting for: {pending}; stopping.")
                 return 1
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -32,6 +32,7 @@ from services.db.tables import CheckIn, Client, Message, Referral
 from services.gateway.message_states import MessageState
 from services.gateway.outbound import OutboundSender, Outgoing
 from services.gateway.rasa_client import RasaClient
+from services.gateway.rasa_pool import RasaPool
 from services.logs import log_event
 from services.settings import Settings
 
@@ -48,7 +49,7 @@ STUCK_AFTER = timedelta(minutes=10)
 Announce = Callable[[str, str, str], Awaitable[None]]
 
 
-def telling_rasa(rasa: RasaClient) -> Announce:
+def telling_rasa(rasa: RasaClient | RasaPool) -> Announce:
     """Each sent check-in appended to her Rasa tracker as the bot's message (metadata
     check_in: kind). Not trigger_intent: that needs an EXTERNAL_ intent in domain.yml."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pydantic import ValidationError
+
 from services.cli import directory, local, privacy, research, run, sms, staff
 from services.cli.command import Command
 from services.file_modes import private_umask
@@ -27,4 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     # Databases, logs and models it (or the processes it starts) creates: 0600, folders 0700.
     private_umask()
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        complain_about_settings(error)
+        return 2
+
+
+def complain_about_settings(error: ValidationError) -> None:
+    """Each setting that is missing or wrong, by its variable's name, without a traceback."""
+    for problem in error.errors():
+        where = "_".join(str(part) for part in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        print(f"Tandem cannot start: {where + ': ' if where else ''}{message}", flush=True)

@@ -44,6 +44,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     from alembic import command
 
     settings = load_settings()
+    if args.action == "create":
+        return _create_databases(settings)
     if settings.effective_database_url.startswith("sqlite"):
         settings.tandem_var_dir.mkdir(parents=True, exist_ok=True)
     config = alembic_config(settings.effective_database_url)
@@ -56,10 +58,29 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_databases(settings: Settings) -> int:
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    from services.db.create_database import ensure_database
+
+    for url in (settings.effective_database_url, settings.effective_tracker_store_url):
+        made = asyncio.run(ensure_database(url))
+        if made:
+            print(f"created database {make_url(url).database}")
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("init-local", help="generate local development secrets into var/local.env")
     db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "check"])
+    db.add_argument(
+        "action",
+        choices=["upgrade", "check", "create"],
+        help="create: the PostgreSQL databases of DATABASE_URL and RASA_TRACKER_STORE_URL, "
+        "if missing",
+    )
 
 
 COMMANDS: dict[str, Command] = {

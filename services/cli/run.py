@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from services.cli.command import Command
 from services.cli.local import secure_var
 from services.settings import REPO_ROOT, load_settings
+
+PROFILES = ("development", "production")
 
 
 def cmd_serve(_: argparse.Namespace) -> int:
@@ -28,9 +31,12 @@ def cmd_serve(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(_: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from services.stack import run_stack
 
+    if args.profile:
+        # Every process of the stack reads it (the services child included).
+        os.environ["TANDEM_ENV"] = args.profile
     settings = load_settings()
     secure_var(settings)
     return run_stack(settings)
@@ -45,7 +51,15 @@ def cmd_model_path(_: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("serve", help="run the services (gateway, API) only")
-    sub.add_parser("run", help="run services, Rasa and the action server (what `make run` does)")
+    run = sub.add_parser(
+        "run", help="run services, Rasa and the action server (what `make run` does)"
+    )
+    run.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="development (SQLite, local secrets) or production (PostgreSQL, Redis, secrets "
+        "from the environment only); default: $TANDEM_ENV",
+    )
     sub.add_parser("model-path", help="print the model file matching the current training data")
 
 

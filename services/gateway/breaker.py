@@ -1,13 +1,15 @@
 """Rasa's circuit breaker: once Rasa hangs, the gateway stops waiting on it.
 
-A stopped Rasa refuses at once and costs nothing; a frozen one (alive, not answering) costs
+A stopped Rasa refuses at once and costs little; a frozen one (alive, not answering) costs
 every message the whole ``RASA_TIMEOUT_SECONDS``, a crisis included, and a woman who texts
 three times waits three times. So a turn that times out opens the breaker: while it is open
-the gateway answers each message at once with its own fallback (crisis help for a crisis,
-else the holding text), keeps the message for replay, and asks Rasa only a cheap health probe
-(``GET /`` with a short timeout), at most every ``retry_seconds``. The first probe Rasa answers
-closes it, and the worker replays what she sent meanwhile. When only a crisis's shorter wait
-ran out (``suspect``), a probe decides: slow but answering stays closed, hung opens it.
+that process gets no turns, only a cheap health probe (``GET /`` with a short timeout), at most
+every ``retry_seconds``; the first probe it answers closes it. There is one breaker per Rasa
+process (rasa_pool.py, which also trips one that refuses connections): while every one is
+open the gateway answers each message at once with its own fallback (crisis help for a
+crisis, else the holding text), keeps the message for replay, and the worker replays what she
+sent once a process answers again. When only a crisis's shorter
+wait ran out (``suspect``), a probe decides: slow but answering stays closed, hung opens it.
 
     breaker = Breaker(probe=rasa.healthy)
     if breaker.is_open: ...     # answer without Rasa; breaker.nudge() probes in the background
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Breaker:
     probe: Callable[[], Awaitable[bool]]  # does Rasa answer now? (quick, never raises)
+    name: str = "rasa"  # which Rasa process, for the logs
     retry_seconds: float = 2.0
     clock: Callable[[], float] = time.monotonic
     opened_at: float | None = None
@@ -47,14 +50,14 @@ class Breaker:
         if self.opened_at is None:
             self.opened_at = self._last_probe = self.clock()
             RASA_BREAKER.labels("opened").inc()
-            log_event(logger, "rasa_breaker_opened", logging.WARNING)
+            log_event(logger, "rasa_breaker_opened", logging.WARNING, rasa=self.name)
 
     def close(self) -> None:
         if self.opened_at is not None:
             down_for = round(self.clock() - self.opened_at, 1)
             self.opened_at = None
             RASA_BREAKER.labels("closed").inc()
-            log_event(logger, "rasa_breaker_closed", seconds_open=down_for)
+            log_event(logger, "rasa_breaker_closed", rasa=self.name, seconds_open=down_for)
 
     async def check(self) -> bool:
         """True when the breaker is closed; while open, probe first if one is due."""

@@ -308,10 +308,11 @@ class Gateway:
         log_event(logger, "alert_raised", logging.WARNING, alert_id=alert.id, client_id=client_id)
 
     async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
-        breaker = self.replayer.breaker
-        if breaker.is_open:
-            # Rasa hangs: she gets the fallback now, not after a time-out; kept for replay.
-            breaker.nudge()
+        rasa = self.replayer.rasa
+        if rasa.is_open:
+            # Every Rasa process hangs or is down: she gets the fallback now, not after a
+            # time-out; kept for replay.
+            rasa.nudge()
             return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         # Earlier messages the bot missed go first, so the conversation stays in order.
         if not await self.replayer.replay_client(client_id, locked=True):

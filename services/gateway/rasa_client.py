@@ -21,6 +21,11 @@ class BotTimedOut(BotUnavailable):
     breaker.py), or only slow (the turn may still finish; the replay finds it in the tracker)."""
 
 
+class BotUnreachable(BotUnavailable):
+    """No connection to Rasa at all (the process is down): the turn never reached it, so
+    another Rasa process may take it (services/gateway/rasa_pool.py)."""
+
+
 @dataclass(frozen=True)
 class RasaClient:
     http: aiohttp.ClientSession
@@ -29,26 +34,36 @@ class RasaClient:
     timeout_seconds: float
 
     @classmethod
-    def from_settings(cls, settings: Settings, http: aiohttp.ClientSession) -> RasaClient:
-        return cls(
-            http, settings.rasa_url.rstrip("/"), settings.rasa_token, settings.rasa_timeout_seconds
-        )
+    def for_process(cls, settings: Settings, http: aiohttp.ClientSession, url: str) -> RasaClient:
+        """The client of the Rasa process at ``url`` (one of ``settings.rasa_urls``)."""
+        return cls(http, url.rstrip("/"), settings.rasa_token, settings.rasa_timeout_seconds)
 
     @property
     def _timeout(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(total=self.timeout_seconds)
 
     async def send(
-        self, sender: str, text: str, message_sid: str, timeout_seconds: float | None = None
+        self,
+        sender: str,
+        text: str,
+        message_sid: str,
+        timeout_seconds: float | None = None,
+        *,
+        replay: bool = False,
     ) -> list[str]:
         """The bot's replies to one message of hers; BotUnavailable when there are none (e.g.
         the action server is down): she is never left with silence. BotTimedOut when Rasa
-        did not answer within ``timeout_seconds`` (default: ``timeout_seconds`` of the client)."""
+        did not answer within ``timeout_seconds`` (default: ``timeout_seconds`` of the client).
+        ``replay``: sent before and not answered in time; the bot takes it at most once
+        (bot/channels.py)."""
         seconds = self.timeout_seconds if timeout_seconds is None else timeout_seconds
+        metadata: dict[str, Any] = {"message_sid": message_sid}
+        if replay:
+            metadata["replay"] = True
         try:
             async with self.http.post(
                 f"{self.url}/webhooks/tandem/webhook",
-                json={"sender": sender, "message": text, "metadata": {"message_sid": message_sid}},
+                json={"sender": sender, "message": text, "metadata": metadata},
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=aiohttp.ClientTimeout(total=seconds),
             ) as response:
@@ -57,6 +72,8 @@ class RasaClient:
                 replies = await response.json()
         except asyncio.TimeoutError as error:
             raise BotTimedOut(f"no answer in {seconds} s") from error
+        except aiohttp.ClientConnectorError as error:
+            raise BotUnreachable(type(error).__name__) from error
         except (aiohttp.ClientError, ValueError) as error:
             raise BotUnavailable(type(error).__name__) from error
         if not isinstance(replies, list):

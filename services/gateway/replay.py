@@ -4,8 +4,9 @@ woman), and messages the bot missed (it was down or slow) replayed in order, eac
 Before replaying, Rasa's tracker is asked whether the bot already saw the message (a slow turn
 that finished after the gateway stopped waiting): then only the replies she never got are sent.
 Replies go out as proactive SMS through `deliver` (the outbound sender: opt-out and quiet hours
-apply). While Rasa hangs (``breaker``: services/gateway/breaker.py) nothing is replayed, and no
-message of hers waits on it.
+apply). While every Rasa process hangs or is down (their breakers: rasa_pool.py) nothing is
+replayed, and no message of hers waits on them. Her turns may land on different Rasa
+processes; the lock keeps them one at a time, and the processes share her tracker.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from safety.judge import ASK, CRISIS, SafetyJudge
 from services.gateway import message_log
-from services.gateway.breaker import Breaker
 from services.gateway.message_states import MessageState
-from services.gateway.rasa_client import BotTimedOut, BotUnavailable, RasaClient
+from services.gateway.rasa_client import BotUnavailable
+from services.gateway.rasa_pool import RasaPool
 from services.logs import log_event
 from services.metrics import REPLAYED
 
@@ -37,16 +38,12 @@ Deliver = Callable[[str, list[str], int], Awaitable[None]]
 @dataclass
 class Replayer:
     sessions: async_sessionmaker
-    rasa: RasaClient
+    rasa: RasaPool
     judge: SafetyJudge
     deliver: Deliver | None = None
-    breaker: Breaker = field(init=False)
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
-
-    def __post_init__(self) -> None:
-        self.breaker = Breaker(probe=self.rasa.healthy)
 
     def lock_for(self, client_id: str) -> asyncio.Lock:
         """Held while one message of hers is with the bot, so her turns never interleave."""
@@ -69,27 +66,27 @@ class Replayer:
         return text[:MAX_BODY_CHARS]
 
     async def ask(
-        self, client_id: str, text: str, sid: str, timeout_seconds: float | None = None
+        self,
+        client_id: str,
+        text: str,
+        sid: str,
+        timeout_seconds: float | None = None,
+        *,
+        replay: bool = False,
     ) -> list[str]:
-        """The bot's replies to one message of hers; BotUnavailable if it cannot answer. A
-        full time-out opens the breaker; a crisis's shorter wait running out has it probe Rasa
-        (slow is not hung: then her next messages still reach it)."""
-        try:
-            return await self.rasa.send(client_id, self.for_bot(text), sid, timeout_seconds)
-        except BotTimedOut:
-            if timeout_seconds is None or timeout_seconds >= self.rasa.timeout_seconds:
-                self.breaker.trip()
-            else:
-                self.breaker.suspect()
-            raise
+        """The bot's replies to one message of hers; BotUnavailable if it cannot answer (a
+        time-out opens that Rasa process's breaker)."""
+        return await self.rasa.send(
+            client_id, self.for_bot(text), sid, timeout_seconds, replay=replay
+        )
 
     async def replay_client(self, client_id: str, *, locked: bool = False) -> bool:
         """Replay her pending messages in order; True when none is left waiting."""
         if not locked:
             async with self.lock_for(client_id):
                 return await self.replay_client(client_id, locked=True)
-        if self.breaker.is_open:
-            return False  # Rasa hangs: her messages wait, and so does nobody else
+        if self.rasa.is_open:
+            return False  # no Rasa answers: her messages wait, and so does nobody else
         async with self.sessions() as session:
             pending = [
                 (m.id, m.twilio_sid or "", m.body)
@@ -103,7 +100,9 @@ class Replayer:
             try:
                 replies = await self.rasa.replies_to(client_id, sid)
                 if replies is None:
-                    replies = await self.ask(client_id, body, sid)
+                    # Its first attempt may still be running in some Rasa process (it
+                    # timed out here): the bot waits for it and answers its replies.
+                    replies = await self.ask(client_id, body, sid, replay=True)
             except BotUnavailable:
                 await self._move(message_id, MessageState.REPLAYING, MessageState.PENDING_REPLAY)
                 return False
@@ -118,7 +117,7 @@ class Replayer:
 
     async def replay_all(self) -> int:
         """One pass over every woman with waiting messages; returns how many were replayed."""
-        if not await self.breaker.check():
+        if not await self.rasa.check():
             return 0
         async with self.sessions() as session:
             pending = await message_log.pending_for(session)

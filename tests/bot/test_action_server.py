@@ -158,7 +158,12 @@ def test_rasa_sends_the_header_from_endpoints_yml(server: str, monkeypatch) -> N
     # As services/stack.py sets them for the Rasa server.
     monkeypatch.setenv("ACTION_ENDPOINT_URL", server + "/webhook")
     monkeypatch.setenv("ACTION_SERVER_TOKEN", TOKEN)
-    for name in ("RASA_TRACKER_DIALECT", "RASA_TRACKER_STORE_URL", "RASA_TRACKER_DB"):
+    for name in (
+        "RASA_TRACKER_DIALECT",
+        "RASA_TRACKER_STORE_URL",
+        "RASA_TRACKER_DB",
+        "RASA_LOCK_STORE",
+    ):
         monkeypatch.setenv(name, "unused")
     endpoint = read_endpoint_config(str(REPO / "bot" / "endpoints.yml"), "action_endpoint")
     assert endpoint is not None and endpoint.headers == BEARER
@@ -180,3 +185,19 @@ def test_it_refuses_to_start_without_a_real_secret(token: str | None) -> None:
     output = process.communicate(timeout=60)[0].decode()
     assert process.returncode != 0
     assert "ACTION_SERVER_TOKEN must be set" in output
+
+
+def test_several_action_servers_share_one_port_and_no_other_may_take_it() -> None:
+    import socket
+
+    from bot.action_server import shared_socket
+
+    port = free_port()
+    first, second = shared_socket("127.0.0.1", port), shared_socket("127.0.0.1", port)
+    try:
+        with socket.socket() as plain:  # a socket without SO_REUSEPORT is refused
+            with pytest.raises(OSError):
+                plain.bind(("127.0.0.1", port))
+    finally:
+        first.close()
+        second.close()

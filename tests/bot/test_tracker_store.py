@@ -35,6 +35,7 @@ def store_from_endpoints(
     monkeypatch.setenv("RASA_TRACKER_DB", str(db))
     monkeypatch.setenv("ACTION_ENDPOINT_URL", closed_port_url() + "/webhook")
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "action-server-test-token")
+    monkeypatch.setenv("RASA_LOCK_STORE", "in_memory")
     if keys is None:
         monkeypatch.delenv("TANDEM_PHONE_ENCRYPTION_KEYS", raising=False)
     else:

@@ -97,11 +97,11 @@ def _ready(url: str) -> bool:
         return False
 
 
-def start_stack(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`tandem run` in its own process group, once it is ready."""
+def start_stack(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`tandem run [args]` in its own process group, once it is ready."""
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [*TANDEM, "run"],
+            [*TANDEM, "run", *args],
             env=env,
             cwd=REPO,
             stdout=out,

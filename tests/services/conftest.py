@@ -4,6 +4,7 @@ Alembic and loaded with the demo directory, a fake Rasa server, and the app unde
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -150,8 +151,9 @@ class FakeRasa:
         await self.thawed.wait()
 
 
-@pytest.fixture
-async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+@contextlib.asynccontextmanager
+async def running_fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    """A fake Rasa process on a free port, and its URL."""
     fake = FakeRasa()
     app = web.Application()
     app.router.add_post("/webhooks/tandem/webhook", fake.handle)
@@ -163,6 +165,12 @@ async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     yield fake, str(server.make_url("")).rstrip("/")
     fake.thaw()
     await server.close()
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
+    async with running_fake_rasa() as running:
+        yield running
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from services.checkins.dispatcher import telling_rasa
 from services.checkins.texts import TEXTS, check_in_text
 from services.db.base import utcnow
 from services.db.tables import Client
-from services.gateway.rasa_client import BotUnavailable, RasaClient
+from services.gateway.rasa_client import BotUnavailable
+from services.gateway.rasa_pool import RasaPool
 from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
 from sms_text.segments import count_segments
@@ -80,7 +81,7 @@ async def test_the_follow_up_reaches_the_conversation_and_her_answer_comes_in_af
     her = await add_woman(client)
     await offer_and_grant(client, api_headers, her)
     due = await checkins.due_at(her, "referral_follow_up")
-    rasa = RasaClient.from_settings(client.app[SETTINGS], client.app[HTTP])
+    rasa = RasaPool.from_settings(client.app[SETTINGS], client.app[HTTP])
     assert await checkins.dispatcher(due, announce=telling_rasa(rasa)).dispatch_due() == 1
     assert checkins.texts_to(PHONE) == [REACH_THEM]
 
@@ -332,7 +333,7 @@ async def test_the_bot_learns_what_was_asked_and_does_not_replay_it_as_a_reply(
         {"event": "bot", "text": "Hi! I'm Tandem."},
     ]
     async with aiohttp.ClientSession() as http:
-        rasa = RasaClient.from_settings(settings.model_copy(update={"rasa_url": url}), http)
+        rasa = RasaPool.from_settings(settings.model_copy(update={"rasa_url": url}), http)
         await rasa.record_bot_message("c_her", "How are you feeling?", {"check_in": "support"})
         assert fake.events["c_her"][-1] == {
             "event": "bot",

@@ -111,7 +111,7 @@ async def test_a_slow_turn_is_not_processed_twice(
     assert "988" in holding[0]
     fake.delay = 0
     # The time-out opened the breaker: the replay waits for a probe to find Rasa answering.
-    client.app[GATEWAY].replayer.breaker.retry_seconds = 0
+    client.app[GATEWAY].replayer.rasa.set_retry_seconds(0)
     assert await client.app[GATEWAY].replayer.replay_all() == 1
     assert fake.messages() == ["is there a clinic open late"]
     assert delivered == [["got: is there a clinic open late"]]

@@ -63,7 +63,7 @@ async def test_after_one_time_out_she_is_answered_at_once_and_nothing_is_lost(
     fake.freeze()
     first, waited = await timed(gateway_client, "i need a ride friday")
     assert "988" in first[0] and waited >= TIMEOUT, "the first message finds out Rasa hangs"
-    assert replayer.breaker.is_open
+    assert replayer.rasa.is_open
 
     second, waited = await timed(gateway_client, "and diapers")
     assert "988" in second[0] and waited < TIMEOUT / 2, "no second time-out"
@@ -72,9 +72,9 @@ async def test_after_one_time_out_she_is_answered_at_once_and_nothing_is_lost(
 
     assert await replayer.replay_all() == 0, "still hung: nothing replayed, nobody waits"
     fake.thaw()  # thawed: the first turn, stuck inside Rasa, finishes now
-    replayer.breaker.retry_seconds = 0  # the next probe is due
+    replayer.rasa.set_retry_seconds(0)  # the next probe is due
     assert await replayer.replay_all() == 1
-    assert not replayer.breaker.is_open
+    assert not replayer.rasa.is_open
     assert fake.messages() == ["hi", "i need a ride friday", "and diapers", "i took too many pills"]
     assert delivered == [
         ["got: i need a ride friday"],
@@ -101,8 +101,8 @@ async def test_a_crisis_waits_on_a_slow_bot_only_briefly(
 
     crisis, waited = await timed(gateway_client, "i took too many pills")
     assert crisis[0].startswith("Call 911 now") and waited < fake.delay
-    await replayer.breaker.probed()
-    assert not replayer.breaker.is_open, "slow is not hung: her next text still reaches it"
+    await replayer.rasa.probed()
+    assert not replayer.rasa.is_open, "slow is not hung: her next text still reaches it"
     # The bot's own crisis turn still finished; its answer follows by SMS, exactly once.
     fake.delay = 0
     assert await replayer.replay_all() == 1
@@ -118,8 +118,8 @@ async def test_a_crisis_to_a_hung_bot_is_answered_within_its_budget_and_opens_th
     fake.freeze()
     crisis, waited = await timed(gateway_client, "i took too many pills")
     assert crisis[0].startswith("Call 911 now") and waited < TIMEOUT
-    await replayer.breaker.probed()  # the probe it started got no answer either
-    assert replayer.breaker.is_open
+    await replayer.rasa.probed()  # the probe it started got no answer either
+    assert replayer.rasa.is_open
     holding, waited = await timed(gateway_client, "and where do i get diapers")
     assert "988" in holding[0] and waited < TIMEOUT / 2
 
