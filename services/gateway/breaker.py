@@ -67,6 +67,10 @@ class Breaker:
             await self._probe_once()
         return self.opened_at is None
 
+    @property
+    def probing(self) -> bool:
+        return self._probing is not None
+
     def suspect(self) -> None:
         """A shorter wait (a crisis's) ran out: Rasa may be slow or hung. Probe now, in the
         background; a probe it does not answer either opens the breaker."""

@@ -73,6 +73,14 @@ class RasaPool:
         closed = await asyncio.gather(*(p.breaker.check() for p in self.processes))
         return any(closed)
 
+    async def _usable(self, process: RasaProcess) -> bool:
+        """Can this process take a call now? A suspect one (a crisis's wait just ran out) is
+        probed before anything else is sent to it (at most the probe's second), so the next
+        message does not wait the whole time-out on a process that hangs."""
+        if not process.breaker.is_open and process.breaker.probing:
+            await process.breaker.probed()
+        return not process.breaker.is_open
+
     async def probed(self) -> None:
         """Wait for the background probes in progress, if any."""
         await asyncio.gather(*(p.breaker.probed() for p in self.processes))
@@ -81,7 +89,7 @@ class RasaPool:
         """A message Tandem sent her outside a turn (a check-in), added to her (shared)
         tracker through the first process whose breaker is closed that answers."""
         for process in self.processes:
-            if process.breaker.is_open:
+            if not await self._usable(process):
                 continue
             try:
                 return await process.client.record_bot_message(sender, text, metadata)
@@ -109,7 +117,7 @@ class RasaPool:
         self.nudge()  # one that was down or hung rejoins once its probe answers
         for index in self._round_for(sender):
             process = self.processes[index]
-            if process.breaker.is_open:
+            if not await self._usable(process):
                 continue
             start = time.monotonic()
             try:
@@ -157,7 +165,7 @@ class RasaPool:
         """The bot's replies to `message_sid` if the (shared) tracker has it, else None; asked
         of the first process whose breaker is closed that answers."""
         for process in self.processes:
-            if process.breaker.is_open:
+            if not await self._usable(process):
                 continue
             try:
                 return await process.client.replies_to(sender, message_sid)

@@ -190,7 +190,8 @@ def test_rasa_frozen_crisis_answered_within_seconds_and_replayed(split_stack: Sp
         os.killpg(rasa.pid, signal.SIGCONT)
     assert crisis[0].startswith("Call 911 now")
     assert crisis_wait < 4, f"a crisis waited {crisis_wait:.1f} s on a hung bot"
-    assert "988" in holding[0] and holding_wait < 2, f"waited {holding_wait:.1f} s"
+    # At most the probe the crisis started (1 s) and the turn itself, never the time-out.
+    assert "988" in holding[0] and holding_wait < 3, f"waited {holding_wait:.1f} s"
 
     def user_texts() -> list[str]:
         return [e["text"] for _, kind, e in tracker_events(split_stack.var_dir) if kind == "user"]
