@@ -149,12 +149,14 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     # Acknowledge the crisis with a note; the queue has no urgent alert left.
     urgent.get_by_role("link", name=re.compile("^Acknowledge")).click()
     expect(page.get_by_role("heading", name=re.compile("^Crisis alert"))).to_be_visible()
+    alert_url = page.url
     page.get_by_label("What you did (required)").fill("Called her; she is safe with her sister.")
     page.get_by_role("button", name="Acknowledge").click()
-    page.goto(f"{stack.url}/dashboard/")
+    # Back on the queue (the form's redirect) before going anywhere else: a navigation
+    # started while the form is still posting would cut it short.
+    expect(page.get_by_text("Alert acknowledged.")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^\(0 urgent\) Queue"))
-    page.go_back()
-    page.reload()
+    page.goto(alert_url)
     expect(page.get_by_text("Called her; she is safe with her sister.")).to_be_visible()
     page.get_by_role("link", name="Her page").click()
     alerts = page.locator("section", has=page.get_by_role("heading", name="Alerts"))
@@ -193,9 +195,7 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     engagement.get_by_label(re.compile("^Rating")).select_option("5")
     engagement.get_by_label(re.compile("^In her words")).fill("Says the clinic treats her right")
     engagement.get_by_role("button", name="Record the rating").click()
-    expect(page.get_by_role("status")).to_have_text(
-        "Recorded: Her provider relationship (1-5): 5."
-    )
+    expect(page.get_by_role("status")).to_have_text("Recorded: Her provider relationship (1-5): 5.")
     expect(engagement).to_contain_text("Where she stands: Collaborative")
     expect(engagement).to_contain_text("She last rated her provider relationship 5 of 5")
     expect(timeline).to_contain_text("Says the clinic treats her right")
