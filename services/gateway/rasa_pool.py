@@ -20,7 +20,9 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 
@@ -30,6 +32,7 @@ from services.logs import log_event
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REMEMBERED_WOMEN = 100_000  # a few MB; past it, a woman's next turn joins the pool's round
 
@@ -88,14 +91,7 @@ class RasaPool:
     async def record_bot_message(self, sender: str, text: str, metadata: dict[str, str]) -> None:
         """A message Tandem sent her outside a turn (a check-in), added to her (shared)
         tracker through the first process whose breaker is closed that answers."""
-        for process in self.processes:
-            if not await self._usable(process):
-                continue
-            try:
-                return await process.client.record_bot_message(sender, text, metadata)
-            except BotUnavailable:
-                continue
-        raise BotUnavailable("no Rasa process answered for the tracker")
+        await self._tracker_call(lambda c: c.record_bot_message(sender, text, metadata))
 
     def set_retry_seconds(self, seconds: float) -> None:
         for process in self.processes:
@@ -164,11 +160,16 @@ class RasaPool:
     async def replies_to(self, sender: str, message_sid: str) -> list[str] | None:
         """The bot's replies to `message_sid` if the (shared) tracker has it, else None; asked
         of the first process whose breaker is closed that answers."""
+        return await self._tracker_call(lambda c: c.replies_to(sender, message_sid))
+
+    async def _tracker_call(self, call: Callable[[RasaClient], Awaitable[T]]) -> T:
+        """``call`` on the first usable process that answers: the tracker is shared, so any
+        process will do. BotUnavailable when none answers."""
         for process in self.processes:
             if not await self._usable(process):
                 continue
             try:
-                return await process.client.replies_to(sender, message_sid)
+                return await call(process.client)
             except BotUnavailable:
                 continue
         raise BotUnavailable("no Rasa process answered for the tracker")
