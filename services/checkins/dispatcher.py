@@ -45,16 +45,17 @@ BATCH_SIZE = 50
 # A claim this old was left by a process that stopped between claiming and sending.
 STUCK_AFTER = timedelta(minutes=10)
 
-# Tells the conversation what was asked: (client id, text, kind).
-Announce = Callable[[str, str, str], Awaitable[None]]
+# Tells the conversation what was asked: (client id, text sent, kind, discreet). Discreet: the
+# text sent was the discreet stand-in, not the check-in's own words.
+Announce = Callable[[str, str, str, bool], Awaitable[None]]
 
 
 def telling_rasa(rasa: RasaClient | RasaPool) -> Announce:
     """Each sent check-in appended to her Rasa tracker as the bot's message (metadata
     check_in: kind). Not trigger_intent: that needs an EXTERNAL_ intent in domain.yml."""
 
-    async def announce(client_id: str, text: str, kind: str) -> None:
-        await rasa.record_bot_message(client_id, text, {"check_in": kind})
+    async def announce(client_id: str, text: str, kind: str, discreet: bool) -> None:
+        await rasa.record_bot_message(client_id, text, {"check_in": kind, "discreet": discreet})
 
     return announce
 
@@ -201,7 +202,7 @@ class CheckInDispatcher:
         assert self._announce is not None
         for told, send in enumerate(sends):
             try:
-                await self._announce(send.client.id, send.text, send.check_in.kind)
+                await self._announce(send.client.id, send.text, send.check_in.kind, False)
             except Exception:  # noqa: BLE001 - never undo or delay what was sent
                 log_event(
                     logger, "checkin_announce_failed", logging.WARNING, untold=len(sends) - told

@@ -300,7 +300,7 @@ async def test_each_sent_check_in_is_announced_to_the_conversation(
     due = await checkins.due_at(her, "missed_appointment")
     announced: list[tuple[str, str, str]] = []
 
-    async def announce(client_id: str, text: str, kind: str) -> None:
+    async def announce(client_id: str, text: str, kind: str, discreet: bool) -> None:
         announced.append((client_id, text, kind))
 
     assert await checkins.dispatcher(due, announce=announce).dispatch_due() == 1
@@ -355,7 +355,7 @@ async def test_a_bot_that_is_down_does_not_hold_up_or_undo_check_ins(checkins: C
             schedule.add(session, her, "support", now, now)
     tries: list[str] = []
 
-    async def announce(client_id: str, text: str, kind: str) -> None:
+    async def announce(client_id: str, text: str, kind: str, discreet: bool) -> None:
         tries.append(client_id)
         raise BotUnavailable("ClientConnectorError")
 
