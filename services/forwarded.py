@@ -22,9 +22,7 @@ async def forwarded(request: web.Request, handler: Handler) -> web.StreamRespons
         return await handler(request)
     peer = request.remote
     remote = client_address(peer, request.headers.getall("X-Forwarded-For", []), trusted)
-    scheme = client_scheme(
-        peer, request.scheme, request.headers.get("X-Forwarded-Proto"), trusted
-    )
+    scheme = client_scheme(peer, request.scheme, request.headers.get("X-Forwarded-Proto"), trusted)
     if remote == peer and scheme == request.scheme:
         return await handler(request)
     return await handler(request.clone(remote=remote or "unknown", scheme=scheme))

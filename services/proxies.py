@@ -81,5 +81,3 @@ def client_scheme(
         return scheme
     proto = forwarded_proto.split(",")[-1].strip().lower()
     return proto if proto in SCHEMES else scheme
-
-
