@@ -185,3 +185,17 @@ def test_a_process_of_the_stack_is_started_as_tandem_run_starts_it(
     model.unlink()
     assert stack.exec_process(settings, "rasa", 1) == 2  # no model: say so, start nothing
     assert started == []
+
+
+def test_the_environment_file_leaves_each_units_own_settings_alone() -> None:
+    """systemd lets EnvironmentFile= override a unit's Environment= (tandem-services@8081
+    would listen on the file's port instead)."""
+    assigned = set(re.findall(r"^([A-Z_]+)=", (DEPLOY / "tandem.env.example").read_text(), re.M))
+    per_unit = {
+        name
+        for unit in UNITS
+        for name in re.findall(r"^Environment=([A-Z_]+)=", unit.read_text(), re.M)
+    }
+    assert per_unit == {"TANDEM_PORT"}
+    assert not per_unit & assigned
+    assert {"TANDEM_ENV", "TANDEM_TRUSTED_PROXIES", "TANDEM_RASA_WORKERS"} <= assigned
