@@ -34,7 +34,7 @@ class ResponseTexts:
 
 
 def _language_of(variant: dict) -> str | None:
-    """ "es" for a variant conditioned only on the language slot being "es"."""
+    """"es" for a variant conditioned only on the language slot being "es"."""
     condition = variant.get("condition")
     if isinstance(condition, list) and len(condition) == 1:
         (only,) = condition

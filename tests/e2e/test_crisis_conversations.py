@@ -44,7 +44,11 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
 ) -> None:
     phone = "+14135550302"
     stack.sms("hi", phone)  # the bot now waits for her name
-    question = said(stack.sms("i get these dark thoughts sometimes at night", phone))
+    question = said(
+        stack.sms(
+            "i get these dark thoughts sometimes at night", phone
+        )
+    )
     assert "are you having thoughts of ending your life?" in question and "988" in question
     assert "Thanks" not in question, "never taken as her name"
     reply = said(stack.sms("I won't do anything tonight, I just think about it", phone))
@@ -56,7 +60,11 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
 def test_no_to_the_direct_question_goes_back_to_helping(stack: Stack) -> None:
     phone = "+14135550303"
     stack.sms("hi", phone)
-    said(stack.sms("i get these dark thoughts sometimes at night", phone))
+    said(
+        stack.sms(
+            "i get these dark thoughts sometimes at night", phone
+        )
+    )
     reply = said(stack.sms("no no, shes pregnant and i have a new crib coming lol", phone))
     assert "glad" in reply
     after = said(stack.sms("i need help getting on suboxone", phone))
@@ -117,7 +125,11 @@ def test_after_the_question_a_request_about_something_else_is_answered_as_itself
     phone = "+14135550310"
     stack.sms("hey", phone)
     stack.sms("skip", phone)
-    question = said(stack.sms("i get these dark thoughts sometimes at night", phone))
+    question = said(
+        stack.sms(
+            "i get these dark thoughts sometimes at night", phone
+        )
+    )
     assert "are you having thoughts of ending your life?" in question
     request = "can u find me a counselor near westfield that does video visits"
     reply = said(stack.sms(request, phone))
