@@ -31,6 +31,7 @@ from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
 from services.directory.taxonomy import load_taxonomy
 from services.engagement import api as engagement_api
+from services.forwarded import forwarded
 from services.gateway import routes as gateway_routes
 from services.gateway import status, worker
 from services.gateway.inbound import Gateway
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     # and /metrics take the service token and nothing else.
     app = web.Application(
         middlewares=[
+            forwarded,  # first: everything after sees her address behind a trusted proxy
             errors,
             service_token,
             session_middleware(session_storage(settings)),

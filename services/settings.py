@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.proxies import Network, parse_networks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
@@ -65,6 +67,9 @@ class Settings(BaseSettings):
     tandem_session_idle_minutes: float = Field(default=30, gt=0)
     tandem_session_max_hours: float = Field(default=12, gt=0)
     tandem_secure_cookies: bool | None = None
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto count (services/forwarded.py):
+    # comma-separated addresses or CIDR blocks; empty trusts none, so the headers are ignored.
+    tandem_trusted_proxies: str = ""
     # The case manager's queue: a referral this long in one status is "waiting too long"; a
     # woman who has not texted for this long is listed for a check-in.
     tandem_queue_stale_referral_days: float = Field(default=2, gt=0)
@@ -109,6 +114,12 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None
 
+    @field_validator("tandem_trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)  # a bad entry stops Tandem at start, named
+        return value
+
     @model_validator(mode="after")
     def _several_rasa_processes_share_a_lock_store(self) -> Settings:
         if self.tandem_rasa_workers > 1 and not self.redis_url:
@@ -146,6 +157,10 @@ class Settings(BaseSettings):
     @property
     def effective_tracker_store_url(self) -> str:
         return self.rasa_tracker_store_url or f"sqlite:///{self.tandem_var_dir / 'rasa_tracker.db'}"
+
+    @property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        return parse_networks(self.tandem_trusted_proxies)
 
     @property
     def public_url(self) -> str:

@@ -153,6 +153,30 @@ def children(settings: Settings, model: Path) -> list[Child]:
     return kids
 
 
+# `tandem run --process KIND`: the names children() gives each kind of process.
+PROCESS_KINDS = {"services": "services", "rasa": "rasa", "actions": "action server"}
+
+
+def exec_process(settings: Settings, kind: str, index: int) -> int:
+    """One process of the stack, started exactly as `tandem run` starts it, in place of this
+    one: what a process manager runs and restarts (deploy/systemd/). `index` counts from 1
+    up to TANDEM_RASA_WORKERS (Rasa: its port is RASA_URL's + index - 1) or
+    TANDEM_ACTION_WORKERS."""
+    model = model_path()
+    name = PROCESS_KINDS[kind]
+    same = [kid for kid in children(settings, model) if kid.name.rstrip("0123456789 ") == name]
+    if not 1 <= index <= len(same):
+        print(f"There is no {name} {index}: this configuration has {len(same)}.")
+        return 2
+    if kind == "rasa" and not model.exists():
+        print(f"No trained model for the current data ({model.name}); run `make train`.")
+        return 2
+    kid = same[index - 1]
+    os.chdir(REPO_ROOT)
+    sys.stdout.flush()
+    os.execve(kid.argv[0], kid.argv, kid.env)  # noqa: S606 - the argv children() builds
+
+
 def _up(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - local URL

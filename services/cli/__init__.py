@@ -6,12 +6,12 @@ import argparse
 
 from pydantic import ValidationError
 
-from services.cli import directory, local, privacy, research, run, sms, staff
+from services.cli import backup, directory, local, privacy, research, run, sms, staff
 from services.cli.command import Command
 from services.file_modes import private_umask
 
 # In the order `tandem --help` lists them.
-GROUPS = (local, directory, privacy, research, staff, run, sms)
+GROUPS = (local, backup, directory, privacy, research, staff, run, sms)
 COMMANDS: dict[str, Command] = {
     name: cmd for group in GROUPS for name, cmd in group.COMMANDS.items()
 }

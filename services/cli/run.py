@@ -8,6 +8,7 @@ import os
 from services.cli.command import Command
 from services.cli.local import secure_var
 from services.settings import REPO_ROOT, load_settings
+from services.stack import PROCESS_KINDS
 
 PROFILES = ("development", "production")
 
@@ -32,13 +33,15 @@ def cmd_serve(_: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from services.stack import run_stack
+    from services.stack import exec_process, run_stack
 
     if args.profile:
         # Every process of the stack reads it (the services child included).
         os.environ["TANDEM_ENV"] = args.profile
     settings = load_settings()
     secure_var(settings)
+    if args.process:
+        return exec_process(settings, args.process, args.index)
     return run_stack(settings)
 
 
@@ -59,6 +62,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         choices=PROFILES,
         help="development (SQLite, local secrets) or production (PostgreSQL, Redis, secrets "
         "from the environment only); default: $TANDEM_ENV",
+    )
+    run.add_argument(
+        "--process",
+        choices=PROCESS_KINDS,
+        help="run only this one process of the stack, in the foreground, started as `tandem "
+        "run` starts it (for systemd: deploy/systemd/); without it, the whole stack",
+    )
+    run.add_argument(
+        "--index",
+        type=int,
+        default=1,
+        help="with --process: which one, from 1 to TANDEM_RASA_WORKERS (Rasa, on RASA_URL's "
+        "port + index - 1) or TANDEM_ACTION_WORKERS (default: 1)",
     )
     sub.add_parser("model-path", help="print the model file matching the current training data")
 
