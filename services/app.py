@@ -23,7 +23,7 @@ from services.clients import api as clients_api
 from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
 from services.consent.service import ConsentService
-from services.dashboard import casework_pages, staff_pages
+from services.dashboard import casework_pages, staff_pages, stage_pages
 from services.dashboard import pages as dashboard_pages
 from services.dashboard.accounts import StaffAccounts
 from services.dashboard.guard import dashboard_guard, session_storage
@@ -190,4 +190,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(dashboard_pages.routes)
     app.add_routes(casework_pages.routes)
     app.add_routes(staff_pages.routes)
+    app.add_routes(stage_pages.routes)
     return app
