@@ -72,6 +72,8 @@ def validate_change(body: dict[str, object], program_quiet: str, tz: str) -> Pre
 
 
 def apply_change(client: Client, change: PrefsChange, now: datetime) -> None:
+    if not change.fields:
+        return  # nothing given: nothing changed, nothing stamped
     if "quiet_hours" in change.fields:
         client.contact_quiet_hours = change.fields["quiet_hours"]  # type: ignore[assignment]
     if "discreet" in change.fields:

@@ -69,8 +69,13 @@ async def _not_found(request: web.Request) -> web.Response:
     return await render("message.html", request, context, status=404)
 
 
-def _form_page(message: StageMessage, typed: dict[str, object], error: str | None = None,
-               field: str | None = None) -> dict[str, object]:  # fmt: skip
+def _form_page(
+    message: StageMessage,
+    typed: dict[str, object],
+    error: str | None = None,
+    field: str | None = None,
+) -> dict[str, object]:
+    """The edit form's context: `typed` is what the form shows (the row, or what was typed)."""
     return {
         "m": message,
         "when": when_text,

@@ -108,9 +108,8 @@ class OutboundSender:
 
     def quiet_until(self, now: datetime, client: Client | None = None) -> datetime | None:
         """When a text Tandem starts may go out: None now, else the first time outside both
-        the program's quiet hours and hers (the two can chain: hers 17:00-08:00, then the
-        program's 21:00-08:00 the next evening does not matter, but hers ending at 21:00
-        does)."""
+        the program's quiet hours and hers. The two can chain: with hers 18:00-21:00 and the
+        program's 21:00-08:00, a text at 19:00 waits until 08:00, not 21:00."""
         program, tz = self._settings.tandem_quiet_hours, self._settings.tandem_timezone
         hers = client.contact_quiet_hours if client is not None else None
         if not hers:
