@@ -140,6 +140,15 @@ async def test_an_empty_window_means_no_hours_of_her_own(
     assert (await response.json())["quiet_hours"] is None
 
 
+async def test_a_put_with_no_field_changes_and_stamps_nothing(
+    client: TestClient, api_headers: dict[str, str], client_id: str
+) -> None:
+    path = f"/api/clients/{client_id}/contact-preferences"
+    response = await client.put(path, json={"changed_by": "bot"}, headers=api_headers)
+    assert response.status == 200
+    assert (await response.json())["changed_at"] is None
+
+
 async def test_an_unknown_client_is_a_404(client: TestClient, api_headers: dict[str, str]) -> None:
     response = await client.put(
         "/api/clients/c_nobody/contact-preferences", json={"discreet": True}, headers=api_headers
