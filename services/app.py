@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -16,17 +17,19 @@ from safety.judge import default_judge
 from services import app_keys, metrics
 from services.alerts import api as alerts_api
 from services.checkins import api as checkins_api
+from services.checkins import stage_library
 from services.checkins.dispatcher import CheckInDispatcher, telling_rasa
 from services.clients import api as clients_api
 from services.clients.phones import PhoneVault
 from services.consent import api as consent_api
 from services.consent.service import ConsentService
-from services.dashboard import casework_pages, staff_pages
+from services.dashboard import casework_pages, staff_pages, stage_pages
 from services.dashboard import pages as dashboard_pages
 from services.dashboard.accounts import StaffAccounts
 from services.dashboard.guard import dashboard_guard, session_storage
 from services.dashboard.limits import LoginLimiter
 from services.db import encrypted
+from services.db.base import utcnow
 from services.db.engine import make_engine, make_sessionmaker
 from services.directory import api as directory_api
 from services.directory.taxonomy import load_taxonomy
@@ -40,6 +43,7 @@ from services.gateway.outbound import OutboundSender
 from services.gateway.rasa_pool import RasaPool
 from services.gateway.replay import Replayer
 from services.health import routes as health_routes
+from services.logs import log_event
 from services.nlg.responses import load_response_texts
 from services.openapi import load_openapi
 from services.openapi import routes as openapi_routes
@@ -48,6 +52,8 @@ from services.referrals import api as referrals_api
 from services.referrals.service import ReferralService
 from services.settings import SECRET_FIELDS, Settings, load_settings
 from services.web import errors, service_token
+
+logger = logging.getLogger(__name__)
 
 
 class MissingSecrets(RuntimeError):
@@ -69,6 +75,20 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[app_keys.SESSIONS] = make_sessionmaker(engine)
     yield
     await engine.dispose()
+
+
+async def _stage_messages(app: web.Application) -> AsyncIterator[None]:
+    """The stage-message library's keys the table lacks, from its YAML (staff edits kept).
+    A database that is not reachable yet only delays this to the next start: /readyz says so."""
+    try:
+        async with app[app_keys.SESSIONS]() as session, session.begin():
+            added = await stage_library.seed_missing(session, utcnow())
+    except Exception:  # noqa: BLE001 - the app still serves what it can
+        log_event(logger, "stage_messages_seed_failed", logging.WARNING, exc_info=True)
+    else:
+        if added:
+            log_event(logger, "stage_messages_seeded", count=added)
+    yield
 
 
 async def _workflows(app: web.Application) -> AsyncIterator[None]:
@@ -96,7 +116,8 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         sessions=app[app_keys.SESSIONS],
         rasa=rasa,
         judge=app[app_keys.JUDGE],
-        # Replies to replayed messages go out as proactive SMS (opt-out and quiet hours apply).
+        # Replies to replayed messages go out by REST: opt-out applies; as replies to her own
+        # text they are not held for quiet hours.
         deliver=sender.deliver_replies,
     )
     gateway = Gateway(
@@ -155,7 +176,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     encrypted.use_keys(settings.tandem_phone_encryption_keys)
     app[app_keys.OPENAPI] = load_openapi()
-    app.cleanup_ctx.extend([_database, _workflows, _http_client, _gateway])
+    app.cleanup_ctx.extend([_database, _stage_messages, _workflows, _http_client, _gateway])
     app.add_routes(health_routes)
     app.add_routes(gateway_routes.routes)
     app.add_routes(status.routes)
@@ -171,4 +192,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.add_routes(dashboard_pages.routes)
     app.add_routes(casework_pages.routes)
     app.add_routes(staff_pages.routes)
+    app.add_routes(stage_pages.routes)
     return app

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Proactive messages wait out quiet hours in the program's time zone.
     tandem_timezone: str = "America/New_York"
     tandem_quiet_hours: str = Field(default="21:00-08:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    # The name in the discreet stand-in ("Hi, it's T. Reply 1 if it's a good time to talk."),
+    # sent instead of a check-in to a woman who asked for discreet texts: someone who sees her
+    # phone should not learn what Tandem is from it.
+    tandem_discreet_name: str = Field(default="T", min_length=1, max_length=20)
     # Per-sender flood guard: at most N inbound messages in a sliding window of S seconds.
     tandem_rate_limit_count: int = Field(default=30, ge=1)
     tandem_rate_limit_seconds: int = Field(default=60, ge=1)

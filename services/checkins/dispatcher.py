@@ -4,8 +4,10 @@ processes.
 Each round claims a batch of due rows (schedule.claim_due: SKIP LOCKED on PostgreSQL, one
 conditional UPDATE on SQLite), then decides for each with what is true now: she opted out or
 is do-not-contact (client_status.why_not_text), she paused check-ins or wants them only when
-she texts, her cadence no longer has regular ones, the referral moved on (skipped); quiet
-hours (deferred to their end, not dropped). What may go out goes through OutboundSender's
+she texts, her cadence no longer has regular ones, the referral moved on, a stage message was
+switched off or her stage messages were stopped (skipped); quiet hours, the program's or her
+own (deferred to their end, not dropped). A woman who asked for discreet texts gets the
+discreet stand-in instead of the check-in's words. What may go out goes through OutboundSender's
 send_many, a batch at a time, which marks each check-in sent in the transaction that stores
 its message: a check-in is
 "sent" exactly when its message exists, so a claim left by a stopped process can safely be
@@ -22,13 +24,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.checkins import regular, schedule
+from services.checkins import regular, schedule, stage_library
 from services.checkins.cadence import allows_check_ins, interval
 from services.checkins.follow_ups import REFERRAL_WAITING
-from services.checkins.texts import check_in_text
+from services.checkins.texts import check_in_text, discreet_text
 from services.clients.status import why_not_text
 from services.db.base import utcnow
-from services.db.tables import CheckIn, Client, Message, Referral
+from services.db.tables import CheckIn, Client, Message, Referral, StageMessage
 from services.gateway.message_states import MessageState
 from services.gateway.outbound import OutboundSender, Outgoing
 from services.gateway.rasa_client import RasaClient
@@ -65,6 +67,7 @@ class _Send:
     check_in: CheckIn
     client: Client
     text: str
+    discreet: bool = False
 
 
 class CheckInDispatcher:
@@ -117,7 +120,11 @@ class CheckInDispatcher:
                 )
             ).all()
         )
-        quiet_until = self._sender.quiet_until(now)
+        stages = (
+            await stage_library.library(session)
+            if any(c.kind == stage_library.KIND for c, _ in rows)
+            else {}
+        )
         sends: list[_Send] = []
         for check_in, client in rows:
             why = why_not_text(client, answering_her=False)
@@ -128,17 +135,30 @@ class CheckInDispatcher:
             if why is None and check_in.kind == "referral_follow_up":
                 status = referral_status.get(int(check_in.payload["referral_id"]))
                 why = None if status in REFERRAL_WAITING else "referral_moved_on"
+            stage = stages.get(str(check_in.payload.get("key")))
+            if why is None and check_in.kind == stage_library.KIND:
+                why = stage_library.skip_reason(stage, client)
+            quiet_until = self._sender.quiet_until(now, client) if why is None else None
             if why is not None:
                 self._end(session, check_in, client, schedule.SKIPPED, why, now)
             elif quiet_until is not None:
                 check_in.state, check_in.due_at = schedule.PENDING, quiet_until
                 check_in.reason, check_in.updated_at = "quiet_hours", now
             else:
-                text = check_in_text(
-                    check_in.kind, client.language, self._settings.tandem_program_name
+                sends.append(
+                    _Send(check_in, client, self._text(check_in, client, stage), client.discreet)
                 )
-                sends.append(_Send(check_in, client, text))
         return sends
+
+    def _text(self, check_in: CheckIn, client: Client, stage: StageMessage | None) -> str:
+        """What she gets: the discreet stand-in if she asked for it, else the check-in's words
+        (a stage message's as the library says now) in her language."""
+        if client.discreet:
+            return discreet_text(client.language, self._settings.tandem_discreet_name)
+        program = self._settings.tandem_program_name
+        if stage is not None and check_in.kind == stage_library.KIND:
+            return stage_library.text_of(stage, client.language, program)
+        return check_in_text(check_in.kind, client.language, program)
 
     @staticmethod
     def _end(
@@ -202,7 +222,7 @@ class CheckInDispatcher:
         assert self._announce is not None
         for told, send in enumerate(sends):
             try:
-                await self._announce(send.client.id, send.text, send.check_in.kind, False)
+                await self._announce(send.client.id, send.text, send.check_in.kind, send.discreet)
             except Exception:  # noqa: BLE001 - never undo or delay what was sent
                 log_event(
                     logger, "checkin_announce_failed", logging.WARNING, untold=len(sends) - told

@@ -1,15 +1,17 @@
 """Follow-ups scheduled by what she tells Tandem, where it is recorded: a referral becoming
 "requested" (services/referrals/records.py, by her YES or by staff), a missed appointment, a
-craving or a return to use (signals posted to /api/signals), and a reported loss, which
-cancels what is pending at once. Each runs in the caller's transaction.
+craving or a return to use, an appointment coming up (signals posted to /api/signals), and a
+reported loss, which cancels what is pending at once. Each runs in the caller's transaction.
 
 A follow-up is due whole days after the event, at the hour she was texting (or staff were
-working) then; one that falls in quiet hours waits for them to end.
+working) then; the one after an appointment she mentioned, at FOLLOW_UP_HOUR program time the
+day after it. One that falls in quiet hours (the program's or hers) waits for them to end.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,18 +26,31 @@ AFTER_SIGNAL: dict[str, tuple[str, int]] = {
     "return_to_use": ("support", 1),
 }
 LOSS_SIGNAL = "pregnancy_loss"
+# An appointment she mentioned (value: its day): "how did it go?" the day after.
+APPOINTMENT_SIGNAL = "appointment_upcoming"
+APPOINTMENT_FOLLOW_UP = "appointment_follow_up"
+FOLLOW_UP_HOUR = time(10, 0)
 # Referral statuses in which "were you able to reach them?" is still a real question.
 REFERRAL_WAITING = frozenset({"requested", "accepted"})
 
 
 async def after_signal(
-    session: AsyncSession, client_id: str, signal_type: str, now: datetime
+    session: AsyncSession,
+    client_id: str,
+    signal_type: str,
+    now: datetime,
+    value: str | None = None,
+    tz: str = "America/New_York",
 ) -> CheckIn | None:
     """The follow-up a signal calls for, unless the same one is already waiting (two cravings
     in a day are followed up once); a loss cancels every pending check-in."""
     if signal_type == LOSS_SIGNAL:
         await after_loss(session, client_id, now)
         return None
+    if signal_type == APPOINTMENT_SIGNAL and value is not None:
+        return await after_appointment_mentioned(
+            session, client_id, date.fromisoformat(value), now, tz
+        )
     if signal_type not in AFTER_SIGNAL:
         return None
     kind, days = AFTER_SIGNAL[signal_type]
@@ -43,6 +58,23 @@ async def after_signal(
         return None
     return schedule.add(
         session, client_id, kind, now + timedelta(days=days), now, {"after": signal_type}
+    )
+
+
+async def after_appointment_mentioned(
+    session: AsyncSession, client_id: str, day: date, now: datetime, tz: str
+) -> CheckIn | None:
+    """ "How did your appointment go?" at FOLLOW_UP_HOUR the day after it; once per day she
+    mentioned (she may tell of it twice), none when that time has passed."""
+    due = datetime.combine(day + timedelta(days=1), FOLLOW_UP_HOUR, tzinfo=ZoneInfo(tz))
+    due = due.astimezone(UTC)
+    if due <= now:
+        return None
+    for row in await schedule.pending_for(session, client_id):
+        if row.kind == APPOINTMENT_FOLLOW_UP and row.payload.get("day") == day.isoformat():
+            return None
+    return schedule.add(
+        session, client_id, APPOINTMENT_FOLLOW_UP, due, now, {"day": day.isoformat()}
     )
 
 

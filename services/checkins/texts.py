@@ -25,6 +25,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Hola, soy {program}. Siento lo de la cita. ¿Qué te lo impidió? ¿Transporte, "
         "niños, otra cosa? Puedo ayudarte a buscar opciones.",
     },
+    "appointment_follow_up": {
+        "en": "Hi, it's {program}. How did your appointment go? Tell me if anything got in "
+        "the way or if you need help with what comes next.",
+        "es": "Hola, soy {program}. ¿Cómo te fue en tu cita? Cuéntame si algo te lo impidió "
+        "o si necesitas ayuda con lo que sigue.",
+    },
     "support": {
         "en": "Hi, it's {program}. Thinking of you today. How are you feeling? You don't have "
         "to reply, but I'm here if you want to talk.",
@@ -33,8 +39,18 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 KINDS = frozenset(TEXTS)
+# Sent instead of any check-in or stage message to a woman who asked for discreet texts: it
+# says nothing but a name (TANDEM_DISCREET_NAME) and that she can reply.
+DISCREET: dict[str, str] = {
+    "en": "Hi, it's {name}. Reply 1 if it's a good time to talk.",
+    "es": "Hola, soy {name}. Responde 1 si es un buen momento para hablar.",
+}
 
 
 def check_in_text(kind: str, language: str, program: str) -> str:
     by_language = TEXTS[kind]
     return by_language.get(language, by_language["en"]).format(program=program)
+
+
+def discreet_text(language: str, name: str) -> str:
+    return DISCREET.get(language, DISCREET["en"]).format(name=name)

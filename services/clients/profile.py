@@ -2,7 +2,8 @@
 
 Every field is optional (she can skip every question). A pregnancy or infant loss stops all
 stage-based messages and pending check-ins at once, clears her stage and logs a
-`pregnancy_loss` signal, all in the caller's transaction.
+`pregnancy_loss` signal, all in the caller's transaction. A new due date or baby's birth date
+reschedules her stage-based messages; stopping them cancels the pending ones at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.checkins import follow_ups
+from services.checkins import follow_ups, stage_library
 from services.db.tables import Client
 from services.engagement.signals import InvalidSignal, NewSignal, record_signal, validate_signal
 
@@ -127,7 +128,18 @@ def validate_change(body: dict[str, object], on: date | None = None) -> ProfileC
     return ProfileChange(fields=fields, pregnancy_loss=loss, loss_signal=signal)
 
 
-async def apply_change(session: AsyncSession, client: Client, change: ProfileChange) -> None:
+STAGE_ANCHORS = ("due_date", "baby_birth_date", "stage_messages_stopped")
+
+
+async def apply_change(
+    session: AsyncSession,
+    client: Client,
+    change: ProfileChange,
+    now: datetime | None = None,
+    tz: str = "America/New_York",
+) -> None:
+    now = now or datetime.now(UTC)
+    before = {key: getattr(client, key) for key in STAGE_ANCHORS}
     for key, value in change.fields.items():
         setattr(client, key, value)
     if change.pregnancy_loss:
@@ -135,7 +147,11 @@ async def apply_change(session: AsyncSession, client: Client, change: ProfileCha
         client.stage = None
         client.stage_messages_stopped = True
         await record_signal(session, client.id, change.loss_signal)
-        await follow_ups.after_loss(session, client.id, datetime.now(UTC))
+        await follow_ups.after_loss(session, client.id, now)
+    elif client.stage_messages_stopped and not before["stage_messages_stopped"]:
+        await stage_library.stop(session, client.id, now)
+    elif any(getattr(client, key) != before[key] for key in STAGE_ANCHORS):
+        await stage_library.schedule_for(session, client, now, tz)
 
 
 def profile_dict(client: Client) -> dict[str, object]:

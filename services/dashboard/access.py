@@ -15,6 +15,8 @@ STAFF = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 # Who works with her record (the queue, her page); program staff see no client records.
 CASEWORK = frozenset({"case_manager", "admin"})
+# Who tunes what Tandem says (the stage-message library): no client record is shown there.
+PROGRAM = frozenset({"program_staff", "admin"})
 
 ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.login": ANYONE,
@@ -43,6 +45,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.client_send": CASEWORK,
     "dashboard.client_do_not_contact": CASEWORK,
     "dashboard.client_signal": CASEWORK,
+    "dashboard.client_contact_prefs": CASEWORK,
+    "dashboard.stage_messages": PROGRAM,
+    "dashboard.stage_message": PROGRAM,
+    "dashboard.stage_message_post": PROGRAM,
     "dashboard.referral_status": CASEWORK,
     "dashboard.alert": CASEWORK,
     "dashboard.alert_acknowledge": CASEWORK,

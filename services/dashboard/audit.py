@@ -43,6 +43,8 @@ ACTIONS = (
     "do_not_contact_set",
     "do_not_contact_cleared",
     "signal_added",
+    "contact_preferences_changed",
+    "stage_message_changed",
     "research_exported",
 )
 

@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.alerts import InvalidAlert, acknowledge
 from services.app_keys import OUTBOUND, PHONES, REFERRALS, SESSIONS, SETTINGS
+from services.checkins.texts import discreet_text
+from services.clients import contact_prefs
+from services.clients.profile import InvalidField
 from services.dashboard import access, audit, casework
 from services.dashboard.casework import CaseworkError, NotFound, Refused
 from services.dashboard.guard import USER, render, where
@@ -168,6 +171,8 @@ async def _client_page(
         "missed_reasons": taxonomy.MISSED_REASONS,
         "other_types": {t: taxonomy.TYPES[t] for t in OTHER_STAFF_TYPES},
         "words_limit": taxonomy.MAX_WORDS_CHARS,
+        "program_quiet_hours": request.app[SETTINGS].tandem_quiet_hours,
+        "discreet_text": discreet_text(client.language, request.app[SETTINGS].tandem_discreet_name),
     }
 
 
@@ -299,6 +304,47 @@ async def do_not_contact(request: web.Request) -> web.StreamResponse:
         if on
         else "Do-not-contact is cleared."
     )
+    return await _back_to(request, f"/dashboard/clients/{client_id}", done)
+
+
+@routes.post(
+    "/dashboard/clients/{client_id}/contact-preferences", name="dashboard.client_contact_prefs"
+)
+@casework_page
+async def set_contact_preferences(request: web.Request) -> web.StreamResponse:
+    """Her own hours and discreet mode, as she asked her case manager: the same rules as the
+    bot's PUT /api/clients/{id}/contact-preferences, stamped with this staff member."""
+    form = await request.post()
+    client_id = request.match_info["client_id"]
+    settings = request.app[SETTINGS]
+    body = {
+        "quiet_hours": _field(form, "quiet_hours", 20).strip() or None,
+        "discreet": form.get("discreet") == "on",
+        "changed_by": casework.staff_ref(request[USER]),
+    }
+    try:
+        change = contact_prefs.validate_change(
+            body, settings.tandem_quiet_hours, settings.tandem_timezone
+        )
+    except InvalidField as error:
+        raise CaseworkError(f"Not changed: {error}") from error
+    async with request.app[SESSIONS]() as session, session.begin():
+        client = await casework.open_client(session, request[USER], client_id)
+        contact_prefs.apply_change(client, change, utcnow())
+        audit.record(
+            session,
+            "contact_preferences_changed",
+            _actor(request),
+            where(request),
+            "client",
+            client_id,
+        )
+    hours = client.contact_quiet_hours
+    done = (
+        f"Saved: no texts from Tandem {hours} (her hours) or in the program's quiet hours"
+        if hours
+        else "Saved: no hours of her own (the program's quiet hours still apply)"
+    ) + ("; discreet texts." if client.discreet else ".")
     return await _back_to(request, f"/dashboard/clients/{client_id}", done)
 
 

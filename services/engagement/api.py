@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from services.app_keys import SESSIONS
+from services.app_keys import SESSIONS, SETTINGS
 from services.checkins import follow_ups
 from services.clients.lookup import require_client
 from services.db.base import utcnow
@@ -41,7 +41,14 @@ async def create_signal(request: web.Request) -> web.Response:
         if already is not None:  # a retry of a post that did land
             return web.json_response(signal_dict(already), status=200)
         row = await record_signal(session, client.id, signal)
-        await follow_ups.after_signal(session, client.id, row.type, utcnow())
+        await follow_ups.after_signal(
+            session,
+            client.id,
+            row.type,
+            utcnow(),
+            row.value,
+            request.app[SETTINGS].tandem_timezone,
+        )
     log_event(logger, "signal_recorded", client_id=row.client_id, type=row.type, source=row.source)
     return web.json_response(signal_dict(row), status=201)
 

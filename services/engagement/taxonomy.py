@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from functools import cache
 
@@ -22,6 +23,7 @@ class Kind(Enum):
     CODE = "code"  # one of `codes`
     SPAN = "span"  # a span of time in recovery: "30 days", "1 year"
     RECORD = "record"  # the id of one of Tandem's records (a consent)
+    DATE = "date"  # a day, "YYYY-MM-DD" (an appointment she mentioned)
 
 
 BARRIERS: dict[str, str] = {
@@ -92,6 +94,7 @@ TYPES: dict[str, SignalType] = {
         SignalType("referral_completed", "Referral completed", Kind.CODE, tuple(OUTCOMES)),
         SignalType("consent_given", "Consent given", Kind.RECORD),
         SignalType("consent_withdrawn", "Consent withdrawn", Kind.RECORD),
+        SignalType("appointment_upcoming", "An appointment coming up", Kind.DATE, required=True),
         SignalType("appointment_attended", "Went to an appointment", by_staff=True),
         SignalType(
             "appointment_missed",
@@ -142,6 +145,10 @@ def check_value(signal_type: str, value: str | None) -> str | None:
         if not RECORD_ID.fullmatch(value):
             raise InvalidValue(f"{signal_type} must be the id of the consent.")
         return value
+    if spec.kind is Kind.DATE:
+        if not _is_day(value):
+            raise InvalidValue(f"{signal_type} must be a date written YYYY-MM-DD.")
+        return value
     if spec.kind is Kind.SPAN:
         if not SPAN.fullmatch(value):
             raise InvalidValue(f'{signal_type} must be a span like "30 days" or "1 year".')
@@ -151,7 +158,16 @@ def check_value(signal_type: str, value: str | None) -> str | None:
     return value
 
 
+def _is_day(value: str) -> bool:
+    try:
+        return len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 def _expected(spec: SignalType) -> str:
+    if spec.kind is Kind.DATE:
+        return "a date written YYYY-MM-DD"
     if spec.kind is Kind.SCORE:
         return "a whole number from 1 to 5"
     if spec.kind is Kind.SPAN:

@@ -4,8 +4,9 @@ Every proactive text goes through `OutboundSender.send` (or `send_many`, the sam
 with one transaction on each side of the Twilio calls): it refuses what
 `client_status.why_not_text` refuses (she opted out; she is do-not-contact and the text does
 not answer one of hers, `in_reply_to_id`), splits long texts into parts of at most two
-segments, holds messages through quiet hours (state "scheduled", sent later by `send_due`,
-which checks again), and creates each part through Twilio's REST API
+segments, holds what Tandem starts through quiet hours, the program's and her own (state
+"scheduled", sent later by `send_due`, which checks again; a reply to her text is never
+held), and creates each part through Twilio's REST API
 (twilio_client.py) with a status callback to /sms/status. A synchronous 21610 (the number
 unsubscribed at the carrier or at Twilio) opts the client out. The phone is decrypted only at
 send time; logs carry ids only. The states a message moves through: message_states.py.
@@ -33,7 +34,7 @@ from services.db.base import utcnow
 from services.db.tables import Client, Message
 from services.gateway import message_log
 from services.gateway.message_states import RANK, MessageState
-from services.gateway.quiet_hours import next_allowed_time
+from services.gateway.quiet_hours import first_allowed_time, next_allowed_time
 from services.gateway.sms_split import split_for_sms
 from services.gateway.twilio_client import (
     TWILIO_TIMEOUT_SECONDS,
@@ -105,11 +106,21 @@ class OutboundSender:
     def status_callback_url(self) -> str:
         return self._settings.public_url + STATUS_PATH
 
-    def quiet_until(self, now: datetime) -> datetime | None:
-        """When the program's quiet hours end, or None outside them."""
-        return next_allowed_time(
-            now, self._settings.tandem_quiet_hours, self._settings.tandem_timezone
-        )
+    def quiet_until(self, now: datetime, client: Client | None = None) -> datetime | None:
+        """When a text Tandem starts may go out: None now, else the first time outside both
+        the program's quiet hours and hers. The two can chain: with hers 18:00-21:00 and the
+        program's 21:00-08:00, a text at 19:00 waits until 08:00, not 21:00."""
+        program, tz = self._settings.tandem_quiet_hours, self._settings.tandem_timezone
+        hers = client.contact_quiet_hours if client is not None else None
+        if not hers:
+            return next_allowed_time(now, program, tz)
+        try:
+            return first_allowed_time(now, [program, hers], tz)
+        except ValueError:
+            # Her hours were checked against the program's when she set them; the program's
+            # changed since so that together they cover the day: the program's alone apply.
+            log_event(logger, "quiet_hours_cover_the_day", logging.WARNING, client_id=client.id)
+            return next_allowed_time(now, program, tz)
 
     async def send(
         self,
@@ -144,9 +155,9 @@ class OutboundSender:
         if not all(split):
             raise ValueError("nothing to send")
         now = self._clock()
-        send_after = self.quiet_until(now)
         stored: list[list[Message]] = []
         deliveries: list[_Delivery] = []
+        held: list[tuple[_Delivery, datetime]] = []
         refusals: list[tuple[Message, str]] = []
         async with self._sessions() as session, session.begin():
             ids = {item.client_id for item in outgoing}
@@ -166,6 +177,7 @@ class OutboundSender:
                     refusals.append((refused, refusal))
                     stored.append([refused])
                     continue
+                send_after = None if answering_her else self.quiet_until(now, client)
                 messages = [
                     self._new_message(
                         item.client_id,
@@ -177,7 +189,11 @@ class OutboundSender:
                     for part in parts
                 ]
                 stored.append(messages)
-                deliveries.append(_Delivery(item.client_id, client.phone_encrypted, messages))
+                delivery = _Delivery(item.client_id, client.phone_encrypted, messages)
+                if send_after is None:
+                    deliveries.append(delivery)
+                else:
+                    held.append((delivery, send_after))
             session.add_all(m for messages in stored for m in messages)
             await session.flush()  # one flush for the batch: ids for `also` and the logs
             for item, messages in zip(outgoing, stored, strict=True):
@@ -192,17 +208,15 @@ class OutboundSender:
                 reason=reason,
                 refusal=refusal,
             )
-        if send_after is not None:
-            for delivery in deliveries:
-                log_event(
-                    logger,
-                    "sms_outbound_scheduled",
-                    client_id=delivery.client_id,
-                    message_ids=[m.id for m in delivery.messages],
-                    send_after=send_after.isoformat(),
-                    reason=reason,
-                )
-            return stored
+        for delivery, send_after in held:
+            log_event(
+                logger,
+                "sms_outbound_scheduled",
+                client_id=delivery.client_id,
+                message_ids=[m.id for m in delivery.messages],
+                send_after=send_after.isoformat(),
+                reason=reason,
+            )
         if deliveries:
             async with LazyTwilio(self._factory) as twilio:
                 await self._deliver(twilio, deliveries, reason)
@@ -276,7 +290,7 @@ class OutboundSender:
                     refusal=refusal,
                 )
                 return None
-            later = self.quiet_until(now)
+            later = None if answering_her else self.quiet_until(now, client)
             if later is not None:
                 message.state, message.send_after = MessageState.SCHEDULED, later
                 return None

@@ -62,3 +62,31 @@ def next_allowed_time(
 
 def is_quiet(now: datetime, quiet: str = "21:00-08:00", tz: str = "America/New_York") -> bool:
     return next_allowed_time(now, quiet, tz) is not None
+
+
+def first_allowed_time(
+    now: datetime, windows: list[str], tz: str = "America/New_York"
+) -> datetime | None:
+    """None if `now` is outside every window, else the first UTC time outside all of them.
+
+    Windows can chain (hers 17:00-08:00 and the program's 21:00-08:00; or hers ending where
+    the program's begins), so each end found is checked against every window again. Windows
+    that together cover the whole day never end: ValueError (her hours are checked against the
+    program's when she sets them, so only a later change of the program's hours gets here)."""
+    at = now
+    for _ in range(2 * len(windows) + 2):
+        later = [t for t in (next_allowed_time(at, w, tz) for w in windows) if t is not None]
+        if not later:
+            return None if at == now else at
+        at = max(later)
+    raise ValueError("the quiet hours together cover the whole day")
+
+
+def leaves_time_to_text(windows: list[str], tz: str = "America/New_York") -> bool:
+    """Whether some time of day is outside every window."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        first_allowed_time(start, windows, tz)
+    except ValueError:
+        return False
+    return True

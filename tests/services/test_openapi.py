@@ -99,6 +99,13 @@ async def test_every_documented_operation_answers_as_documented(
             {"cadence": "weekly"},
         ),
         ("GET", "/api/clients/{client_id}/check-ins", {"client_id": woman}, None),
+        (
+            "PUT",
+            "/api/clients/{client_id}/contact-preferences",
+            {"client_id": woman},
+            {"quiet_hours": "17:00-08:00", "discreet": True, "changed_by": "bot"},
+        ),
+        ("GET", "/api/clients/{client_id}/contact-preferences", {"client_id": woman}, None),
         ("POST", "/api/alerts", {}, {"client_id": woman, "kind": "human_requested"}),
         ("GET", "/api/alerts", {}, None),
         ("GET", "/api/referrals", {}, None),

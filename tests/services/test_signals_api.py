@@ -16,7 +16,8 @@ from tests.services.conftest import add_client
 DESIGN_TYPES = {
     "message_in", "checkin_mood", "craving", "milestone", "need_expressed", "barrier_reported",
     "referral_offered", "referral_accepted", "referral_declined", "referral_completed",
-    "consent_given", "consent_withdrawn", "appointment_attended", "appointment_missed",
+    "consent_given", "consent_withdrawn", "appointment_upcoming", "appointment_attended",
+    "appointment_missed",
     "provider_rating", "crisis", "human_requested", "opt_out", "opt_in", "pregnancy_loss",
     "return_to_use",
 }  # fmt: skip

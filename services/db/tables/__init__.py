@@ -20,6 +20,7 @@ from services.db.tables.messages import Message
 from services.db.tables.notes import ClientNote
 from services.db.tables.referrals import Consent, Referral, ReferralStatusChange
 from services.db.tables.staff import ROLES, AuditEvent, SetPasswordLink, StaffAccount
+from services.db.tables.stage_messages import StageMessage
 
 __all__ = [
     "ROLES",
@@ -44,6 +45,7 @@ __all__ = [
     "ServiceFeature",
     "ServiceSearch",
     "SetPasswordLink",
+    "StageMessage",
     "StaffAccount",
     "new_client_id",
 ]

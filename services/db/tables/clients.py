@@ -53,6 +53,14 @@ class Client(Base):
     checkin_cadence: Mapped[str | None] = mapped_column(String(16))
     checkin_cadence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checkin_cadence_changed_by: Mapped[str | None] = mapped_column(String(64))
+    # Her own hours and discreet mode (services/clients/contact_prefs.py): a window
+    # "HH:MM-HH:MM" in the program's time zone when she does not want texts Tandem starts (on
+    # top of TANDEM_QUIET_HOURS; None: none), and discreet mode: what Tandem starts is the
+    # stand-in "Reply 1 if it's a good time to talk", never a check-in's own words.
+    contact_quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    contact_prefs_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_prefs_changed_by: Mapped[str | None] = mapped_column(String(64))
     # Her case manager (the dashboard's work queue); None: in the unassigned queue.
     assigned_to: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
