@@ -116,8 +116,8 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         sessions=app[app_keys.SESSIONS],
         rasa=rasa,
         judge=app[app_keys.JUDGE],
-        # Replies to replayed messages go out by REST: opt-out applies; as replies to her own
-        # text they are not held for quiet hours.
+        # Replies to replayed messages go out as proactive SMS: late, so opt-out and quiet
+        # hours (the program's and hers) apply.
         deliver=sender.deliver_replies,
     )
     gateway = Gateway(

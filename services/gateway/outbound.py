@@ -4,9 +4,9 @@ Every proactive text goes through `OutboundSender.send` (or `send_many`, the sam
 with one transaction on each side of the Twilio calls): it refuses what
 `client_status.why_not_text` refuses (she opted out; she is do-not-contact and the text does
 not answer one of hers, `in_reply_to_id`), splits long texts into parts of at most two
-segments, holds what Tandem starts through quiet hours, the program's and her own (state
-"scheduled", sent later by `send_due`, which checks again; a reply to her text is never
-held), and creates each part through Twilio's REST API
+segments, holds messages through quiet hours, the program's and her own (state "scheduled",
+sent later by `send_due`, which checks again: a reply that comes this way is a late one, a
+turn replayed after an outage, so it waits too), and creates each part through Twilio's REST API
 (twilio_client.py) with a status callback to /sms/status. A synchronous 21610 (the number
 unsubscribed at the carrier or at Twilio) opts the client out. The phone is decrypted only at
 send time; logs carry ids only. The states a message moves through: message_states.py.
@@ -177,7 +177,7 @@ class OutboundSender:
                     refusals.append((refused, refusal))
                     stored.append([refused])
                     continue
-                send_after = None if answering_her else self.quiet_until(now, client)
+                send_after = self.quiet_until(now, client)
                 messages = [
                     self._new_message(
                         item.client_id,
@@ -290,7 +290,7 @@ class OutboundSender:
                     refusal=refusal,
                 )
                 return None
-            later = None if answering_her else self.quiet_until(now, client)
+            later = self.quiet_until(now, client)
             if later is not None:
                 message.state, message.send_after = MessageState.SCHEDULED, later
                 return None

@@ -1,6 +1,6 @@
 """Her own hours and discreet mode: set through PUT /api/clients/{id}/contact-preferences,
-and her hours honoured with the program's by everything Tandem starts (a reply to her own
-text is never held). Time is a clock the test sets."""
+and her hours honoured with the program's by everything sent by REST (a reply that comes
+that way is a late one, replayed after an outage: it waits too). Time is a clock the test sets."""
 
 from __future__ import annotations
 
@@ -201,15 +201,19 @@ async def test_hours_she_set_after_a_text_was_held_are_checked_again_at_send_tim
     assert await sender.send_due() == 1
 
 
-async def test_a_reply_to_her_own_text_is_never_held(stack: Stack) -> None:
+async def test_a_late_reply_to_her_text_waits_for_her_hours_too(stack: Stack) -> None:
     client_id = await stack.new_client()
     await set_hours(stack, client_id, "17:00-10:00")
     stack.clock.now = local(2026, 6, 15, 23, 30)  # inside both windows
-    await stack.sender().deliver_replies(client_id, ["Here is the clinic's number."], None)
-    assert stack.fake.received == []  # no message of hers to answer: proactive, held
     async with stack.app[SESSIONS]() as session, session.begin():
         hers = Message(client_id=client_id, direction="inbound", body="where?", state="received")
         session.add(hers)
-    [reply] = await stack.sender().send(client_id, "Here it is.", in_reply_to_id=hers.id)
-    assert reply.state != "scheduled" and reply.send_after is None
-    assert [r.body for r in stack.fake.received] == ["Here it is."]
+    # A turn replayed after an outage, hours after she wrote: held to her window, not sent
+    # to a shared phone in the night.
+    await stack.sender().deliver_replies(client_id, ["Here is the clinic's number."], hers.id)
+    assert stack.fake.received == []
+    stack.clock.now = local(2026, 6, 16, 9, 0)  # the program's hours are over, hers are not
+    assert await stack.sender().send_due() == 0
+    stack.clock.now = local(2026, 6, 16, 10, 0)
+    assert await stack.sender().send_due() == 1
+    assert [r.body for r in stack.fake.received] == ["Here is the clinic's number."]
