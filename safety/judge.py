@@ -5,9 +5,10 @@
    ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks. Below
    ``lexicon_ignore`` (a fifth of the lowest risk any real crisis with a phrase got from
    readers that had not met its writer) the phrase is read in context and not asked about:
-   "we talked about suicide prevention at group today". (A higher cut-off for long texts was
-   tried in round 9 and taken out: it let "overdose at the bus stop in quincy center a lady is
-   down" through, which the n-gram reader scored 0.004.)
+   "we talked about suicide prevention at group today"; so is one told as the past ("3 yrs
+   ago today i od'd", ``TOLD_AS_PAST``) below ``lexicon_floor``. (A higher cut-off for long
+   texts was tried in round 9 and taken out: it let "overdose at the bus stop in quincy center
+   a lady is down" through, which the n-gram reader scored 0.004.)
 2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
    (``safety.semantic.blend``): a classifier over word and character n-grams (``safety.textmodel``,
    ``data/safety/risk_model.json``: the probability that the text is not ``none``, and the
@@ -34,6 +35,7 @@ The bot (``bot/crisis_guard.py``, ``bot/crisis_policy.py``) and the SMS gateway'
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -67,6 +69,23 @@ CRISIS_INTENTS = frozenset({*CATEGORY_INTENTS.values(), CHECK_INTENT})
 FLOOR_MIN_WORDS = 5
 #: How many of her earlier texts the conversation layer reads with the new one.
 HISTORY_TEXTS = 3
+#: Words that set what she tells in the past (on the normal form: "3 yrs ago", "in 2021",
+#: "when i was 16", "hace 5 anos"). Neither reader understands time, so a lexicon phrase the
+#: readers already find unlikely (below ``lexicon_floor``) in a text that tells of the past is
+#: read as her story, not asked about. Round 12: on safety_M's first sight it would have spared
+#: five of fifteen questions ("3 yrs ago today i od'd ... 2 yrs in recovery"), and on C, F, G
+#: and M it turned no crisis into silence.
+TOLD_AS_PAST = re.compile(
+    r"\b(?:ago|\d+ (?:years?|yrs?|months?)|(?:in|back in) (?:19|20)\d\d|when i was|back when|"
+    r"used to|last (?:year|month|summer|winter|spring|fall)|hace (?:\w+ )?(?:anos?|meses?|"
+    r"tiempo|mucho)|fue hace|cuando (?:tenia|era)|en (?:19|20)\d\d|el ano pasado)\b"
+)
+#: ...unless she says it is happening again or just happened ("2 years ago and i just did it
+#: again"): then the phrase is asked about as before.
+HAPPENING_AGAIN = re.compile(
+    r"\b(?:again|just (?:did|took|used|od|odd|overdosed|happened)|right now|tonight|otra vez|"
+    r"de nuevo|volvi|ahorita|ahora mismo|anoche)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -142,8 +161,12 @@ class SafetyJudge:
         risk, category = self.risk(text)
         hit = self.lexicon.match(text)
         # Only a text with words around the phrase can be read as past, learning or TV.
-        context = len(normalize(text).split()) >= FLOOR_MIN_WORDS
-        if hit is not None and not (context and risk < self.lexicon_ignore):
+        words = normalize(text)
+        context = len(words.split()) >= FLOOR_MIN_WORDS
+        in_context = context and (
+            risk < self.lexicon_ignore or (risk < self.lexicon_floor and _told_as_past(words))
+        )
+        if hit is not None and not in_context:
             # A phrase that is nearly always a crisis, in a text the model finds very unlikely
             # to be one (a past overdose, a TV show): ask rather than alarm.
             level = ASK if context and risk < self.lexicon_floor else CRISIS
@@ -168,6 +191,10 @@ class SafetyJudge:
             if together >= self.conversation_at:
                 return Judgement(ASK, together_category, language, "conversation", risk)
         return Judgement(NONE, None, language, "", risk)
+
+
+def _told_as_past(words: str) -> bool:
+    return TOLD_AS_PAST.search(words) is not None and HAPPENING_AGAIN.search(words) is None
 
 
 @cache

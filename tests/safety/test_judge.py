@@ -113,12 +113,24 @@ def test_a_lexicon_phrase_the_model_finds_unlikely_is_asked_or_read_in_context()
     sure_none = SafetyJudge(lexicon, _shifted(model, none_bias=+20))
     # Far below any risk a real crisis with a phrase got: read in context, not asked about.
     assert sure_none.judge(text).level == NONE
-    # Between the two thresholds: asked, not alarmed.
+    # Between the two thresholds: asked, not alarmed; unless she tells it as the past.
     sure_none.lexicon_ignore = 0.0
-    assert sure_none.judge(text).level == ASK
-    assert SafetyJudge(lexicon, _shifted(model, none_bias=-20)).judge(text).level == CRISIS
-    # A short text is never read in context ("kms"): a phrase alone stays a crisis.
-    assert sure_none.judge("i overdosed").level == CRISIS
+    assert sure_none.judge(text).level == NONE  # "2 yrs now"
+    now = "i overdosed at my cousins place and she is freaking out"
+    assert lexicon.match(now) is not None
+    assert sure_none.judge(now).level == ASK
+    for past in ("3 yrs ago today i overdosed", "cuando tenia 16 intente suicidarme"):
+        assert lexicon.match(past) is not None, past
+        assert sure_none.judge(past + ", ahora estoy bien, thank god").level == NONE, past
+    # Unless it is happening again: then the phrase is asked about.
+    assert sure_none.judge("i took too many pills 2 yrs ago and i just did it again").level == ASK
+    assert sure_none.judge("hace 2 anos intente suicidarme y anoche otra vez").level == ASK
+
+
+def test_an_overdose_long_ago_that_happened_again_is_not_excused(judge: SafetyJudge) -> None:
+    # The lexicon's exclusions for overdoses long ago hold only while nothing happens now.
+    assert judge.judge("my brother died of an overdose last year").level == NONE
+    assert judge.judge("i overdosed 2 years ago and i just did it again").level != NONE
 
 
 def test_an_emergency_the_readers_score_low_is_still_caught_by_its_phrase(
