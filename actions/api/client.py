@@ -195,6 +195,11 @@ class TandemApi:
             body={"cadence": cadence, "changed_by": "bot"},
         )
 
+    async def check_ins(self, client_id: str) -> dict[str, Any]:
+        """GET /api/clients/{id}/check-ins: {"cadence", "scheduled", ...} (cadence None when
+        she has not chosen)."""
+        return await self.get_json(f"/api/clients/{quote(client_id, safe='')}/check-ins", {})
+
     async def set_contact_preferences(self, client_id: str, **fields: Any) -> dict[str, Any]:
         """PUT /api/clients/{id}/contact-preferences: quiet_hours ("HH:MM-HH:MM", the daily
         window she does not want texts, or None) and/or discreet (bool); answers
