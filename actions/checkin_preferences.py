@@ -236,7 +236,7 @@ def reads_as_answer(question: str, text: str | None) -> bool:
 
 # -- actions -----------------------------------------------------------------------------
 def _plain(text: str | None) -> str:
-    t = to_gsm7((text or "").lower()).replace("’", "'")
+    t = to_gsm7((text or "").lower())  # curly quotes straightened, accents dropped
     return re.sub(r"\s+", " ", t).strip()
 
 
@@ -248,7 +248,9 @@ def _pending(tracker: Tracker) -> str | None:
     return question_pending(reversed(tracker.events or []))
 
 
-def _ask(tracker: Tracker, question: str, response: str, dispatcher: CollectingDispatcher):
+def _ask(
+    tracker: Tracker, question: str, response: str, dispatcher: CollectingDispatcher
+) -> list[EventType]:
     """Ask once; an open form lets go first, quietly (one question at a time)."""
     dispatcher.utter_message(response=response)
     events: list[EventType] = [SlotSet(QUESTION_SLOT, question)]
