@@ -55,7 +55,7 @@ _CADENCE_WORDS: tuple[tuple[str, str], ...] = (
         r"dos semanas|quincen|cada quince",
         "every_2_weeks",
     ),
-    (r"\bweek|\bwk|\bsemana", "weekly"),
+    (r"\bweek(?!end)|\bwk|\bsemana", "weekly"),
     (
         r"few (?:days|dayz)|couple (?:of )?days|(?:3|three|2|two) (?:days|dias)|"
         r"every other day|par de dias|tres dias|dos dias",
@@ -274,6 +274,70 @@ async def _saved(call: str, client_id: str, **body: Any) -> bool:
     return False
 
 
+# Words about how often, not when: "text me less", "tan seguido".
+_HOW_OFTEN = re.compile(
+    r"\bless\b|more often|how often|so much|too much|too many|seguido|cada cuanto|\bmenos\b"
+)
+
+
+def about(text: str | None, said: str) -> str:
+    """CADENCE or HOURS: what her words are about, whatever NLU called them ("stop texting
+    me for now" is a pause, "can u text less" how often); ``said``, the intent's, if unsure."""
+    if parse_quiet_hours(text) is not None:
+        return HOURS
+    if parse_cadence(text) is not None or _HOW_OFTEN.search(_plain(text)):
+        return CADENCE
+    return said
+
+
+async def set_cadence(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    answering = _pending(tracker) == CADENCE
+    cadence = parse_cadence(_her_text(tracker), numbered=answering)
+    if cadence in (None, RESUME):
+        if answering:  # asked once already: let it go
+            dispatcher.utter_message(response="utter_cadence_unclear")
+            return [SlotSet(QUESTION_SLOT, None)]
+        return _ask(tracker, CADENCE, "utter_ask_checkin_cadence", dispatcher)
+    if not await _saved(CADENCE, tracker.sender_id, cadence=cadence):
+        dispatcher.utter_message(response="utter_preference_not_saved")
+        return [SlotSet(QUESTION_SLOT, None)]
+    dispatcher.utter_message(response=f"utter_cadence_{cadence}")
+    return [SlotSet(QUESTION_SLOT, None)]
+
+
+async def set_hours(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    answering = _pending(tracker) == HOURS
+    window = parse_quiet_hours(_her_text(tracker))
+    if window is None:
+        if answering:
+            dispatcher.utter_message(response="utter_contact_hours_unclear")
+            return [SlotSet(QUESTION_SLOT, None)]
+        return _ask(tracker, HOURS, "utter_ask_contact_hours", dispatcher)
+    quiet = None if window == ANY_TIME else window
+    if not await _saved(HOURS, tracker.sender_id, quiet_hours=quiet):
+        dispatcher.utter_message(response="utter_preference_not_saved")
+        return [SlotSet(QUESTION_SLOT, None)]
+    if quiet is None:
+        dispatcher.utter_message(response="utter_contact_hours_any")
+    else:
+        language = "es" if tracker.get_slot("language") == "es" else "en"
+        start, end = quiet.split("-")
+        dispatcher.utter_message(
+            response="utter_contact_hours_set",
+            quiet_start=spoken_time(start, language),
+            quiet_end=spoken_time(end, language),
+        )
+    return [SlotSet(QUESTION_SLOT, None)]
+
+
+async def set_preference(
+    dispatcher: CollectingDispatcher, tracker: Tracker, said: str
+) -> list[EventType]:
+    """Her words decide which; when unsure, the question Tandem just asked, else the intent."""
+    kind = about(_her_text(tracker), _pending(tracker) or said)
+    return await (set_cadence if kind == CADENCE else set_hours)(dispatcher, tracker)
+
+
 class ActionSetCheckinCadence(Action):
     """ "check in once a week", "pause", "only when i text": saved, then told plainly."""
 
@@ -283,18 +347,7 @@ class ActionSetCheckinCadence(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        answering = _pending(tracker) == CADENCE
-        cadence = parse_cadence(_her_text(tracker), numbered=answering)
-        if cadence in (None, RESUME):
-            if answering:  # asked once already: let it go
-                dispatcher.utter_message(response="utter_cadence_unclear")
-                return [SlotSet(QUESTION_SLOT, None)]
-            return _ask(tracker, CADENCE, "utter_ask_checkin_cadence", dispatcher)
-        if not await _saved(CADENCE, tracker.sender_id, cadence=cadence):
-            dispatcher.utter_message(response="utter_preference_not_saved")
-            return [SlotSet(QUESTION_SLOT, None)]
-        dispatcher.utter_message(response=f"utter_cadence_{cadence}")
-        return [SlotSet(QUESTION_SLOT, None)]
+        return await set_preference(dispatcher, tracker, CADENCE)
 
 
 class ActionSetContactHours(Action):
@@ -306,28 +359,7 @@ class ActionSetContactHours(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        answering = _pending(tracker) == HOURS
-        window = parse_quiet_hours(_her_text(tracker))
-        if window is None:
-            if answering:
-                dispatcher.utter_message(response="utter_contact_hours_unclear")
-                return [SlotSet(QUESTION_SLOT, None)]
-            return _ask(tracker, HOURS, "utter_ask_contact_hours", dispatcher)
-        quiet = None if window == ANY_TIME else window
-        if not await _saved(HOURS, tracker.sender_id, quiet_hours=quiet):
-            dispatcher.utter_message(response="utter_preference_not_saved")
-            return [SlotSet(QUESTION_SLOT, None)]
-        if quiet is None:
-            dispatcher.utter_message(response="utter_contact_hours_any")
-        else:
-            language = "es" if tracker.get_slot("language") == "es" else "en"
-            start, end = quiet.split("-")
-            dispatcher.utter_message(
-                response="utter_contact_hours_set",
-                quiet_start=spoken_time(start, language),
-                quiet_end=spoken_time(end, language),
-            )
-        return [SlotSet(QUESTION_SLOT, None)]
+        return await set_preference(dispatcher, tracker, HOURS)
 
 
 class ActionSetDiscreet(Action):

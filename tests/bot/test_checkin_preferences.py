@@ -539,3 +539,43 @@ def test_the_domain_has_every_response_the_actions_send() -> None:
     for kind in ("regular", "support", "referral_follow_up", "missed_appointment", "stage",
                  "appointment_follow_up"):  # fmt: skip
         assert f"utter_check_in_{kind}" in responses
+
+
+@pytest.mark.parametrize(
+    ("action", "text", "path", "body"),
+    [
+        # NLU called them hours; her words are about how often.
+        (ActionSetContactHours(), "stop texting me for now", CADENCE_PATH, {"cadence": "paused"}),
+        (
+            ActionSetCheckinCadence(),
+            "not after 5",
+            PREFERENCES_PATH,
+            {"quiet_hours": "17:00-08:00"},
+        ),
+    ],
+)
+def test_her_words_decide_whichever_intent_nlu_gave(
+    monkeypatch: pytest.MonkeyPatch, action: Any, text: str, path: str, body: dict[str, Any]
+) -> None:
+    fake = FakeApi()
+    run(action, monkeypatch, fake, text=text, intent="set_contact_hours")
+    assert fake.bodies(path) == [{**body, "changed_by": "bot"}]
+
+
+def test_text_me_less_asks_how_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, seen = run(ActionSetContactHours(), monkeypatch, FakeApi(), text="can u text less")
+    assert seen == [rendered("utter_ask_checkin_cadence", EN)]
+
+
+def test_hours_answer_the_cadence_question_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeApi()
+    run(
+        ActionSetContactHours(), monkeypatch, fake,
+        text="just not after 5", intent="set_contact_hours", events_before=asked_before("cadence"),
+    )  # fmt: skip
+    assert fake.preferences["quiet_hours"] == "17:00-08:00"
+    assert fake.bodies(CADENCE_PATH) == []
+
+
+def test_weekends_are_not_weekly() -> None:
+    assert parse_cadence("not on weekends") is None
