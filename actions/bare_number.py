@@ -1,5 +1,6 @@
 """A bare number ("2") means what the bot asked last: her pick of a place in the list she just
-saw (the referral offer), or her mood after a check-in question.
+saw (the referral offer), her mood after a check-in question, or "1" (a good time to talk)
+after a discreet check-in.
 
 Above the modules it routes to (referral, checkin) and the list she saw (choices): none of
 them imports this one.
@@ -10,7 +11,17 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.checkin import answer_mood
+from actions.checkin import (
+    ASKED,
+    CHECK_IN_SLOT,
+    DISCREET,
+    KIND_SLOT,
+    MOOD_KINDS,
+    NOTE_ACTION,
+    REPLY_ACTION,
+    answer_check_in,
+    answer_mood,
+)
 from actions.choices import number_in
 from actions.referral import offer_referral
 
@@ -26,10 +37,13 @@ RESULT_ACTIONS = frozenset(
     }
 )
 MOOD_QUESTION = "utter_checkin_ask_mood"
+# A check-in the scheduler sent (the slots say which, and whether it was the discreet one).
+CHECK_IN_ACTIONS = frozenset({NOTE_ACTION, REPLY_ACTION})
 
 
 def last_question(tracker: Tracker) -> str | None:
-    """ "results" or "mood": what the bot asked last that a bare number can answer."""
+    """ "results", "mood" or "check_in": what the bot asked last that a bare number can
+    answer."""
     for event in reversed(tracker.events or []):
         if event.get("event") != "action":
             continue
@@ -38,6 +52,8 @@ def last_question(tracker: Tracker) -> str | None:
             return "results"
         if name == MOOD_QUESTION:
             return "mood"
+        if name in CHECK_IN_ACTIONS:
+            return "check_in"
     return None
 
 
@@ -56,6 +72,12 @@ class ActionHandleNumber(Action):
         context = last_question(tracker)
         if context == "mood" and isinstance(choice, int) and 1 <= choice <= 5:
             return await answer_mood(dispatcher, tracker, choice)
+        if context == "check_in" and isinstance(choice, int):
+            state = tracker.get_slot(CHECK_IN_SLOT)
+            if state == DISCREET and choice == 1:
+                return await answer_check_in(dispatcher, tracker, yes=True)
+            if state == ASKED and tracker.get_slot(KIND_SLOT) in MOOD_KINDS and 1 <= choice <= 5:
+                return await answer_check_in(dispatcher, tracker, yes=True, mood=choice)
         if context == "results" and tracker.get_slot("last_results"):
             return await offer_referral(dispatcher, tracker, text)
         dispatcher.utter_message(response="utter_number_unclear")

@@ -23,12 +23,18 @@ _MOOD_WORDS: tuple[tuple[str, int], ...] = (
     (r"not (?:so |that |too |very |really )?(?:good|great|well|ok|okay)", 2),
     (r"(?:really|so|very) (?:bad|rough|hard|down|sad|low)", 1),
     (r"awful|terrible|horrible|worst|hopeless|miserable|falling apart|muy mal|fatal", 1),
-    (r"(?:really|so|very) good|great|amazing|awesome|excellent|fantastic|happy|strong|blessed|"
-     r"hopeful|proud|muy bien|excelente|feliz", 5),
+    (
+        r"(?:really|so|very) good|great|amazing|awesome|excellent|fantastic|happy|strong|blessed|"
+        r"hopeful|proud|muy bien|excelente|feliz",
+        5,
+    ),
     (r"good|well|better|pretty good|bien|positive", 4),
     (r"ok|okay|fine|alright|all right|so so|so-so|meh|same|mas o menos|regular|normal", 3),
-    (r"bad|rough|hard|sad|down|low|stressed|anxious|tired|exhausted|struggling|depressed|"
-     r"overwhelmed|lonely|mal|triste|cansada", 2),
+    (
+        r"bad|rough|hard|sad|down|low|stressed|anxious|tired|exhausted|struggling|depressed|"
+        r"overwhelmed|lonely|mal|triste|cansada",
+        2,
+    ),
 )
 
 
@@ -134,11 +140,27 @@ _SPAN = re.compile(
     r"(days?|weeks?|wks?|months?|mos?|years?|yrs?|dias?|semanas?|meses|mes|anos?|años?)\b"
 )
 _UNITS = {
-    "d": "day", "w": "week", "m": "month", "y": "year", "s": "week", "a": "year",
+    "d": "day",
+    "w": "week",
+    "m": "month",
+    "y": "year",
+    "s": "week",
+    "a": "year",
 }
 _WORDS = {
-    "one": 1, "a": 1, "un": 1, "una": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "one": 1,
+    "a": 1,
+    "un": 1,
+    "una": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
 }
 
 
@@ -197,3 +219,89 @@ class ActionMilestone(Action):
         dispatcher.utter_message(response="utter_milestone", **said)
         await log_signal(tracker, "milestone", milestone)
         return []
+
+
+# --- A check-in Tandem sent (services/checkins: trigger_intent EXTERNAL_check_in) -----------
+# The gateway already sent the text; the bot only learns what was asked, so that her reply is
+# read in context: after a check-in that asks how she is, a bare "3", "rough" or "ok" is her
+# mood; after the discreet stand-in ("Reply 1 if it's a good time to talk"), "1"/"yes" gets
+# the real question and "no"/"not now" is left alone.
+CHECK_IN_SLOT, KIND_SLOT = "check_in", "check_in_kind"
+ASKED, DISCREET, NONE = "asked", "discreet", "none"
+NOTE_ACTION, REPLY_ACTION = "action_note_check_in", "action_check_in_reply"
+# The check-ins whose question is "how are you doing?" (services/checkins/texts.py).
+MOOD_KINDS = frozenset({"regular", "support"})
+# Kinds with their own real question in domain.yml (utter_check_in_<kind>).
+KINDS = frozenset(
+    {
+        "regular",
+        "support",
+        "referral_follow_up",
+        "missed_appointment",
+        "stage",
+        "appointment_follow_up",
+    }
+)
+
+
+def _entity(tracker: Tracker, name: str) -> Any:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name:
+            return entity.get("value")
+    return None
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+
+
+class ActionNoteCheckIn(Action):
+    """The check-in just sent (EXTERNAL_check_in, entities check_in_kind and discreet): sets
+    the slots her reply is read by, and says nothing (she already has the text)."""
+
+    def name(self) -> str:
+        return NOTE_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kind = str(_entity(tracker, KIND_SLOT) or "regular")
+        state = DISCREET if _truthy(_entity(tracker, "discreet")) else ASKED
+        return [SlotSet(CHECK_IN_SLOT, state), SlotSet(KIND_SLOT, kind)]
+
+
+async def answer_check_in(
+    dispatcher: CollectingDispatcher, tracker: Tracker, yes: bool, mood: int | None = None
+) -> list[EventType]:
+    """Her short reply to the check-in: after the discreet stand-in, yes gets the real
+    question; after a question about how she is, her mood; else a plain okay."""
+    state = tracker.get_slot(CHECK_IN_SLOT)
+    kind = str(tracker.get_slot(KIND_SLOT) or "regular")
+    if state == DISCREET and yes:
+        question = kind if kind in KINDS else "regular"
+        dispatcher.utter_message(response=f"utter_check_in_{question}")
+        return [SlotSet(CHECK_IN_SLOT, ASKED)]
+    done = [SlotSet(CHECK_IN_SLOT, NONE)]
+    if state == ASKED and yes and kind in MOOD_KINDS:
+        return [*await answer_mood(dispatcher, tracker, mood), *done]
+    if state == ASKED and kind == "referral_follow_up":
+        dispatcher.utter_message(
+            response="utter_check_in_reached" if yes else "utter_check_in_not_reached"
+        )
+        return done
+    dispatcher.utter_message(response="utter_check_in_not_now")
+    return done
+
+
+class ActionCheckInReply(Action):
+    """ "yes", "ok", "no", "not now" right after a check-in."""
+
+    def name(self) -> str:
+        return REPLY_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text")
+        return await answer_check_in(dispatcher, tracker, intent != "deny", parse_mood(text))

@@ -67,7 +67,9 @@ PLACE_INTENTS = frozenset({"inform_location", "nlu_fallback"})
 # people's names (Sharon, Florence) and must not quietly set her place.
 TOWN_INTENTS = frozenset({"inform_location"})
 ZIP_LIKE = re.compile(r"\d{5}(?:-\d{4})?")
-NO_INTRO_INTENTS = frozenset({"greet", "checkin_start", "inform_safe", *CRISIS_INTENTS})
+NO_INTRO_INTENTS = frozenset(
+    {"greet", "checkin_start", "inform_safe", "EXTERNAL_check_in", *CRISIS_INTENTS}
+)
 
 
 def first_message_of_conversation(tracker: Tracker) -> bool:

@@ -62,7 +62,7 @@ def earlier_texts(tracker: DialogueStateTracker) -> list[str]:
             if not latest_seen:  # the latest message is judged on its own, not as history
                 latest_seen = True
                 continue
-            if event.text:
+            if event.text and not is_external(event):
                 texts.append(event.text)
             if len(texts) == HISTORY_TEXTS:
                 break
@@ -128,6 +128,8 @@ class CrisisPolicy(Policy):
         message is answered as itself, not asked again or read as danger."""
         if tracker.latest_action_name != ACTION_LISTEN_NAME or not tracker.latest_message:
             return False
+        if is_external(tracker.latest_message):
+            return False  # a check-in Tandem sent answers nothing
         if slot_before_her_message(tracker, "crisis_active"):
             return False
         if not slot_before_her_message(tracker, "crisis_asked"):
@@ -148,6 +150,8 @@ class CrisisPolicy(Policy):
             return f"{QUESTION}_{tracker.get_slot('crisis_type') or 'suicide'}", []
         if latest != ACTION_LISTEN_NAME or not tracker.latest_message:
             return None, []
+        if is_external(tracker.latest_message):
+            return None, []  # a check-in went out (rules note it); her reply is what counts
         intent = (tracker.latest_message.intent or {}).get("name")
         was_open = slot_before_her_message(tracker, "crisis_active") or slot_before_her_message(
             tracker, "crisis_asked"
@@ -176,6 +180,11 @@ class CrisisPolicy(Policy):
         if tracker.active_loop_name:
             return ACTION_DEACTIVATE_LOOP_NAME, events
         return f"{QUESTION}_{category}", events
+
+
+def is_external(message: UserUttered) -> bool:
+    """An event Tandem triggered (a check-in sent: EXTERNAL_check_in), not her words."""
+    return str((message.intent or {}).get("name") or "").startswith("EXTERNAL_")
 
 
 def _category_entity(tracker: DialogueStateTracker) -> str | None:

@@ -9,7 +9,11 @@ Two jobs, one idea: a question Tandem asked never swallows what she texts next.
    once (the action keeps ``profile_asked``). Her next message fills it only when it reads
    as an answer (``name_answer``, ``parse_stage``); anything else goes to the rules and is
    answered as itself, and the question is let go.
-2. Forms. When a form's question gets a reply that does not answer it, the form rejects,
+2. Her check-in preferences (actions/checkin_preferences.py). When Tandem asked how often to
+   check in or the hours not to text, her next message goes back to that action only if it
+   reads as an answer ("2", "weekly", "not after 5"), whatever NLU called it; anything else
+   is answered as itself, and the question is let go.
+3. Forms. When a form's question gets a reply that does not answer it, the form rejects,
    a rule answers her message as itself (RulePolicy would then bring the form straight back
    with the same question); instead this policy runs ``action_pause_form``, which closes the
    form and, unless her message closed the matter or the answer offered something, asks
@@ -36,6 +40,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions import checkin_preferences as preferences
 from actions.onboarding import NAME, STAGE, name_answer
 from actions.profile import parse_stage
 from safety.judge import CRISIS_INTENTS
@@ -44,6 +49,7 @@ ASK = "action_ask_profile"
 ANSWER = "action_profile_answer"
 PAUSE_FORM = "action_pause_form"
 OWN_ACTIONS = (ASK, ANSWER, PAUSE_FORM)
+PREFERENCE_ACTIONS = frozenset(preferences.ACTION_OF.values())
 
 #: Replies after which nothing is pending: a good moment for one profile question.
 PAUSES = frozenset({"action_greet", "utter_you_are_welcome", "utter_ok"})
@@ -57,10 +63,23 @@ NAME_INTENTS = frozenset(
     {"inform_name", "nlu_fallback", "chitchat", "out_of_scope", "greet", "inform_location"}
 )
 STAGE_INTENTS = frozenset(
-    {"inform_stage", "inform_name", "nlu_fallback", "chitchat", "out_of_scope", "affirm",
-     "inform_number", "checkin_mood"}
+    {
+        "inform_stage",
+        "inform_name",
+        "nlu_fallback",
+        "chitchat",
+        "out_of_scope",
+        "affirm",
+        "inform_number",
+        "checkin_mood",
+    }
 )
-NEVER_ANSWERS = frozenset(CRISIS_INTENTS) | {"report_loss", "checkin_start", "inform_safe"}
+NEVER_ANSWERS = frozenset(CRISIS_INTENTS) | {
+    "report_loss",
+    "checkin_start",
+    "inform_safe",
+    "EXTERNAL_check_in",
+}
 SURE = 0.6
 
 
@@ -97,6 +116,11 @@ def reads_as_answer(question: str, text: str, intent: str | None, confidence: fl
     return allowed and parse_stage(text).stage is not None
 
 
+def preference_pending(tracker: DialogueStateTracker) -> str | None:
+    """The check-in preference question (cadence, hours) asked just before her message."""
+    return preferences.question_pending(e.as_dict() for e in reversed(tracker.events))
+
+
 def quiet_moment(tracker: DialogueStateTracker) -> bool:
     """Nothing open that a profile question would talk over."""
     return not (
@@ -109,8 +133,13 @@ def quiet_moment(tracker: DialogueStateTracker) -> bool:
 
 
 #: A crisis step in this conversation: no profile question until her next conversation.
-CRISIS_STEPS = ("utter_crisis_", "action_crisis_", "utter_ask_safe", "utter_overdose_",
-                "utter_plan_")
+CRISIS_STEPS = (
+    "utter_crisis_",
+    "action_crisis_",
+    "utter_ask_safe",
+    "utter_overdose_",
+    "utter_plan_",
+)
 
 
 def crisis_in_this_conversation(tracker: DialogueStateTracker) -> bool:
@@ -146,14 +175,24 @@ def decide(tracker: DialogueStateTracker) -> str | None:
     latest = tracker.latest_action_name
     if latest in OWN_ACTIONS:
         return ACTION_LISTEN_NAME
+    loop = tracker.active_loop_name
+    if latest in PREFERENCE_ACTIONS and not (loop and tracker.is_active_loop_rejected):
+        return ACTION_LISTEN_NAME  # also after an answer this policy sent there
     if latest == ACTION_LISTEN_NAME:
+        preference = preference_pending(tracker)
+        text = message.text if message else None
+        if (
+            preference
+            and intent not in NEVER_ANSWERS
+            and preferences.reads_as_answer(preference, text)
+        ):
+            return preferences.ACTION_OF[preference]
         question = pending_question(tracker)
         if question and message and message.text:
             confidence = float((message.intent or {}).get("confidence") or 0.0)
             if reads_as_answer(question, message.text, intent, confidence):
                 return ANSWER
         return None
-    loop = tracker.active_loop_name
     if loop and tracker.is_active_loop_rejected:
         if latest not in (loop, ACTION_DEACTIVATE_LOOP_NAME, *FORM_QUESTIONS):
             return PAUSE_FORM  # her message was answered as itself: the form lets go

@@ -184,6 +184,32 @@ class TandemApi:
         language, pregnancy_loss."""
         return await self.request("PATCH", f"/api/clients/{quote(client_id, safe='')}", body=fields)
 
+    # --- check-ins and contact preferences (services/openapi.yaml, tag check-ins) ------
+
+    async def set_checkin_cadence(self, client_id: str, cadence: str) -> dict[str, Any]:
+        """PUT /api/clients/{id}/checkin-cadence: how often she wants a check-in (one of
+        services/checkins/cadence.py's cadences); answers her schedule."""
+        return await self.request(
+            "PUT",
+            f"/api/clients/{quote(client_id, safe='')}/checkin-cadence",
+            body={"cadence": cadence, "changed_by": "bot"},
+        )
+
+    async def check_ins(self, client_id: str) -> dict[str, Any]:
+        """GET /api/clients/{id}/check-ins: {"cadence", "scheduled", ...} (cadence None when
+        she has not chosen)."""
+        return await self.get_json(f"/api/clients/{quote(client_id, safe='')}/check-ins", {})
+
+    async def set_contact_preferences(self, client_id: str, **fields: Any) -> dict[str, Any]:
+        """PUT /api/clients/{id}/contact-preferences: quiet_hours ("HH:MM-HH:MM", the daily
+        window she does not want texts, or None) and/or discreet (bool); answers
+        {"client_id", "quiet_hours", "discreet", "changed_at", "changed_by"}."""
+        return await self.request(
+            "PUT",
+            f"/api/clients/{quote(client_id, safe='')}/contact-preferences",
+            body={**fields, "changed_by": "bot"},
+        )
+
     # --- referrals and consent (services/openapi.yaml, tags referrals and consent) ----------
 
     async def create_referral(

@@ -53,11 +53,12 @@ Announce = Callable[[str, str, str, bool], Awaitable[None]]
 
 
 def telling_rasa(rasa: RasaClient | RasaPool) -> Announce:
-    """Each sent check-in appended to her Rasa tracker as the bot's message (metadata
-    check_in: kind). Not trigger_intent: that needs an EXTERNAL_ intent in domain.yml."""
+    """Each sent check-in reaches her conversation as Rasa's external event EXTERNAL_check_in
+    (its kind, and whether the discreet stand-in went out), so the bot reads her reply in
+    context; Rasa sends nothing (the text already went out)."""
 
     async def announce(client_id: str, text: str, kind: str, discreet: bool) -> None:
-        await rasa.record_bot_message(client_id, text, {"check_in": kind, "discreet": discreet})
+        await rasa.trigger_check_in(client_id, kind, discreet)
 
     return announce
 

@@ -26,6 +26,10 @@ class BotUnreachable(BotUnavailable):
     another Rasa process may take it (services/gateway/rasa_pool.py)."""
 
 
+# The external intent a sent check-in triggers (domain.yml, data/rules/checkin.yml).
+CHECK_IN_INTENT = "EXTERNAL_check_in"
+
+
 @dataclass(frozen=True)
 class RasaClient:
     http: aiohttp.ClientSession
@@ -102,29 +106,43 @@ class RasaClient:
         for event in tracker.get("events") or []:
             kind = event.get("event")
             if kind == "user":
+                # The next message of hers, or a check-in Tandem triggered (an external
+                # user event): the turn we looked for is over.
                 if replies is not None:
-                    break  # the next message of hers: the turn we looked for is over
+                    break
                 if (event.get("metadata") or {}).get("message_sid") == message_sid:
                     replies = []
             elif kind == "bot" and replies is not None and event.get("text"):
                 if (event.get("metadata") or {}).get("check_in"):
-                    continue  # a check-in Tandem sent on its own, not a reply to this turn
+                    continue  # a check-in recorded as the bot's text (before trigger_intent)
                 replies.append(event["text"])
         return replies
 
-    async def record_bot_message(self, sender: str, text: str, metadata: dict[str, str]) -> None:
-        """Append a text Tandem sent her on its own to her conversation, as the bot's, so the
-        bot's next turn sees what was asked (Rasa's tracker events API: no domain change)."""
+    async def trigger_check_in(self, sender: str, kind: str, discreet: bool) -> None:
+        """Tell her conversation that a check-in went out (Rasa's external event: intent
+        EXTERNAL_check_in with entities check_in_kind and discreet), so the bot reads her
+        reply in context. No output_channel: Rasa sends nothing, the text already went out.
+        BotUnreachable when no connection, BotUnavailable for any other failure."""
         try:
             async with self.http.post(
-                f"{self.url}/conversations/{sender}/tracker/events",
+                f"{self.url}/conversations/{sender}/trigger_intent",
                 params={"token": self.token, "include_events": "NONE"},
-                json={"event": "bot", "text": text, "metadata": metadata},
+                json={
+                    "name": CHECK_IN_INTENT,
+                    "entities": {
+                        "check_in_kind": kind,
+                        "discreet": "true" if discreet else "false",
+                    },
+                },
                 timeout=self._timeout,
             ) as response:
                 if response.status != 200:
-                    raise BotUnavailable(f"tracker events answered {response.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                    raise BotUnavailable(f"trigger_intent answered {response.status}")
+        except asyncio.TimeoutError as error:
+            raise BotTimedOut(f"no answer in {self.timeout_seconds} s") from error
+        except aiohttp.ClientConnectorError as error:
+            raise BotUnreachable(type(error).__name__) from error
+        except aiohttp.ClientError as error:
             raise BotUnavailable(type(error).__name__) from error
 
     async def _tracker(self, sender: str) -> dict[str, Any]:

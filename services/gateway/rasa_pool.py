@@ -88,10 +88,26 @@ class RasaPool:
         """Wait for the background probes in progress, if any."""
         await asyncio.gather(*(p.breaker.probed() for p in self.processes))
 
-    async def record_bot_message(self, sender: str, text: str, metadata: dict[str, str]) -> None:
-        """A message Tandem sent her outside a turn (a check-in), added to her (shared)
-        tracker through the first process whose breaker is closed that answers."""
-        await self._tracker_call(lambda c: c.record_bot_message(sender, text, metadata))
+    async def trigger_check_in(self, sender: str, kind: str, discreet: bool) -> None:
+        """Tell her (shared) conversation that a check-in went out, through the process
+        after the one that took her last turn (her round, as for her messages): one that
+        refuses the connection or fails is left for the next. BotUnavailable when none
+        took it."""
+        self.nudge()
+        for index in self._round_for(sender):
+            process = self.processes[index]
+            if not await self._usable(process):
+                continue
+            try:
+                await process.client.trigger_check_in(sender, kind, discreet)
+            except (BotUnreachable, BotTimedOut):
+                process.breaker.trip()  # down, or hung for the whole time-out
+                continue
+            except BotUnavailable:
+                continue
+            self._remember(sender, index)
+            return
+        raise BotUnavailable("no Rasa process took the check-in")
 
     def set_retry_seconds(self, seconds: float) -> None:
         for process in self.processes:

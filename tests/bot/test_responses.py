@@ -34,6 +34,9 @@ PLACEHOLDER_VALUES = {
     # actions/find_services.py: the needs she named (cut to MAX_LABELS) and the first one
     "need_labels": "X" * MAX_LABELS,
     "first_label": "X" * 40,
+    # actions/checkin_preferences.py: a time in words ("8:30am", "medianoche")
+    "quiet_start": "X" * 10,
+    "quiet_end": "X" * 10,
 }
 
 # GUIDE.md "Language": words Tandem never uses, whole words, any case.

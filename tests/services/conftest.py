@@ -95,6 +95,7 @@ class FakeRasa:
     received: list[dict] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     events: dict[str, list[dict]] = field(default_factory=dict)
+    triggered: list[dict] = field(default_factory=list)  # trigger_intent bodies, with sender
     token: str = "test-rasa-token-0123456789"  # make_settings' RASA_TOKEN
 
     async def hello(self, _: web.Request) -> web.Response:
@@ -126,13 +127,24 @@ class FakeRasa:
         sender = request.match_info["sender"]
         return web.json_response({"sender_id": sender, "events": self.events.get(sender, [])})
 
-    async def append_event(self, request: web.Request) -> web.Response:
-        """POST /conversations/{sender}/tracker/events: one event appended to her tracker."""
+    async def trigger_intent(self, request: web.Request) -> web.Response:
+        """POST /conversations/{sender}/trigger_intent: an external event, recorded in her
+        tracker as Rasa records it (a user event named after the intent, no message_sid);
+        answers no messages (no output_channel)."""
         if not self.up or request.query.get("token") != self.token:
             return web.Response(status=503 if not self.up else 401)
-        sender = request.match_info["sender"]
-        self.events.setdefault(sender, []).append(await request.json())
-        return web.json_response({"sender_id": sender})
+        sender, body = request.match_info["sender"], await request.json()
+        self.triggered.append({"sender": sender, **body})
+        entities = [{"entity": k, "value": v} for k, v in body.get("entities", {}).items()]
+        self.events.setdefault(sender, []).append(
+            {
+                "event": "user",
+                "text": f"EXTERNAL: {body['name']}",
+                "parse_data": {"intent": {"name": body["name"]}, "entities": entities},
+                "metadata": {"is_external": True},
+            }
+        )
+        return web.json_response({"tracker": {"sender_id": sender}, "messages": []})
 
     def messages(self) -> list[str]:
         return [r["message"] for r in self.received]
@@ -159,7 +171,7 @@ async def running_fake_rasa() -> AsyncIterator[tuple[FakeRasa, str]]:
     app.router.add_post("/webhooks/tandem/webhook", fake.handle)
     app.router.add_get("/", fake.hello)
     app.router.add_get("/conversations/{sender}/tracker", fake.tracker)
-    app.router.add_post("/conversations/{sender}/tracker/events", fake.append_event)
+    app.router.add_post("/conversations/{sender}/trigger_intent", fake.trigger_intent)
     server = TestServer(app)
     await server.start_server()
     yield fake, str(server.make_url("")).rstrip("/")

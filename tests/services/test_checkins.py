@@ -18,14 +18,14 @@ from services.checkins.dispatcher import telling_rasa
 from services.checkins.texts import TEXTS, check_in_text
 from services.db.base import utcnow
 from services.db.tables import Client
-from services.gateway.rasa_client import BotUnavailable
+from services.gateway.rasa_client import BotUnavailable, RasaClient
 from services.gateway.rasa_pool import RasaPool
 from services.gateway.twiml import twiml_to_messages
 from services.settings import Settings
 from sms_text.segments import count_segments
 from tests.services import checkins_support
 from tests.services.checkins_support import MINUTE, CheckIns
-from tests.services.conftest import FakeRasa
+from tests.services.conftest import FakeRasa, running_fake_rasa
 from tests.services.referral_support import PHONE, add_woman, move, offer_and_grant
 from tests.services.test_gateway import form, post_signed
 
@@ -85,11 +85,20 @@ async def test_the_follow_up_reaches_the_conversation_and_her_answer_comes_in_af
     assert await checkins.dispatcher(due, announce=telling_rasa(rasa)).dispatch_due() == 1
     assert checkins.texts_to(PHONE) == [REACH_THEM]
 
+    assert checkins.rasa.triggered == [
+        {
+            "sender": her,
+            "name": "EXTERNAL_check_in",
+            "entities": {"check_in_kind": "referral_follow_up", "discreet": "false"},
+        }
+    ]
+    assert checkins.rasa.messages() == [], "nothing of hers was sent to the bot"
+
     checkins.rasa.replies = ["I'm glad you reached them."]
     reply = await post_signed(client, form("yes I called them, I start monday", phone=PHONE))
     assert twiml_to_messages(await reply.text()) == ["I'm glad you reached them."]
     assert [(e["event"], e["text"]) for e in checkins.rasa.events[her]] == [
-        ("bot", REACH_THEM),  # what was asked, before her answer
+        ("user", "EXTERNAL: EXTERNAL_check_in"),  # what was asked, before her answer
         ("user", "yes I called them, I start monday"),
         ("bot", "I'm glad you reached them."),
     ]
@@ -334,16 +343,40 @@ async def test_the_bot_learns_what_was_asked_and_does_not_replay_it_as_a_reply(
     ]
     async with aiohttp.ClientSession() as http:
         rasa = RasaPool.from_settings(settings.model_copy(update={"rasa_url": url}), http)
-        await rasa.record_bot_message("c_her", "How are you feeling?", {"check_in": "support"})
-        assert fake.events["c_her"][-1] == {
-            "event": "bot",
-            "text": "How are you feeling?",
-            "metadata": {"check_in": "support"},
-        }
+        await rasa.trigger_check_in("c_her", "support", discreet=True)
+        assert fake.triggered == [
+            {
+                "sender": "c_her",
+                "name": "EXTERNAL_check_in",
+                "entities": {"check_in_kind": "support", "discreet": "true"},
+            }
+        ]
+        # What the bot notes afterwards (no text: it sends nothing) is no reply to "hi".
+        fake.events["c_her"].append({"event": "bot", "text": "How are you feeling?"})
         assert await rasa.replies_to("c_her", "SM1") == ["Hi! I'm Tandem."]
         fake.up = False
         with pytest.raises(BotUnavailable):
-            await rasa.record_bot_message("c_her", "How are you feeling?", {"check_in": "support"})
+            await rasa.trigger_check_in("c_her", "support", discreet=False)
+
+
+async def test_check_ins_go_round_the_rasa_processes_and_skip_one_that_is_down(
+    settings: Settings,
+) -> None:
+    async with running_fake_rasa() as (first, url1), running_fake_rasa() as (second, url2):
+        async with aiohttp.ClientSession() as http:
+            pool = RasaPool(
+                [
+                    RasaClient.for_process(settings, http, url1),
+                    RasaClient.for_process(settings, http, url2),
+                ]
+            )
+            for _ in range(4):
+                await pool.trigger_check_in("c_her", "regular", discreet=False)
+            assert (len(first.triggered), len(second.triggered)) == (2, 2)
+            first.up = False  # answers 503: the next process takes it
+            await pool.trigger_check_in("c_her", "regular", discreet=False)
+            await pool.trigger_check_in("c_her", "regular", discreet=False)
+            assert (len(first.triggered), len(second.triggered)) == (2, 4)
 
 
 async def test_a_bot_that_is_down_does_not_hold_up_or_undo_check_ins(checkins: CheckIns) -> None:
