@@ -43,6 +43,28 @@ _SCOPED = re.compile(
     r"(?:\w+ ){1,3}(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
 )
+# "stop texting me after 8", "text me less", "no texts at work", "stop the check ins for
+# now": when or how often, not whether. The bot sets her hours or her cadence (a woman who
+# wants every text to stop can still say STOP).
+_LIMITED_WHEN = (
+    r"(?:after|before|during|until|till|past|around) (?:\d|noon|midnight|dinner|bedtime|work|"
+    r"school|class|my shift|the kids|lunch)"
+    r"|(?:at|in the|on|during) (?:work|school|night|nights|the morning|the mornings|mornings|"
+    r"the evening|evenings|the afternoon|weekends?|my shift|the weekend|sundays|saturdays)\b"
+    r"|(?:so much|so often|as much|as often|less|fewer|for now|for a while|for a bit|"
+    r"for a few (?:days|weeks)|por ahora|por un tiempo|tanto|"
+    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana)\b"
+)
+# ...said of the texts themselves, within a few words ("stop texting me. i get dark thoughts
+# at night" is a stop), and not taken back ("at 7am? actually just stop altogether").
+_LIMITED = re.compile(
+    r"\b(?:text|texts|texting|txt|message|messages|msgs|check ins?|checkins?|check-ins?|"
+    r"escrib\w*|mensaj\w*|manden|envien|textos)\b(?: \w+){0,3}? (?:" + _LIMITED_WHEN + ")"
+)
+_ALL_OF_THEM = re.compile(
+    r"\b(?:altogether|at all|completely|for good|forever|anymore|cancel|unsubscribe|"
+    r"nunca mas|ya no|para siempre)\b"
+)
 # One-word keywords long enough that a typo of them ("unsubcribe") or their first five
 # letters or more ("unsub", the way people shorten it) mean only them.
 _SPELLED_LONG = ("UNSUBSCRIBE", "STOPALL", "OPTOUT")
@@ -128,6 +150,8 @@ class Keywords:
         probability = self.opt_out_probability(text)
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
+        if _LIMITED.search(text) and not _ALL_OF_THEM.search(text):
+            return None  # her hours or how often: the bot's to set
         if any(p.search(text) for p in self.phrases):
             return Keyword.OPT_OUT
         if len(words) < 2 or _NEGATED.search(text):

@@ -167,6 +167,31 @@ async def test_stopping_one_kind_of_text_is_asked_about_not_taken_as_stop_all(
     assert await client_status(settings) == "active"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop texting me after 8",
+        "stop texting me at work pls",
+        "can u text me less",
+        "stop the check ins for now",
+        "dont text me so much",
+        "no me escriban despues de las 5",
+    ],
+)
+async def test_asking_when_or_how_often_goes_to_the_bot_not_stop(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, text: str
+) -> None:
+    fake, _ = fake_rasa
+    assert await say(client, text) == fake.replies  # the bot sets her hours or her cadence
+    assert await client_status(settings) == "active"
+
+
+async def test_when_then_all_of_them_is_a_stop(client: TestClient, settings: Settings) -> None:
+    replies = await say(client, "can u stop texting me at 7am? actually just stop altogether")
+    assert "unsubscribed" in replies[-1]
+    assert await client_status(settings) == "opted_out"
+
+
 async def test_after_the_question_anything_else_goes_to_the_bot(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
