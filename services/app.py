@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     # and /metrics take the service token and nothing else.
     app = web.Application(
         middlewares=[
+            metrics.timed,
             errors,
             service_token,
             session_middleware(session_storage(settings)),
