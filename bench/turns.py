@@ -568,11 +568,12 @@ def main() -> int:
         print(line, flush=True)
         out.write(line + "\n")
 
+    # The commit the stack starts from (one made while it runs is not what was measured).
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+    ).stdout.strip()
     ok = report(args, print_)
     if args.save:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
-        ).stdout.strip()
         name = "turns_production.md" if args.production else "turns.md"
         command = "PYTHONPATH=. .venv/bin/python bench/turns.py " + shlex.join(sys.argv[1:])
         (REPO / "bench" / "results" / name).write_text(
