@@ -16,6 +16,7 @@ everywhere else it returns all zeros and the other policies decide.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -47,6 +48,18 @@ QUESTION = "utter_crisis_check"  # + "_<category>"
 CRISIS_STEPS = ("utter_crisis_", "utter_ask_safe", "utter_overdose_", "utter_plan_", FOLLOWUP)
 #: The direct question let go: her message was about something else.
 RELEASE = [SlotSet("crisis_asked", False), SlotSet("crisis_step", None)]
+
+
+#: Texts whose risk a Rasa process remembers (a few hundred KB).
+REMEMBERED_RISKS = 4096
+
+
+def remembering(judge: SafetyJudge) -> SafetyJudge:
+    """``judge`` with each text's risk remembered. Every turn reads her last few texts again
+    (``earlier_texts``), each a sentence embedding and two readers (about 5 ms of CPU a text);
+    a text's risk depends on nothing but the text, so the answer is the same."""
+    judge.risk = lru_cache(maxsize=REMEMBERED_RISKS)(judge.risk)  # type: ignore[method-assign]
+    return judge
 
 
 def earlier_texts(tracker: DialogueStateTracker) -> list[str]:
@@ -91,7 +104,7 @@ class CrisisPolicy(Policy):
     @property
     def judge(self) -> SafetyJudge:
         if self._judge is None:
-            self._judge = SafetyJudge.load()
+            self._judge = remembering(SafetyJudge.load())
         return self._judge
 
     def train(

@@ -6,6 +6,9 @@ reads and writes every conversation and can replace the model. So this launcher 
 without it and hands Rasa's own entry point (rasa.__main__.main, what the `rasa` script runs)
 an in-process argv with the token from $RASA_TOKEN; /proc shows only what was exec'd.
 
+It also installs bot/action_answers.py (the check of each action server answer, with its
+schema checked once instead of on every call).
+
 Run as `python -m bot.rasa_server -m <model> --enable-api ...` (services/stack.py does).
 """
 
@@ -35,6 +38,10 @@ def main(args: Sequence[str] | None = None) -> None:
         )
     sys.argv = rasa_argv(sys.argv[1:] if args is None else args, token)
     from rasa.__main__ import main as rasa_main
+
+    from bot import action_answers
+
+    action_answers.install()  # the action server's answers checked without re-checking a schema
 
     rasa_main()
 

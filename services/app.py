@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(
         middlewares=[
             forwarded,  # first: everything after sees her address behind a trusted proxy
+            metrics.timed,
             errors,
             service_token,
             session_middleware(session_storage(settings)),

@@ -33,7 +33,7 @@ from services.gateway.replay import MAX_BODY_CHARS, Replayer
 from services.gateway.sms_split import split_for_sms
 from services.gateway.texts import GatewayTexts
 from services.logs import log_event
-from services.metrics import INBOUND
+from services.metrics import INBOUND, TURN_STEP
 from services.nlg.responses import ResponseTexts
 from services.privacy.forget import forget_client
 from services.privacy.tracker_events import TrackerEvents
@@ -84,7 +84,8 @@ class Gateway:
     async def handle(self, sms: InboundSms) -> list[str]:
         """The replies for the webhook response. Raises InvalidPhone for a bad From."""
         try:
-            client_id, message_id, duplicate = await self._record(sms)
+            with TURN_STEP.labels("record").time():
+                client_id, message_id, duplicate = await self._record(sms)
         except IntegrityError:
             # The same MessageSid arrived in parallel and another request recorded it first.
             async with self.sessions() as session:
@@ -95,14 +96,16 @@ class Gateway:
             INBOUND.labels("duplicate").inc()
             return await self._answer_given_to(message_id)
         async with self.replayer.lock_for(client_id):
-            turn = await self._decide(client_id, message_id, sms)
+            with TURN_STEP.labels("decide").time():
+                turn = await self._decide(client_id, message_id, sms)
             # Each TwiML message stays within two segments, split at words, order kept.
             turn = Turn([part for r in turn.replies for part in split_for_sms(r)], turn.state)
-            async with self.sessions() as session, session.begin():
-                message = await session.get(Message, message_id)
-                assert message is not None
-                message.state = turn.state
-                message_log.record_replies(session, message, turn.replies)
+            with TURN_STEP.labels("reply").time():
+                async with self.sessions() as session, session.begin():
+                    message = await session.get(Message, message_id)
+                    assert message is not None
+                    message.state = turn.state
+                    message_log.record_replies(session, message, turn.replies)
         INBOUND.labels(turn.state).inc()
         log_event(
             logger,
@@ -315,14 +318,18 @@ class Gateway:
             rasa.nudge()
             return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         # Earlier messages the bot missed go first, so the conversation stays in order.
-        if not await self.replayer.replay_client(client_id, locked=True):
+        with TURN_STEP.labels("replay").time():
+            caught_up = await self.replayer.replay_client(client_id, locked=True)
+        if not caught_up:
             return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         # A crisis, or a possible one, waits on the bot only briefly: then the gateway's own
         # crisis reply goes out, and the bot's fuller answer follows by SMS (the replay).
-        urgent = self.judge.judge(text).level in (CRISIS, ASK)
+        with TURN_STEP.labels("judge").time():
+            urgent = self.judge.judge(text).level in (CRISIS, ASK)
         budget = self.settings.rasa_crisis_timeout_seconds if urgent else None
         try:
-            replies = await self.replayer.ask(client_id, text, sid, budget)
+            with TURN_STEP.labels("bot").time():
+                replies = await self.replayer.ask(client_id, text, sid, budget)
         except BotUnavailable as error:
             log_event(
                 logger, "bot_unavailable", logging.WARNING, error=str(error), client_id=client_id

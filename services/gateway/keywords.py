@@ -147,7 +147,6 @@ class Keywords:
             return None  # asking for texts, not to stop them: the bot answers
         text = _keyword_typo_fixed(text)
         words = text.split()
-        probability = self.opt_out_probability(text)
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
         if _LIMITED.search(text) and not _ALL_OF_THEM.search(text):
@@ -156,6 +155,8 @@ class Keywords:
             return Keyword.OPT_OUT
         if len(words) < 2 or _NEGATED.search(text):
             return None  # one word is a keyword or an answer ("no"), never the model's guess
+        # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
+        probability = self.opt_out_probability(text)
         if probability >= self.model_threshold("optout") and not _SCOPED.search(text):
             return Keyword.OPT_OUT
         if probability >= self.model_threshold("ask") and not asked:

@@ -258,3 +258,31 @@ async def test_rejected_signatures_are_counted(client: TestClient, api_headers: 
     metrics = await client.get("/metrics", headers=api_headers)
     assert 'tandem_sms_inbound_rejected_total{reason="bad_signature"}' in await metrics.text()
     assert (await client.get("/metrics")).status == 401
+
+
+async def scrape(client: TestClient, headers: dict) -> dict[str, float]:
+    text = await (await client.get("/metrics", headers=headers)).text()
+    return dict(
+        (line.rsplit(" ", 1)[0], float(line.rsplit(" ", 1)[1]))
+        for line in text.splitlines()
+        if line.startswith("tandem_")
+    )
+
+
+async def test_a_turn_is_timed_by_step_and_route_without_her_details(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], api_headers: dict
+) -> None:
+    fake, _ = fake_rasa
+    fake.echo = True
+    before = await scrape(client, api_headers)
+    assert await say(client, "i need a ride to my appointment") == [
+        "got: i need a ride to my appointment"
+    ]
+    after = await scrape(client, api_headers)
+    counts = [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("record", "decide")]
+    counts += [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("replay", "judge")]
+    counts += [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("bot", "reply")]
+    counts.append('tandem_http_request_seconds_count{route="/sms/inbound"}')
+    for name in counts:
+        assert after[name] - before.get(name, 0.0) == 1.0, name
+    assert not any("555" in name or "ride" in name or "c_" in name for name in after)
