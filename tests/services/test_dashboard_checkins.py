@@ -176,7 +176,7 @@ async def test_an_edit_is_audited_and_reaches_her_scheduled_check_in(app: TestCl
     )
     assert row.updated_by == f"staff:{await staff_id(app, PROGRAM)}"
     shown = await (await app.get(LIST)).text()
-    assert "Saved: safe_sleep. 1 check-in scheduled for it now." in html.unescape(shown)
+    assert "Saved: safe sleep. 1 check-in scheduled for it now." in html.unescape(shown)
     async with app.app[SESSIONS]() as session:
         pending = [
             c
