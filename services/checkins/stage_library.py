@@ -205,12 +205,14 @@ def validate_edit(text_en: str, text_es: str, offset: str, active: bool, program
     for language, text in texts.items():
         if not text:
             raise InvalidEdit(f"text_{language}", f"The {names[language]} text is empty.")
-        parts = split_for_sms(text.replace("{program}", program), MAX_SEGMENTS)
+        sent = text.replace("{program}", program)
+        parts = split_for_sms(sent, MAX_SEGMENTS)
         if len(parts) > 1:
             raise InvalidEdit(
                 f"text_{language}",
-                f"The {names[language]} text is longer than {MAX_SEGMENTS} SMS segments: "
-                "shorten it (accented letters make each segment 67 characters).",
+                f"The {names[language]} text is longer than {MAX_SEGMENTS} SMS segments "
+                f"({len(sent)} characters; two segments hold about 300, or 134 once it has an "
+                "accented letter): shorten it.",
             )
     try:
         days = int(offset.strip())

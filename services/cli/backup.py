@@ -5,49 +5,61 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from services.cli.command import Command
 from services.settings import load_settings
 
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from services.db.backup import BackupError, backup
-
-    settings = load_settings()
-    try:
-        files = backup(
-            Path(args.directory),
-            settings.effective_database_url,
-            settings.effective_tracker_store_url,
-        )
-    except BackupError as error:
-        print(f"backup failed: {error}")
-        return 1
-    for path in files:
-        print(f"wrote {path}")
-    return 0
+# What a command does with DIR and the two database URLs: the names of what it did.
+Action = Callable[[Path, str, str], list[object]]
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
-    from services.db.backup import BackupError, restore
+def _on_both_databases(verb: str, done: str, action: Action, then: str = "") -> Command:
+    """A command that runs `action` on DIR and this configuration's two databases, printing
+    each thing done, or the reason it failed (exit status 1)."""
 
-    settings = load_settings()
-    try:
-        restored = asyncio.run(
-            restore(
+    def command(args: argparse.Namespace) -> int:
+        from services.db.backup import BackupError
+
+        settings = load_settings()
+        try:
+            results = action(
                 Path(args.directory),
                 settings.effective_database_url,
                 settings.effective_tracker_store_url,
             )
-        )
-    except BackupError as error:
-        print(f"restore failed: {error}")
-        return 1
-    for name in restored:
-        print(f"restored {name}")
-    print("now run `tandem db upgrade` (a backup from older code gets the current schema)")
-    return 0
+        except BackupError as error:
+            print(f"{verb} failed: {error}")
+            return 1
+        for result in results:
+            print(f"{done} {result}")
+        if then:
+            print(then)
+        return 0
+
+    return command
+
+
+def _backup(directory: Path, database_url: str, tracker_url: str) -> list[object]:
+    from services.db.backup import backup
+
+    return list(backup(directory, database_url, tracker_url))
+
+
+def _restore(directory: Path, database_url: str, tracker_url: str) -> list[object]:
+    from services.db.backup import restore
+
+    return list(asyncio.run(restore(directory, database_url, tracker_url)))
+
+
+cmd_backup = _on_both_databases("backup", "wrote", _backup)
+cmd_restore = _on_both_databases(
+    "restore",
+    "restored",
+    _restore,
+    then="now run `tandem db upgrade` (a backup from older code gets the current schema)",
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

@@ -26,6 +26,7 @@ from services.db.base import utcnow
 from services.db.tables import Alert, Client, Message, Referral
 from services.engagement import taxonomy
 from services.engagement.recent import summary_of
+from services.gateway import quiet_hours
 from services.referrals.errors import ConcurrentChange, NoActiveConsent, UnknownReferral
 from services.referrals.lifecycle import OUTCOMES, REASON_REQUIRED, TransitionError
 
@@ -171,7 +172,7 @@ async def _client_page(
         "missed_reasons": taxonomy.MISSED_REASONS,
         "other_types": {t: taxonomy.TYPES[t] for t in OTHER_STAFF_TYPES},
         "words_limit": taxonomy.MAX_WORDS_CHARS,
-        "program_quiet_hours": request.app[SETTINGS].tandem_quiet_hours,
+        "program_quiet_hours": quiet_hours.shown(request.app[SETTINGS].tandem_quiet_hours),
         "discreet_text": discreet_text(client.language, request.app[SETTINGS].tandem_discreet_name),
     }
 

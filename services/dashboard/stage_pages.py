@@ -152,8 +152,11 @@ async def _save(request: web.Request, typed: dict[str, object]) -> web.StreamRes
             "stage_message",
             message.id,
         )
-    done = f"Saved: {message.key}."
+    done = f"Saved: {message.key.replace('_', ' ')}."  # as the list names it
     if scheduled is not None:
-        done += f" {scheduled} check-in{'' if scheduled == 1 else 's'} scheduled for it now."
+        count = (
+            f"{scheduled} check-in{'' if scheduled == 1 else 's'}" if scheduled else "No check-ins"
+        )
+        done += f" {count} scheduled for it now."
     (await get_session(request))["flash"] = ["done", done]
     raise web.HTTPSeeOther(PAGE)

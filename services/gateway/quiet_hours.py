@@ -26,6 +26,12 @@ def parse_quiet_hours(quiet: str) -> tuple[time, time]:
     return time(start_h, start_m), time(end_h, end_m)
 
 
+def shown(quiet: str) -> str:
+    """The window as staff read it: "none" for an empty one (start equal to end)."""
+    start, end = parse_quiet_hours(quiet)
+    return "none" if start == end else quiet.strip()
+
+
 def next_allowed_time(
     now: datetime, quiet: str = "21:00-08:00", tz: str = "America/New_York"
 ) -> datetime | None:

@@ -7,7 +7,10 @@ a note, opens the woman's page; for a second woman who made a referral by text s
 completed and texts her. The pages run under the dashboard's own CSP (the live script is
 same-origin; axe-core comes in as an init script, which CSP does not govern). axe-core
 (tests/browser/node_modules, `npm ci`) checks the queue and her page and finds nothing serious
-or critical; screenshots of both are saved for the README (docs/screenshots/)."""
+or critical; screenshots of both are saved for the README (docs/screenshots/). On her page
+the case manager also saves the hours and discreet texts she asked for, and the send form warns
+her. Program staff edit the stage-message library: a refused save keeps what was typed and says
+why; a kept one is listed."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ pytestmark = pytest.mark.e2e
 EMAIL = "casey@example.org"
 ADMIN = "ada@example.org"
 NEW_CM = "noor@example.org"
+PROGRAM = "pat@example.org"
 PASSWORD = "correct horse battery staple"
 CRISIS_PHONE = "+14135550131"
 REFERRAL_PHONE = "+14135550132"
@@ -199,6 +203,30 @@ def test_a_case_managers_day(stack: BrowserStack, browser: Browser, shots: Path)
     expect(engagement).to_contain_text("Where she stands: Collaborative")
     expect(engagement).to_contain_text("She last rated her provider relationship 5 of 5")
     expect(timeline).to_contain_text("Says the clinic treats her right")
+
+    # She asked for no texts in the evening and for discreet ones (her partner sees her phone):
+    # her case manager saves both, and the send form now warns before anyone writes to her.
+    expect(page.locator("#discreet-warning")).to_have_count(0)
+    contact = page.locator(
+        "section", has=page.get_by_role("heading", name="When and how Tandem texts her")
+    )
+    contact.get_by_label(re.compile("^Her hours")).fill("20:00-09:00")
+    contact.get_by_label(re.compile("^Discreet texts")).check()
+    contact.get_by_role("button", name="Save her preferences").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Saved: no texts from Tandem 20:00-09:00 (her hours) or in the program's quiet hours; "
+        "discreet texts."
+    )
+    expect(contact.get_by_label(re.compile("^Her hours"))).to_have_value("20:00-09:00")
+    expect(contact.get_by_label(re.compile("^Discreet texts"))).to_be_checked()
+    profile = page.locator("dl").first
+    expect(profile).to_contain_text("no texts from Tandem 20:00-09:00")
+    expect(profile).to_contain_text("Hi, it's T. Reply 1 if it's a good time to talk.")
+    send = page.locator("section", has=page.get_by_role("heading", name="Text her"))
+    expect(send.get_by_role("note")).to_have_text(
+        "She asked for discreet texts: someone else may read her phone. Write nothing about "
+        "drugs, recovery, DCF, a clinic or a pregnancy."
+    )
     assert serious_violations(page) == []
     assert refused == []
     page.screenshot(path=str(shots / "client.png"), full_page=True)
@@ -239,4 +267,50 @@ def test_an_admin_adds_a_case_manager(stack: BrowserStack, browser: Browser, sho
     tab.get_by_role("button", name="Log out").click()
     expect(other.get_by_role("heading", name="Log in")).to_be_visible(timeout=LIVE_WAIT_MS)
     hers.close()
+    context.close()
+
+
+def test_program_staff_edit_a_stage_message(
+    stack: BrowserStack, browser: Browser, shots: Path
+) -> None:
+    """The stage-message library: a text too long for two SMS segments is refused with the
+    reason and what she typed still in the box; a valid edit is saved and listed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    set_password_and_log_in(
+        page, stack, set_password_link(stack, PROGRAM, "program_staff"), PROGRAM
+    )
+    page.get_by_role("navigation").get_by_role("link", name="Stage messages").click()
+    expect(page.get_by_role("heading", name="Stage messages", exact=True)).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="safe sleep", exact=True).click()
+    expect(page.get_by_role("heading", name="Stage message: safe sleep")).to_be_visible()
+
+    english = page.get_by_label("English text")
+    too_long = " ".join(["Safe sleep: alone, on the back, in a crib with nothing else in it."] * 5)
+    english.fill(too_long)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Not saved: The English text is longer than 2 SMS segments"
+    )
+    expect(english).to_have_value(too_long)
+    expect(english).to_have_attribute("aria-invalid", "true")
+    assert serious_violations(page) == []
+
+    edited = "Safe sleep: on the back, in a crib, nothing else in it. Questions? Text me."
+    english.fill(edited)
+    page.get_by_label(re.compile("^Days from")).fill("6")
+    page.get_by_role("button", name="Save").click()
+    # Nobody here has a baby's birth date: no check-in to move.
+    expect(page.get_by_role("status")).to_have_text(
+        "Saved: safe sleep. No check-ins scheduled for it now."
+    )
+    row = page.get_by_role("row", name=re.compile("^safe sleep"))
+    expect(row).to_contain_text(edited)
+    expect(row).to_contain_text("6 days after her baby's birth date")
+    expect(row).to_contain_text("(staff)")
+    assert serious_violations(page) == []
+    page.screenshot(path=str(shots / "stage_messages.png"), full_page=True)
     context.close()

@@ -5,6 +5,7 @@ environment; a woman's conversation as signed SMS; and what the two databases ho
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -30,6 +31,7 @@ from services.gateway.signature import INBOUND_PATH, signed_inbound
 from services.gateway.twiml import twiml_to_messages
 from tests.e2e.conftest import REPO, TANDEM, start_stack, stop_stack
 from tests.ports import closed_port_url, free_port
+from tests.postgres import scratch_database
 
 SAMPLE_SID = "AC" + "5" * 32
 
@@ -103,6 +105,29 @@ def database_urls(tandem_db: URL, rasa_db: URL) -> tuple[str, str]:
         tandem_db.render_as_string(hide_password=False),
         rasa_db.set(drivername="postgresql").render_as_string(hide_password=False),
     )
+
+
+@contextmanager
+def scratch_databases(prefix: str) -> Iterator[tuple[str, str]]:
+    """Two new, empty PostgreSQL databases, Tandem's and Rasa's tracker store, for as long as
+    the block runs: their URLs (database_urls)."""
+    with (
+        scratch_database(f"{prefix}_tandem") as tandem_db,
+        scratch_database(f"{prefix}_rasa") as rasa_db,
+    ):
+        yield database_urls(tandem_db, rasa_db)
+
+
+def deployed_env(
+    var_dir: Path, database_url: str, tracker_url: str, rasa_workers: int, action_workers: int
+) -> dict[str, str]:
+    """A new deployment on these databases and this machine's Redis: its environment, once
+    prepared (the schema and the directory)."""
+    env = production_env(
+        var_dir, database_url, tracker_url, redis_url_for_tests(), rasa_workers, action_workers
+    )
+    prepare(env)
+    return env
 
 
 def redis_url_for_tests() -> str:
@@ -217,6 +242,18 @@ async def stored(stack: ProductionStack) -> tuple[dict[str, list], dict[str, lis
     for sender, event in await tracker_user_events(stack):
         tracked[sender].append((event.get("metadata") or {}).get("message_sid"))
     return inbound, tracked
+
+
+def settled(stack: ProductionStack, seconds: float) -> tuple[dict[str, list], dict[str, list]]:
+    """What `stored` finds once the bot has taken every message, or after `seconds`: a turn
+    that outlasted RASA_TIMEOUT_SECONDS got the holding reply and is replayed by the worker."""
+    deadline = time.monotonic() + seconds
+    while True:
+        inbound, tracked = asyncio.run(stored(stack))
+        states = {state for messages in inbound.values() for _, state in messages}
+        if states <= {"answered", "replayed"} or time.monotonic() > deadline:
+            return inbound, tracked
+        time.sleep(1)
 
 
 async def tracker_user_events(stack: ProductionStack) -> list[tuple[str, dict]]:

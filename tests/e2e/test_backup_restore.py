@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import aiohttp
@@ -23,16 +22,14 @@ from tests.directory_truth import expected_nearest
 from tests.e2e.conftest import REPO, TANDEM
 from tests.e2e.production import (
     ProductionStack,
-    database_urls,
+    deployed_env,
     her_conversation,
-    prepare,
-    production_env,
-    redis_url_for_tests,
     running_production,
+    scratch_databases,
+    settled,
     stored,
     tandem,
 )
-from tests.postgres import scratch_database
 
 pytestmark = pytest.mark.e2e
 
@@ -54,17 +51,6 @@ def talk(stack: ProductionStack, texts: tuple[str, ...]) -> list[list[str]]:
     return asyncio.run(run())
 
 
-def settled(stack: ProductionStack) -> tuple[dict[str, list], dict[str, list]]:
-    """Her messages and tracker once the bot has taken each (a slow turn is replayed)."""
-    deadline = time.monotonic() + 120
-    while True:
-        inbound, tracked = asyncio.run(stored(stack))
-        states = {state for messages in inbound.values() for _, state in messages}
-        if states <= {"answered", "replayed"} or time.monotonic() > deadline:
-            return inbound, tracked
-        time.sleep(1)
-
-
 async def her_rows(stack: ProductionStack) -> tuple[str, list[str]]:
     """Her phone and the text of her inbound messages, decrypted as the services read them."""
     vault = PhoneVault(
@@ -83,16 +69,13 @@ async def her_rows(stack: ProductionStack) -> tuple[str, list[str]]:
 
 
 def test_a_restored_backup_keeps_her_history_and_her_conversation(tmp_path: Path) -> None:
-    redis_url = redis_url_for_tests()
     backup_dir = tmp_path / "backup"
-    with scratch_database("bk_tandem") as tandem_db, scratch_database("bk_rasa") as rasa_db:
-        database_url, tracker_url = database_urls(tandem_db, rasa_db)
-        env = production_env(tmp_path / "var", database_url, tracker_url, redis_url, 1, 1)
-        prepare(env)
+    with scratch_databases("bk") as (database_url, tracker_url):
+        env = deployed_env(tmp_path / "var", database_url, tracker_url, 1, 1)
         with running_production(env, tmp_path / "before.log") as stack:
             first = talk(stack, BEFORE)
             assert [number for number, _ in listed(first[-1])] == [1, 2, 3], first[-1]
-            inbound_before, tracked_before = settled(stack)
+            inbound_before, tracked_before = settled(stack, 120)
             tandem(env, "backup", str(backup_dir))
         assert sorted(p.name for p in backup_dir.iterdir()) == ["rasa_tracker.dump", "tandem.dump"]
 
@@ -100,8 +83,7 @@ def test_a_restored_backup_keeps_her_history_and_her_conversation(tmp_path: Path
         refused = tandem_fails(env, "restore", str(backup_dir))
         assert "is not empty" in refused
 
-    with scratch_database("rs_tandem") as tandem_db, scratch_database("rs_rasa") as rasa_db:
-        database_url, tracker_url = database_urls(tandem_db, rasa_db)
+    with scratch_databases("rs") as (database_url, tracker_url):
         restored_env = {**env, "DATABASE_URL": database_url, "RASA_TRACKER_STORE_URL": tracker_url}
         tandem(restored_env, "restore", str(backup_dir))
         tandem(restored_env, "db", "upgrade")
@@ -116,7 +98,7 @@ def test_a_restored_backup_keeps_her_history_and_her_conversation(tmp_path: Path
             expected = expected_nearest("moud_buprenorphine", "01105")
             assert listed(more) == list(zip([4, 5, 6], expected[3:6], strict=True)), more
 
-            inbound, tracked = settled(stack)
+            inbound, tracked = settled(stack, 120)
             assert list(inbound) == [client_id], "she is the same woman, found by her phone"
             sids = [sid for sid, _ in inbound[client_id]]
             assert sids[: len(BEFORE)] == [sid for sid, _ in inbound_before[client_id]]

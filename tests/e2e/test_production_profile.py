@@ -19,15 +19,12 @@ import pytest
 
 from tests.e2e.production import (
     ProductionStack,
-    database_urls,
+    deployed_env,
     her_conversation,
-    prepare,
-    production_env,
-    redis_url_for_tests,
     running_production,
-    stored,
+    scratch_databases,
+    settled,
 )
-from tests.postgres import scratch_database
 
 pytestmark = pytest.mark.e2e
 
@@ -49,14 +46,9 @@ RASA_WORKERS = 2
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionStack]:
-    redis_url = redis_url_for_tests()
     var_dir = tmp_path_factory.mktemp("production")
-    with scratch_database("prod_tandem") as tandem_db, scratch_database("prod_rasa") as rasa_db:
-        database_url, tracker_url = database_urls(tandem_db, rasa_db)
-        env = production_env(
-            var_dir, database_url, tracker_url, redis_url, RASA_WORKERS, action_workers=2
-        )
-        prepare(env)
+    with scratch_databases("prod") as (database_url, tracker_url):
+        env = deployed_env(var_dir, database_url, tracker_url, RASA_WORKERS, action_workers=2)
         with running_production(env, var_dir / "stack.log") as stack:
             yield stack
 
@@ -88,14 +80,8 @@ def test_twenty_women_at_once_over_two_rasa_processes(production: ProductionStac
     print(f"{WOMEN * len(CONVERSATION)} messages in {seconds:.1f} s")
     assert all(replies for conversation in answers for replies in conversation), "no silence"
 
-    # Messages that outlasted RASA_TIMEOUT_SECONDS are replayed by the worker: wait for them.
-    deadline = time.monotonic() + 180
-    while True:
-        inbound, tracked = asyncio.run(stored(production))
-        states = [state for messages in inbound.values() for _, state in messages]
-        if set(states) <= {"answered", "replayed"} or time.monotonic() > deadline:
-            break
-        time.sleep(2)
+    inbound, tracked = settled(production, 180)
+    states = [state for messages in inbound.values() for _, state in messages]
     print(
         f"answered in the webhook: {states.count('answered')}, replayed: {states.count('replayed')}"
     )

@@ -32,7 +32,7 @@ from tests.services.dashboard_support import (
     dashboard,
     login,
 )
-from tests.services.referral_support import BUPRENORPHINE
+from tests.services.referral_support import BUPRENORPHINE, add_woman
 
 PHONE = "+14135550177"
 CM, CM2, ADMIN, PROGRAM = (
@@ -77,6 +77,25 @@ async def staff_id(client: TestClient, email: str) -> int:
 
 async def as_(client: TestClient, email: str) -> None:
     assert (await login(client, email)).status == 303
+
+
+def her_page(client_id: str) -> str:
+    return f"/dashboard/clients/{client_id}"
+
+
+async def on_her_page(
+    client: TestClient, email: str = CM, *, phone: str = PHONE, name: str | None = None
+) -> tuple[str, str]:
+    """A new woman, and `email` logged in to look at her: her id and her page's path."""
+    her = await add_woman(client, phone=phone, name=name)
+    await as_(client, email)
+    return her, her_page(her)
+
+
+async def her_row(client: TestClient, client_id: str) -> Client:
+    """Her stored row, as it is now."""
+    async with client.app[SESSIONS]() as session:
+        return await session.get_one(Client, client_id)
 
 
 async def assign(client: TestClient, client_id: str, email: str | None) -> None:

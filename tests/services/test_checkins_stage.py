@@ -5,6 +5,7 @@ it, and her own hours waited out. Time is a clock the test sets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,17 +37,53 @@ def today() -> date:
     return utcnow().date()
 
 
-async def patch(client: TestClient, headers: dict[str, str], her: str, **body: object) -> None:
-    response = await client.patch(f"/api/clients/{her}", json=body, headers=headers)
-    assert response.status == 200, await response.text()
+@dataclass
+class Stage:
+    """The check-in app, the API's headers, and what these tests do to a woman through them."""
+
+    checkins: CheckIns
+    headers: dict[str, str]
+
+    @property
+    def client(self) -> TestClient:
+        return self.checkins.client
+
+    async def patch(self, her: str, **body: object) -> None:
+        response = await self.client.patch(f"/api/clients/{her}", json=body, headers=self.headers)
+        assert response.status == 200, await response.text()
+
+    async def rows(self, her: str) -> dict[str, CheckIn]:
+        """Her pending stage messages by key."""
+        return {
+            str(r.payload["key"]): r
+            for r in await self.checkins.pending(her)
+            if r.kind == stage_library.KIND
+        }
+
+    async def born_today(self, language: str = "en") -> tuple[str, dict[str, CheckIn]]:
+        """A woman whose baby was born today, and the stage messages that scheduled."""
+        her = await add_woman(self.client, language=language)
+        await self.patch(her, baby_birth_date=today().isoformat())
+        return her, await self.rows(her)
+
+    async def contact_preferences(self, her: str, **body: object) -> None:
+        response = await self.client.put(
+            f"/api/clients/{her}/contact-preferences", json=body, headers=self.headers
+        )
+        assert response.status == 200, await response.text()
+
+    async def appointment(self, her: str, day: object):  # type: ignore[no-untyped-def]
+        """She mentioned an appointment on `day` (as the bot's action reports it)."""
+        return await self.client.post(
+            "/api/signals",
+            json={"client_id": her, "type": "appointment_upcoming", "value": day},
+            headers=self.headers,
+        )
 
 
-async def stage_rows(checkins: CheckIns, her: str) -> dict[str, CheckIn]:
-    return {
-        str(r.payload["key"]): r
-        for r in await checkins.pending(her)
-        if r.kind == stage_library.KIND
-    }
+@pytest.fixture
+def stage(checkins: CheckIns, api_headers: dict[str, str]) -> Stage:
+    return Stage(checkins, api_headers)
 
 
 async def edit(client: TestClient, key: str, **values: object) -> None:
@@ -99,34 +136,33 @@ async def test_the_app_seeds_the_library_once_and_keeps_staff_edits(checkins: Ch
 
 
 async def test_her_due_date_schedules_the_messages_still_ahead_at_ten_in_the_morning(
-    checkins: CheckIns, api_headers: dict[str, str]
+    stage: Stage,
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client)
+    her = await add_woman(stage.client)
     due = today() + timedelta(days=60)
-    await patch(client, api_headers, her, due_date=due.isoformat())
-    rows = await stage_rows(checkins, her)
+    await stage.patch(her, due_date=due.isoformat())
+    rows = await stage.rows(her)
     # WIC in pregnancy (100 days before) has passed; baby-age messages wait for a birth date.
     assert set(rows) == {"plan_of_safe_care", "lactation_on_moud", "nows_before_birth"}
     assert rows["plan_of_safe_care"].due_at == at_ten(due - timedelta(days=56))
 
     later = due + timedelta(days=7)  # a new due date replaces them
-    await patch(client, api_headers, her, due_date=later.isoformat())
-    rows = await stage_rows(checkins, her)
+    await stage.patch(her, due_date=later.isoformat())
+    rows = await stage.rows(her)
     assert rows["plan_of_safe_care"].due_at == at_ten(later - timedelta(days=56))
-    cancelled = [r for r in await checkins.rows(her) if r.state == "cancelled"]
+    cancelled = [r for r in await stage.checkins.rows(her) if r.state == "cancelled"]
     assert {r.reason for r in cancelled} == {"rescheduled"} and len(cancelled) == 3
 
 
 async def test_after_the_birth_she_gets_baby_messages_in_her_language_not_pregnancy_ones(
-    checkins: CheckIns, api_headers: dict[str, str]
+    stage: Stage,
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client, language="es")
-    await patch(client, api_headers, her, due_date=(today() + timedelta(days=30)).isoformat())
+    checkins = stage.checkins
+    her = await add_woman(stage.client, language="es")
+    await stage.patch(her, due_date=(today() + timedelta(days=30)).isoformat())
     born = today()
-    await patch(client, api_headers, her, baby_birth_date=born.isoformat(), stage="postpartum")
-    rows = await stage_rows(checkins, her)
+    await stage.patch(her, baby_birth_date=born.isoformat(), stage="postpartum")
+    rows = await stage.rows(her)
     assert "nows_before_birth" not in rows and "safe_sleep" in rows
     assert rows["safe_sleep"].due_at == at_ten(born + timedelta(days=5))
 
@@ -140,16 +176,16 @@ async def test_after_the_birth_she_gets_baby_messages_in_her_language_not_pregna
 
 
 async def test_staff_edits_reach_check_ins_already_scheduled_and_a_switched_off_one_is_skipped(
-    checkins: CheckIns, api_headers: dict[str, str]
+    stage: Stage,
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client)
-    await patch(client, api_headers, her, baby_birth_date=today().isoformat())
-    rows = await stage_rows(checkins, her)
+    checkins = stage.checkins
+    her, rows = await stage.born_today()
     await edit(
-        client, "pediatric_first_visit", text_en="Baby's first checkup is soon. Any questions?"
+        stage.client,
+        "pediatric_first_visit",
+        text_en="Baby's first checkup is soon. Any questions?",
     )
-    await edit(client, "safe_sleep", active=False)
+    await edit(stage.client, "safe_sleep", active=False)
 
     assert await checkins.dispatch(rows["pediatric_first_visit"].due_at) == 1
     assert checkins.texts_to(PHONE) == ["Baby's first checkup is soon. Any questions?"]
@@ -159,52 +195,43 @@ async def test_staff_edits_reach_check_ins_already_scheduled_and_a_switched_off_
 
 
 async def test_stopping_stage_messages_cancels_hers_at_once_and_keeps_other_check_ins(
-    checkins: CheckIns, api_headers: dict[str, str]
+    stage: Stage,
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client)
-    await patch(client, api_headers, her, baby_birth_date=today().isoformat())
-    await signal(client, api_headers, her, "craving")
-    await patch(client, api_headers, her, stage_messages_stopped=True)
+    checkins = stage.checkins
+    her, _ = await stage.born_today()
+    await signal(stage.client, stage.headers, her, "craving")
+    await stage.patch(her, stage_messages_stopped=True)
     assert [r.kind for r in await checkins.pending(her)] == ["support"]
     stopped = [r for r in await checkins.rows(her) if r.kind == stage_library.KIND]
     assert stopped and {(r.state, r.reason) for r in stopped} == {
         ("cancelled", "stage_messages_stopped")
     }
     # A date changed later schedules nothing while they are stopped.
-    await patch(client, api_headers, her, baby_birth_date=(today() - timedelta(days=1)).isoformat())
-    assert await stage_rows(checkins, her) == {}
+    await stage.patch(her, baby_birth_date=(today() - timedelta(days=1)).isoformat())
+    assert await stage.rows(her) == {}
     assert await checkins.dispatch(utcnow() + timedelta(days=90)) == 1  # the support one
     assert not any("baby" in t.lower() for t in checkins.texts_to(PHONE))
 
 
-async def test_a_loss_reported_after_a_row_was_due_but_before_it_went_is_checked_at_send_time(
-    checkins: CheckIns, api_headers: dict[str, str]
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        # A loss reported after a row was due but before it went (set behind the API's back,
+        # as a stale row would see it): the dispatcher still checks.
+        ({"stage_messages_stopped": True}, "stage_messages_stopped"),
+        ({"checkin_cadence": "paused"}, "paused"),
+        ({"checkin_cadence": "when_i_text"}, "when_i_text"),
+    ],
+)
+async def test_what_changed_after_scheduling_is_checked_at_send_time(
+    stage: Stage, change: dict[str, object], reason: str
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client)
-    await patch(client, api_headers, her, baby_birth_date=today().isoformat())
-    rows = await stage_rows(checkins, her)
-    # Set behind the API's back (as a stale row would see it): the dispatcher still checks.
-    await set_her(client, her, stage_messages_stopped=True)
+    checkins = stage.checkins
+    her, rows = await stage.born_today()
+    await set_her(stage.client, her, **change)
     assert await checkins.dispatch(rows["safe_sleep"].due_at) == 0
     assert checkins.texts_to(PHONE) == []
-    assert {r.reason for r in await checkins.rows(her) if r.state == "skipped"} == {
-        "stage_messages_stopped"
-    }
-
-
-@pytest.mark.parametrize("cadence", ["paused", "when_i_text"])
-async def test_a_paused_cadence_skips_stage_messages_too(
-    checkins: CheckIns, api_headers: dict[str, str], cadence: str
-) -> None:
-    client = checkins.client
-    her = await add_woman(client)
-    await patch(client, api_headers, her, baby_birth_date=today().isoformat())
-    rows = await stage_rows(checkins, her)
-    await set_her(client, her, checkin_cadence=cadence)
-    assert await checkins.dispatch(rows["safe_sleep"].due_at) == 0
-    assert checkins.texts_to(PHONE) == []
+    assert {r.reason for r in await checkins.rows(her) if r.state == "skipped"} == {reason}
 
 
 # Discreet mode and her hours in the dispatcher -----------------------------------------
@@ -219,26 +246,17 @@ async def test_a_paused_cadence_skips_stage_messages_too(
     ],
 )
 async def test_a_discreet_woman_gets_the_stand_in_and_the_bot_is_told_so(
-    checkins: CheckIns,
-    api_headers: dict[str, str],
-    language: str,
-    name: str | None,
-    expected: str,
+    stage: Stage, language: str, name: str | None, expected: str
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client, language=language)
-    await patch(client, api_headers, her, baby_birth_date=today().isoformat())
-    await signal(client, api_headers, her, "craving")
-    response = await client.put(
-        f"/api/clients/{her}/contact-preferences", json={"discreet": True}, headers=api_headers
-    )
-    assert response.status == 200
+    checkins = stage.checkins
+    her, rows = await stage.born_today(language)
+    await signal(stage.client, stage.headers, her, "craving")
+    await stage.contact_preferences(her, discreet=True)
     announced: list[tuple[str, str, bool]] = []
 
     async def announce(client_id: str, text: str, kind: str, discreet: bool) -> None:
         announced.append((text, kind, discreet))
 
-    rows = await stage_rows(checkins, her)
     settings = {"tandem_discreet_name": name} if name else {}
     when = rows["safe_sleep"].due_at
     sent = await checkins.dispatcher(when, announce=announce, **settings).dispatch_due()
@@ -249,23 +267,14 @@ async def test_a_discreet_woman_gets_the_stand_in_and_the_bot_is_told_so(
     )
 
 
-async def test_her_own_hours_defer_a_check_in_to_their_end(
-    checkins: CheckIns, api_headers: dict[str, str]
-) -> None:
-    client = checkins.client
-    her = await add_woman(client)
-    await patch(client, api_headers, her, baby_birth_date=today().isoformat())
-    response = await client.put(
-        f"/api/clients/{her}/contact-preferences",
-        json={"quiet_hours": "08:00-12:00"},  # "not in the mornings"
-        headers=api_headers,
-    )
-    assert response.status == 200
-    rows = await stage_rows(checkins, her)
+async def test_her_own_hours_defer_a_check_in_to_their_end(stage: Stage) -> None:
+    checkins = stage.checkins
+    her, rows = await stage.born_today()
+    await stage.contact_preferences(her, quiet_hours="08:00-12:00")  # "not in the mornings"
     ten = rows["pediatric_first_visit"].due_at
     noon = ten + timedelta(hours=2)
     assert await checkins.dispatch(ten) == 0
-    row = (await stage_rows(checkins, her))["pediatric_first_visit"]
+    row = (await stage.rows(her))["pediatric_first_visit"]
     assert (row.due_at, row.reason) == (noon, "quiet_hours")
     assert await checkins.dispatch(noon - MINUTE) == 0
     assert await checkins.dispatch(noon) == 1
@@ -274,22 +283,14 @@ async def test_her_own_hours_defer_a_check_in_to_their_end(
 # An appointment she mentioned ----------------------------------------------------------
 
 
-async def post_appointment(client: TestClient, headers: dict[str, str], her: str, day: object):  # type: ignore[no-untyped-def]
-    return await client.post(
-        "/api/signals",
-        json={"client_id": her, "type": "appointment_upcoming", "value": day},
-        headers=headers,
-    )
-
-
 async def test_the_day_after_an_appointment_she_mentioned_she_is_asked_how_it_went(
-    checkins: CheckIns, api_headers: dict[str, str]
+    stage: Stage,
 ) -> None:
-    client = checkins.client
-    her = await add_woman(client)
+    checkins = stage.checkins
+    her = await add_woman(stage.client)
     day = today() + timedelta(days=3)
-    assert (await post_appointment(client, api_headers, her, day.isoformat())).status == 201
-    assert (await post_appointment(client, api_headers, her, day.isoformat())).status == 201
+    assert (await stage.appointment(her, day.isoformat())).status == 201
+    assert (await stage.appointment(her, day.isoformat())).status == 201
     [row] = await checkins.pending(her)  # mentioned twice: asked once
     assert (row.kind, row.due_at) == ("appointment_follow_up", at_ten(day + timedelta(days=1)))
     assert await checkins.dispatch(row.due_at - MINUTE) == 0
@@ -300,21 +301,16 @@ async def test_the_day_after_an_appointment_she_mentioned_she_is_asked_how_it_we
     ]
 
 
-async def test_an_appointment_already_past_schedules_nothing(
-    checkins: CheckIns, api_headers: dict[str, str]
-) -> None:
-    client = checkins.client
-    her = await add_woman(client)
+async def test_an_appointment_already_past_schedules_nothing(stage: Stage) -> None:
+    her = await add_woman(stage.client)
     past = (today() - timedelta(days=5)).isoformat()
-    assert (await post_appointment(client, api_headers, her, past)).status == 201
-    assert await checkins.pending(her) == []
+    assert (await stage.appointment(her, past)).status == 201
+    assert await stage.checkins.pending(her) == []
 
 
 @pytest.mark.parametrize("value", [None, "next tuesday", "2026-02-30", "2026-2-3", 20261224])
-async def test_an_appointment_needs_its_day_written_yyyy_mm_dd(
-    checkins: CheckIns, api_headers: dict[str, str], value: object
-) -> None:
-    her = await add_woman(checkins.client)
-    response = await post_appointment(checkins.client, api_headers, her, value)
+async def test_an_appointment_needs_its_day_written_yyyy_mm_dd(stage: Stage, value: object) -> None:
+    her = await add_woman(stage.client)
+    response = await stage.appointment(her, value)
     assert response.status == 422
     assert "YYYY-MM-DD" in (await response.json())["message"]

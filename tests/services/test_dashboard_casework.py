@@ -37,6 +37,7 @@ from tests.services.casework_support import (
     as_,
     assign,
     form,
+    on_her_page,
     one_new_audit_row,
     staff_id,
 )
@@ -202,9 +203,7 @@ async def test_acknowledge_an_alert_needs_a_note_and_audits_once(app: TestClient
 
 
 async def test_claim_and_assign_audit_once_each(app: TestClient) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, name="Rosa")
     before = len(await audit_rows(app)) + 1  # the page view
     claimed = await form(app, page, f"{page}/claim")
     assert claimed.status == 303
@@ -254,9 +253,7 @@ async def test_a_status_change_goes_through_the_lifecycle_and_audits_once(
 
 
 async def test_a_note_is_stored_shown_escaped_and_audited_once(app: TestClient) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, name="Rosa")
     before = len(await audit_rows(app)) + 1
     added = await form(app, page, f"{page}/notes", body="Ride to <i>intake</i> Tuesday")
     assert added.status == 303
@@ -269,9 +266,7 @@ async def test_a_note_is_stored_shown_escaped_and_audited_once(app: TestClient) 
 async def test_a_text_goes_out_through_twilio_and_audits_once(
     app: TestClient, twilio: tuple[FakeTwilio, str]
 ) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, name="Rosa")
     before = len(await audit_rows(app)) + 1
     sent = await form(app, page, f"{page}/messages", text="Hi Rosa, it's Ana from Tandem.")
     assert sent.status == 303
@@ -291,9 +286,7 @@ async def test_a_text_goes_out_through_twilio_and_audits_once(
 async def test_no_text_to_her_when_she_opted_out_or_is_do_not_contact(
     app: TestClient, twilio: tuple[FakeTwilio, str], flag: str
 ) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, name="Rosa")
     token = await csrf(app, page)  # the form is on the page while she still may be texted
     async with app.app[SESSIONS]() as session, session.begin():
         row = await session.get_one(Client, her)

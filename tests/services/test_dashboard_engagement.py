@@ -14,7 +14,16 @@ from services.app_keys import SESSIONS
 from services.db.base import utcnow
 from services.db.tables import EngagementSignal
 from tests.services import casework_support
-from tests.services.casework_support import ADMIN, CM, CM2, PHONE, as_, assign, form
+from tests.services.casework_support import (
+    ADMIN,
+    CM,
+    CM2,
+    PHONE,
+    as_,
+    assign,
+    form,
+    on_her_page,
+)
 from tests.services.dashboard_support import audit_rows
 from tests.services.referral_support import add_woman
 
@@ -60,9 +69,7 @@ async def test_her_page_shows_where_she_stands_and_why(app: TestClient) -> None:
 async def test_a_case_manager_records_a_missed_appointment_with_its_reason(
     app: TestClient,
 ) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, name="Rosa")
     before = len(await audit_rows(app)) + 1  # the page view that gives the form its token
     done = await form(app, page, f"{page}/signals", type="appointment_missed", value="childcare")
     assert done.status == 303
@@ -74,9 +81,7 @@ async def test_a_case_manager_records_a_missed_appointment_with_its_reason(
 
 
 async def test_her_provider_rating_keeps_the_words_encrypted(app: TestClient) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, ADMIN)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, ADMIN, name="Rosa")
     words = "Says Dr. <b>Lee</b> finally listens"
     done = await form(app, page, f"{page}/signals", type="provider_rating", value="5", words=words)
     assert done.status == 303
@@ -91,9 +96,7 @@ async def test_her_provider_rating_keeps_the_words_encrypted(app: TestClient) ->
 async def test_a_went_appointment_ignores_the_missed_reason_and_bad_values_are_refused(
     app: TestClient,
 ) -> None:
-    her = await add_woman(app, phone=PHONE)
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app)
     kept = await form(app, page, f"{page}/signals", type="appointment_attended", value="rides")
     assert kept.status == 303
     before = len(await audit_rows(app))

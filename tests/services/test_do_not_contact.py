@@ -24,6 +24,8 @@ from tests.services.casework_support import (
     as_,
     assign,
     form,
+    her_row,
+    on_her_page,
     one_new_audit_row,
     staff_id,
 )
@@ -37,11 +39,6 @@ twilio, app = casework_support.twilio, casework_support.app  # the fixtures
 stack = fixtures_twilio.stack
 
 
-async def her_row(client: TestClient, client_id: str) -> Client:
-    async with client.app[SESSIONS]() as session:
-        return await session.get_one(Client, client_id)
-
-
 async def mark(client: TestClient, her: str, to: str = "on"):  # type: ignore[no-untyped-def]
     page = f"/dashboard/clients/{her}"
     return await form(client, page, f"{page}/do-not-contact", to=to)
@@ -53,9 +50,7 @@ async def mark(client: TestClient, her: str, to: str = "on"):  # type: ignore[no
 async def test_marking_her_stops_staff_texts_and_is_audited_once(
     app: TestClient, twilio: tuple[FakeTwilio, str]
 ) -> None:
-    her = await add_woman(app, phone=PHONE, name="Rosa")
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app, name="Rosa")
     shown = await (await app.get(page)).text()
     assert "Mark do-not-contact" in shown and f'action="{page}/messages"' in shown
     token = await csrf(app, page)  # her page with the text form, open before she is marked
@@ -114,9 +109,7 @@ async def test_clearing_it_lets_staff_text_her_again_and_is_audited_once(
 async def test_marking_twice_or_clearing_when_not_marked_changes_and_audits_nothing(
     app: TestClient,
 ) -> None:
-    her = await add_woman(app, phone=PHONE)
-    await as_(app, CM)
-    page = f"/dashboard/clients/{her}"
+    her, page = await on_her_page(app)
     await app.get(page)
     before = len(await audit_rows(app))
     assert (

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.gateway.quiet_hours import is_quiet, next_allowed_time, parse_quiet_hours
+from services.gateway.quiet_hours import is_quiet, next_allowed_time, parse_quiet_hours, shown
 
 NY = ZoneInfo("America/New_York")
 
@@ -108,3 +108,9 @@ def test_any_aware_time_is_accepted_and_naive_is_refused() -> None:
 def test_malformed_windows_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_quiet_hours(bad)
+
+
+def test_staff_read_an_empty_window_as_none() -> None:
+    assert shown("00:00-00:00") == "none"
+    assert shown("21:00-21:00") == "none"
+    assert shown(" 21:00-08:00 ") == "21:00-08:00"

@@ -5,6 +5,9 @@ real client is limited (and audited) under her own address. The test client conn
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -19,6 +22,22 @@ from tests.services.dashboard_support import add_staff, audit_rows, csrf_of, das
 EMAIL = "maria@example.org"
 WRONG = "wrong password here"
 TOO_MANY = "Too many wrong tries"
+
+
+@asynccontextmanager
+async def limited(settings: Settings, tries: int, proxies: str = "") -> AsyncIterator[TestClient]:
+    """The dashboard refusing an address after `tries` wrong logins, behind `proxies`, with
+    EMAIL's account."""
+    async with dashboard(
+        settings, tandem_login_ip_limit_count=tries, tandem_trusted_proxies=proxies
+    ) as client:
+        await add_staff(client, EMAIL, "admin")
+        yield client
+
+
+async def failed_from(client: TestClient) -> list[str | None]:
+    """The address audited for each failed login, in order."""
+    return [row.ip for row in await audit_rows(client) if row.action == "login_failed"]
 
 
 async def wrong_login(client: TestClient, forwarded_for: str | None = None) -> int:
@@ -38,20 +57,14 @@ async def test_a_spoofed_forwarded_for_from_an_untrusted_peer_is_still_limited(
     settings: Settings,
 ) -> None:
     # A proxy is configured, but this peer (127.0.0.1) is not it.
-    async with dashboard(
-        settings, tandem_login_ip_limit_count=3, tandem_trusted_proxies="10.0.0.0/8"
-    ) as client:
-        await add_staff(client, EMAIL, "admin")
+    async with limited(settings, 3, proxies="10.0.0.0/8") as client:
         statuses = [await wrong_login(client, f"203.0.113.{n}") for n in range(4)]
         assert statuses == [401, 401, 401, 429]
-        assert {row.ip for row in await audit_rows(client) if row.action == "login_failed"} == {
-            "127.0.0.1"
-        }
+        assert set(await failed_from(client)) == {"127.0.0.1"}
 
 
 async def test_with_no_trusted_proxies_the_headers_are_ignored(settings: Settings) -> None:
-    async with dashboard(settings, tandem_login_ip_limit_count=2) as client:
-        await add_staff(client, EMAIL, "admin")
+    async with limited(settings, 2) as client:
         statuses = [await wrong_login(client, f"198.51.100.{n}") for n in range(3)]
         assert statuses == [401, 401, 429]
 
@@ -59,17 +72,13 @@ async def test_with_no_trusted_proxies_the_headers_are_ignored(settings: Setting
 async def test_behind_a_trusted_proxy_each_client_is_limited_on_her_own(
     settings: Settings,
 ) -> None:
-    async with dashboard(
-        settings, tandem_login_ip_limit_count=2, tandem_trusted_proxies="127.0.0.1, 10.0.0.0/8"
-    ) as client:
-        await add_staff(client, EMAIL, "admin")
+    async with limited(settings, 2, proxies="127.0.0.1, 10.0.0.0/8") as client:
         # A client who forges the header gains nothing: the proxy appends what it saw.
         first = [await wrong_login(client, f"192.0.2.{n}, 203.0.113.7") for n in range(3)]
         assert first == [401, 401, 429]
         # Another woman behind the same proxy (and an inner one of 10/8) is not refused.
         assert await wrong_login(client, "198.51.100.20, 10.1.2.3") == 401
-        ips = [row.ip for row in await audit_rows(client) if row.action == "login_failed"]
-        assert ips == ["203.0.113.7", "203.0.113.7", "198.51.100.20"]
+        assert await failed_from(client) == ["203.0.113.7", "203.0.113.7", "198.51.100.20"]
 
 
 def test_the_client_is_the_rightmost_untrusted_hop() -> None:
