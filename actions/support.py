@@ -33,6 +33,13 @@ BARRIERS: tuple[tuple[str, str], ...] = (
         r"treat\w* (?:me|you|people)|juzg\w*|verguenza",
     ),
     (
+        "no_callback",
+        r"call(?:ed|s)? (?:me |u )?back|never (?:called|answered|got back)|"
+        r"(?:no ?one|nobody) (?:answered|picked up|called)|(?:could ?n.?t|can.?t|did ?n.?t) "
+        r"(?:get through|reach them)|no answer|voicemail|nadie (?:contesto|me llamo)|"
+        r"(?:no|nunca) me (?:llamaron|han llamado|devolvieron|contestaron)",
+    ),
+    (
         "childcare",
         r"kids?|baby|babies|child ?care|daycare|day care|babysit\w*|watch (?:my|the)|"
         r"hijos?|bebe|nino|ninos|cuide",
@@ -85,6 +92,10 @@ class ActionHandleBarrier(Action):
         if barrier == "felt_judged":
             dispatcher.utter_message(response="utter_barrier_judged")
             return offer_need("peer_recovery")
+        if barrier == "no_callback":
+            # Mostly her answer to "were you able to reach them?" (a referral follow-up).
+            dispatcher.utter_message(response="utter_barrier_no_callback")
+            return offer_human()
         if barrier == "cost":
             dispatcher.utter_message(response="utter_barrier_cost")
             return offer_human()
