@@ -897,6 +897,19 @@ def test_checkin_replies_log_their_signal(
     assert responses(dispatcher) == [response]
 
 
+def test_nobody_answering_her_call_is_no_missed_appointment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "No, nobody answered when I called" (NLU: report_appointment_missed), her answer to
+    the referral follow-up: the place did not call back, not an appointment she missed."""
+    fake = FakeApi()
+    text = "no nobody answered when i called"
+    events, dispatcher = run(ActionAppointmentMissed(), monkeypatch, fake, text=text)
+    assert responses(dispatcher) == ["utter_barrier_no_callback"]
+    assert [(s["type"], s["value"]) for s in fake.signals] == [("barrier_reported", "no_callback")]
+    assert events == [SlotSet("offer", "human"), SlotSet("offered", None)]
+
+
 @pytest.mark.parametrize(
     ("text", "said", "value"),
     [
