@@ -14,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkins import schedule
+from services.checkins.cadence import allows_check_ins
 from services.checkins.texts import DISCREET
+from services.clients.status import why_not_text
 from services.db.tables import CheckIn, Client, Message
 
 SENT_SHOWN = 5
@@ -35,6 +37,13 @@ KIND_WORDS = {
     "stage": "Stage message",
 }
 REASON_WORDS = {"quiet_hours": "moved to the end of quiet hours (the program's or hers)"}
+# Why what is waiting will be skipped when due (the dispatcher decides the same at send time).
+SKIP_WORDS = {
+    "opted_out": "will not go out: she opted out",
+    "do_not_contact": "will not go out: she is do-not-contact",
+    "when_i_text": "will not go out: she wants texts only when she texts",
+    "paused": "will not go out: she paused check-ins",
+}
 
 
 @dataclass(frozen=True)
@@ -90,11 +99,14 @@ async def check_in_schedule(
         by_words = "her, in a text to the bot" if by == "bot" else who(by)
         changed = f"by {by_words}, {program_time(client.checkin_cadence_changed_at, zone)}"
     discreet = " (goes out as the discreet stand-in)" if client.discreet else ""
+    skip = why_not_text(client, answering_her=False)
+    if skip is None and not allows_check_ins(client.checkin_cadence):
+        skip = client.checkin_cadence
     pending = [
         Row(
             what(c, places) + discreet,
             program_time(c.due_at, zone),
-            REASON_WORDS.get(c.reason or ""),
+            SKIP_WORDS.get(skip or "") or REASON_WORDS.get(c.reason or ""),
         )
         for c in await schedule.pending_for(session, client.id)
     ]

@@ -100,13 +100,17 @@ async def test_her_page_shows_her_cadence_what_is_pending_and_what_was_sent(
     )
     assert "Regular check-in (how are you doing?) (goes out as the discreet stand-in)" in shown
 
-    # Her case manager changes it: her page says who.
+    # Her case manager pauses them: her page says who, and that what waits will not go out.
     async with app.app[SESSIONS]() as session, session.begin():
         client = await session.get_one(Client, her)
+        await follow_ups.after_signal(session, her, "appointment_missed", now)
         by = f"staff:{await staff_id(app, CM)}"
         await regular.set_cadence(session, client, "paused", by, now)
     shown = await page_of(app, her)
     assert "paused: Tandem starts no check-in" in shown and f"chosen by {CM}" in shown
+    assert "Regular check-in (how are you doing?)" not in shown.split("sent, newest first")[0]
+    missed = shown.split("After a missed appointment")[1].split("</tr>")[0]
+    assert "will not go out: she paused check-ins" in missed
 
 
 async def test_program_staff_still_see_no_client_record(app: TestClient) -> None:
