@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.barriers import NO_CALLBACK, barrier_in
 from actions.signals import log_signal
 from actions.sms import to_gsm7
 
@@ -70,6 +71,11 @@ def offer_need(code: str) -> list[EventType]:
     return [SlotSet("offer", "need"), SlotSet("offered", code)]
 
 
+def offer_human() -> list[EventType]:
+    """The bot just offered to ask a case manager to reach out; her "yes" asks."""
+    return [SlotSet("offer", "human"), SlotSet("offered", None)]
+
+
 class ActionCheckinMood(Action):
     def name(self) -> str:
         return "action_checkin_mood"
@@ -122,7 +128,8 @@ class ActionAppointmentAttended(Action):
 
 class ActionAppointmentMissed(Action):
     """A missed appointment: no judgment, and what got in the way (her answer is a
-    report_barrier)."""
+    report_barrier). "Nobody answered when I called" is no missed appointment but the place
+    not calling back (mostly her answer to the referral follow-up): answered as that barrier."""
 
     def name(self) -> str:
         return "action_appointment_missed"
@@ -130,6 +137,10 @@ class ActionAppointmentMissed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if barrier_in(tracker.latest_message.get("text")) == NO_CALLBACK:
+            dispatcher.utter_message(response="utter_barrier_no_callback")
+            await log_signal(tracker, "barrier_reported", NO_CALLBACK)
+            return offer_human()
         dispatcher.utter_message(response="utter_ask_missed_reason")
         await log_signal(tracker, "appointment_missed")
         return []

@@ -19,10 +19,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.barriers import barrier_in
 from actions.checkin import offer_need, parse_mood
 from actions.profile import Stage, _plain, clean_name, parse_stage
 from actions.signals import log_signal, save_profile
-from actions.support import barrier_in
 
 NAME, STAGE = "name", "stage"
 

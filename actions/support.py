@@ -7,61 +7,15 @@ help, a peer recovery coach, a case manager, or the same search narrowed to even
 weekend hours. The offer waits in the offer slot for her "yes".
 """
 
-import re
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.checkin import offer_need
+from actions.barriers import NO_CALLBACK, barrier_in
+from actions.checkin import offer_human, offer_need
 from actions.find_services import first_page
 from actions.signals import log_signal, raise_alert
-from actions.sms import to_gsm7
-
-# Barrier codes (the signal's value, services/engagement/taxonomy.py) and the words that name
-# them, in priority order.
-BARRIERS: tuple[tuple[str, str], ...] = (
-    (
-        "dcf_fear",
-        r"dcf|cps|51a|report me|call (?:dcf|the state)|take (?:my|the) (?:baby|kids?)|"
-        r"quit\w* (?:a )?mi",
-    ),
-    (
-        "felt_judged",
-        r"judg\w*|ashamed|shame|rude|look(?:ed)? at me|disrespect\w*|stigma|"
-        r"treat\w* (?:me|you|people)|juzg\w*|verguenza",
-    ),
-    (
-        "childcare",
-        r"kids?|baby|babies|child ?care|daycare|day care|babysit\w*|watch (?:my|the)|"
-        r"hijos?|bebe|nino|ninos|cuide",
-    ),
-    (
-        "rides",
-        r"ride|rides|car|bus|transport\w*|gas|drive|driving|uber|lyft|carro|"
-        r"transporte|get there|llegar|far|distance|too long to get|lejos",
-    ),
-    (
-        "cost",
-        r"cost\w*|pay|afford|money|insurance|masshealth|mass health|copay|expensive|bill|"
-        r"dinero|pagar|seguro",
-    ),
-    ("hours", r"hours?|time|times|schedule|work|job|shift|early|late|open|horario|trabajo"),
-)
-
-
-def barrier_in(text: str | None) -> str:
-    """The barrier she named, or "other"."""
-    t = to_gsm7((text or "").lower())
-    for category, pattern in BARRIERS:
-        if re.search(r"\b(?:" + pattern + r")\b", t):
-            return category
-    return "other"
-
-
-def offer_human() -> list[EventType]:
-    return [SlotSet("offer", "human"), SlotSet("offered", None)]
 
 
 class ActionHandleBarrier(Action):
@@ -85,6 +39,10 @@ class ActionHandleBarrier(Action):
         if barrier == "felt_judged":
             dispatcher.utter_message(response="utter_barrier_judged")
             return offer_need("peer_recovery")
+        if barrier == NO_CALLBACK:
+            # Mostly her answer to "were you able to reach them?" (a referral follow-up).
+            dispatcher.utter_message(response="utter_barrier_no_callback")
+            return offer_human()
         if barrier == "cost":
             dispatcher.utter_message(response="utter_barrier_cost")
             return offer_human()

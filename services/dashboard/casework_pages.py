@@ -21,6 +21,7 @@ from services.clients import contact_prefs
 from services.clients.profile import InvalidField
 from services.dashboard import access, audit, casework
 from services.dashboard.casework import CaseworkError, NotFound, Refused
+from services.dashboard.check_in_schedule import check_in_schedule
 from services.dashboard.guard import USER, render, where
 from services.db.base import utcnow
 from services.db.tables import Alert, Client, Message, Referral
@@ -155,6 +156,8 @@ async def _client_page(
         phone = request.app[PHONES].decrypt(client.phone_encrypted)
     except Exception:  # a forgotten or unreadable number: nothing to show
         phone = None
+    places = {r.referral.id: r.service_name for r in record.referrals}
+    tz = request.app[SETTINGS].tandem_timezone
     action = "phone_revealed" if reveal else "client_viewed"
     audit.record(session, action, _actor(request), where(request), "client", client.id)
     return {
@@ -174,6 +177,10 @@ async def _client_page(
         "words_limit": taxonomy.MAX_WORDS_CHARS,
         "program_quiet_hours": quiet_hours.shown(request.app[SETTINGS].tandem_quiet_hours),
         "discreet_text": discreet_text(client.language, request.app[SETTINGS].tandem_discreet_name),
+        "check_ins": await check_in_schedule(
+            session, client, tz, places, lambda ref: casework.who(ref, record.emails)
+        ),
+        "program_tz": tz,
     }
 
 

@@ -33,6 +33,7 @@ BARRIERS: dict[str, str] = {
     "hours": "hours, work",
     "dcf_fear": "fear of DCF",
     "felt_judged": "felt judged",
+    "no_callback": "could not reach them, no call back",
     "other": "something else",
 }
 # Why she missed an appointment: a barrier, or one of these.

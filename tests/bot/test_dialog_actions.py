@@ -897,6 +897,19 @@ def test_checkin_replies_log_their_signal(
     assert responses(dispatcher) == [response]
 
 
+def test_nobody_answering_her_call_is_no_missed_appointment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "No, nobody answered when I called" (NLU: report_appointment_missed), her answer to
+    the referral follow-up: the place did not call back, not an appointment she missed."""
+    fake = FakeApi()
+    text = "no nobody answered when i called"
+    events, dispatcher = run(ActionAppointmentMissed(), monkeypatch, fake, text=text)
+    assert responses(dispatcher) == ["utter_barrier_no_callback"]
+    assert [(s["type"], s["value"]) for s in fake.signals] == [("barrier_reported", "no_callback")]
+    assert events == [SlotSet("offer", "human"), SlotSet("offered", None)]
+
+
 @pytest.mark.parametrize(
     ("text", "said", "value"),
     [
@@ -966,6 +979,10 @@ def test_she_sees_her_milestone_in_her_language(
         ("the hours dont work with my job", "hours"),
         ("im scared theyll call dcf", "dcf_fear"),
         ("they judge me there", "felt_judged"),
+        ("no, they never called me back", "no_callback"),
+        ("i called twice and nobody answered", "no_callback"),
+        ("i couldnt get through", "no_callback"),
+        ("no me devolvieron la llamada, no me llamaron", "no_callback"),
         ("i was sick", "other"),
     ],
 )
@@ -982,6 +999,7 @@ def test_the_barrier_she_names(text: str, barrier: str) -> None:
         ("they judge me", {}, "utter_barrier_judged", "need", "peer_recovery"),
         ("no money", {}, "utter_barrier_cost", "human", None),
         ("hours are bad", SEARCH, "utter_barrier_hours", "filter", "evening_hours"),
+        ("they never called me back", {}, "utter_barrier_no_callback", "human", None),
         ("i was sick", {}, "utter_barrier_other", "human", None),
     ],
 )
@@ -998,6 +1016,37 @@ def test_a_barrier_is_logged_and_matching_help_offered(
     assert responses(dispatcher) == [response]
     assert events == [SlotSet("offer", offer), SlotSet("offered", offered)]
     assert fake.signals[0]["type"] == "barrier_reported"
+
+
+@pytest.mark.parametrize(
+    ("language", "seen"),
+    [
+        (
+            "en",
+            "I'm sorry they haven't gotten back to you. That happens a lot, and it's not on you.",
+        ),
+        ("es", "Siento que no te hayan respondido. Pasa mucho y no es tu culpa."),
+    ],
+)
+def test_no_call_back_after_a_referral_offers_a_person_or_another_place(
+    monkeypatch: pytest.MonkeyPatch, language: str, seen: str
+) -> None:
+    """Her answer to the referral follow-up ("were you able to reach them?"): not her fault,
+    a case manager to reach out with her, or another place; logged as that barrier."""
+    fake = FakeApi()
+    slots = {"language": language, "check_in": "none", "check_in_kind": "referral_follow_up"}
+    text = "no, they never called me back" if language == "en" else "no, nunca me llamaron"
+    events, dispatcher = run(ActionHandleBarrier(), monkeypatch, fake, slots=slots, text=text)
+    (message,) = what_she_sees(dispatcher, tracker(slots=slots).slots)
+    assert message.startswith(seen)
+    assert re.search(r"case manager|administradora de casos", message)
+    assert re.search(r"another place|otro lugar", message)
+    assert count_segments(message) <= 2 and is_gsm7(message)
+    assert events == [SlotSet("offer", "human"), SlotSet("offered", None)]
+    assert (fake.signals[0]["type"], fake.signals[0]["value"]) == (
+        "barrier_reported",
+        "no_callback",
+    )
 
 
 def test_hours_without_a_search_explain_how_to_ask(monkeypatch: pytest.MonkeyPatch) -> None:

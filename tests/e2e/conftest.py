@@ -146,6 +146,62 @@ def running_stack(var_dir: Path, **extra: str) -> Iterator[Stack]:
             assert s.connect_ex(("127.0.0.1", p)) != 0, f"port {p} still open after Ctrl-C"
 
 
+@dataclass
+class TwilioStack(Stack):
+    """The stack with a fake Twilio beside it: what Tandem texts first (staff texts,
+    check-ins, replays) lands there."""
+
+    twilio_url: str = ""
+
+    def texts_sent(self) -> list[dict]:
+        """What the fake Twilio received (GET /fake/messages)."""
+        with urllib.request.urlopen(f"{self.twilio_url}/fake/messages", timeout=5) as response:
+            data = json.load(response)
+        return data if isinstance(data, list) else data["messages"]
+
+
+def _wait_for_twilio(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the fake Twilio did not start ({url})")
+            time.sleep(0.3)
+
+
+@contextmanager
+def running_stack_with_twilio(var_dir: Path, **extra: str) -> Iterator[TwilioStack]:
+    """running_stack with `tandem fake-twilio` beside it, no quiet hours (nothing Tandem
+    starts waits for morning) and the services' worker (replays, held texts, check-ins)
+    running every second."""
+    twilio_port = free_port()
+    twilio_url = f"http://127.0.0.1:{twilio_port}"
+    with running_stack(
+        var_dir,
+        TWILIO_API_BASE_URL=twilio_url,
+        TANDEM_QUIET_HOURS="00:00-00:00",
+        TANDEM_WORKER_INTERVAL_SECONDS="1",
+        **extra,
+    ) as running:
+        with (running.var_dir / "fake_twilio.log").open("ab") as log:
+            twilio = subprocess.Popen(
+                [*TANDEM, "fake-twilio", "--port", str(twilio_port)],
+                env=running.env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            _wait_for_twilio(f"{twilio_url}/fake/messages", twilio)
+            yield TwilioStack(**vars(running), twilio_url=twilio_url)
+        finally:
+            twilio.terminate()
+            twilio.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("var")) as running:
