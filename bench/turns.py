@@ -171,6 +171,8 @@ def tandem_stack(var_dir: Path, production: bool, postgres: str, redis: str) -> 
                 tandem_db.render_as_string(hide_password=False),
                 rasa_db.set(drivername="postgresql").render_as_string(hide_password=False),
                 redis,
+                rasa_workers=2,
+                action_workers=2,
             )
             env.update(bench_env)
             for step in (["db", "upgrade"], ["directory", "import", "data/directory"]):
