@@ -31,7 +31,7 @@ BARRIERS: tuple[tuple[str, str], ...] = (
     (
         "childcare",
         r"kids?|baby|babies|child ?care|daycare|day care|babysit\w*|watch (?:my|the)|"
-        r"hijos?|bebe|nino|ninos|cuide",
+        r"hijos?|bebe|nino|ninos|nenes?|nenas?|cuid\w+",
     ),
     (
         "rides",

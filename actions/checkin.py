@@ -13,7 +13,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.barriers import NO_CALLBACK, barrier_in
 from actions.signals import log_signal
 from actions.sms import to_gsm7
 
@@ -123,26 +122,6 @@ class ActionAppointmentAttended(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_appointment_attended")
         await log_signal(tracker, "appointment_attended")
-        return []
-
-
-class ActionAppointmentMissed(Action):
-    """A missed appointment: no judgment, and what got in the way (her answer is a
-    report_barrier). "Nobody answered when I called" is no missed appointment but the place
-    not calling back (mostly her answer to the referral follow-up): answered as that barrier."""
-
-    def name(self) -> str:
-        return "action_appointment_missed"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if barrier_in(tracker.latest_message.get("text")) == NO_CALLBACK:
-            dispatcher.utter_message(response="utter_barrier_no_callback")
-            await log_signal(tracker, "barrier_reported", NO_CALLBACK)
-            return offer_human()
-        dispatcher.utter_message(response="utter_ask_missed_reason")
-        await log_signal(tracker, "appointment_missed")
         return []
 
 

@@ -7,6 +7,8 @@ help, a peer recovery coach, a case manager, or the same search narrowed to even
 weekend hours. The offer waits in the offer slot for her "yes".
 """
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,6 +18,7 @@ from actions.barriers import NO_CALLBACK, barrier_in
 from actions.checkin import offer_human, offer_need
 from actions.find_services import first_page
 from actions.signals import log_signal, raise_alert
+from actions.sms import to_gsm7
 
 
 class ActionHandleBarrier(Action):
@@ -27,33 +30,73 @@ class ActionHandleBarrier(Action):
     ) -> list[EventType]:
         barrier = barrier_in(tracker.latest_message.get("text"))
         await log_signal(tracker, "barrier_reported", barrier)
-        if barrier == "rides":
-            dispatcher.utter_message(response="utter_barrier_transport")
-            return offer_need("transportation")
-        if barrier == "childcare":
-            dispatcher.utter_message(response="utter_barrier_childcare")
-            return offer_need("childcare")
-        if barrier == "dcf_fear":
-            dispatcher.utter_message(response="utter_dcf_facts")
-            return offer_need("legal_advocacy")
-        if barrier == "felt_judged":
-            dispatcher.utter_message(response="utter_barrier_judged")
-            return offer_need("peer_recovery")
+        return answer_barrier(dispatcher, tracker, barrier)
+
+
+# "because", "couldnt", "no ride": she says why, not only what ("i missed the baby's checkup"
+# names the baby, not a barrier).
+_SAYS_WHY = re.compile(
+    r"\b(?:because|bc|cuz|cause|couldn ?t|could not|didn ?t have|had no|no|porque|no tenia|"
+    r"no tuve|no pude|no habia)\b"
+)
+
+
+class ActionAppointmentMissed(Action):
+    """A missed appointment: no judgment. When she says what got in the way ("missed it bc no
+    ride"), the signal carries it and she gets help with it; otherwise she is asked (her answer
+    is a report_barrier). "Nobody answered when I called" is no missed appointment but the
+    place not calling back (mostly her answer to the referral follow-up)."""
+
+    def name(self) -> str:
+        return "action_appointment_missed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        barrier = barrier_in(text)
         if barrier == NO_CALLBACK:
-            # Mostly her answer to "were you able to reach them?" (a referral follow-up).
-            dispatcher.utter_message(response="utter_barrier_no_callback")
-            return offer_human()
-        if barrier == "cost":
-            dispatcher.utter_message(response="utter_barrier_cost")
-            return offer_human()
-        if barrier == "hours":
-            if tracker.get_slot("need") and tracker.get_slot("location"):
-                dispatcher.utter_message(response="utter_barrier_hours")
-                return [SlotSet("offer", "filter"), SlotSet("offered", "evening_hours")]
-            dispatcher.utter_message(response="utter_barrier_hours_no_search")
+            await log_signal(tracker, "barrier_reported", NO_CALLBACK)
+            return answer_barrier(dispatcher, tracker, NO_CALLBACK)
+        if barrier == "other" or not _SAYS_WHY.search(to_gsm7(text.lower())):
+            dispatcher.utter_message(response="utter_ask_missed_reason")
+            await log_signal(tracker, "appointment_missed")
             return []
-        dispatcher.utter_message(response="utter_barrier_other")
+        await log_signal(tracker, "appointment_missed", barrier)
+        return answer_barrier(dispatcher, tracker, barrier)
+
+
+def answer_barrier(
+    dispatcher: CollectingDispatcher, tracker: Tracker, barrier: str
+) -> list[EventType]:
+    """The help that matches what got in the way, and its offer (waiting for her "yes")."""
+    if barrier == "rides":
+        dispatcher.utter_message(response="utter_barrier_transport")
+        return offer_need("transportation")
+    if barrier == "childcare":
+        dispatcher.utter_message(response="utter_barrier_childcare")
+        return offer_need("childcare")
+    if barrier == "dcf_fear":
+        dispatcher.utter_message(response="utter_dcf_facts")
+        return offer_need("legal_advocacy")
+    if barrier == "felt_judged":
+        dispatcher.utter_message(response="utter_barrier_judged")
+        return offer_need("peer_recovery")
+    if barrier == NO_CALLBACK:
+        # Mostly her answer to "were you able to reach them?" (a referral follow-up).
+        dispatcher.utter_message(response="utter_barrier_no_callback")
         return offer_human()
+    if barrier == "cost":
+        dispatcher.utter_message(response="utter_barrier_cost")
+        return offer_human()
+    if barrier == "hours":
+        if tracker.get_slot("need") and tracker.get_slot("location"):
+            dispatcher.utter_message(response="utter_barrier_hours")
+            return [SlotSet("offer", "filter"), SlotSet("offered", "evening_hours")]
+        dispatcher.utter_message(response="utter_barrier_hours_no_search")
+        return []
+    dispatcher.utter_message(response="utter_barrier_other")
+    return offer_human()
 
 
 # Her provider relationship on the taxonomy's 1-5 scale: the bot hears praise or a complaint,

@@ -35,7 +35,6 @@ import actions.support
 from actions.bare_number import ActionHandleNumber
 from actions.checkin import (
     ActionAppointmentAttended,
-    ActionAppointmentMissed,
     ActionCheckinMood,
     ActionCraving,
     ActionMilestone,
@@ -61,6 +60,7 @@ from actions.service_details import ActionServiceDetails
 from actions.sms import MAX_CHARS
 from actions.support import (
     ActionAcceptOffer,
+    ActionAppointmentMissed,
     ActionDcfWorry,
     ActionHandleBarrier,
     ActionProviderFeedback,
@@ -908,6 +908,35 @@ def test_nobody_answering_her_call_is_no_missed_appointment(
     assert responses(dispatcher) == ["utter_barrier_no_callback"]
     assert [(s["type"], s["value"]) for s in fake.signals] == [("barrier_reported", "no_callback")]
     assert events == [SlotSet("offer", "human"), SlotSet("offered", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "response", "offered"),
+    [
+        ("missed my appt bc i had no ride", "rides", "utter_barrier_transport", "transportation"),
+        (
+            "no pude ir a la cita porque no tenia quien me cuidara los nenes",
+            "childcare",
+            "utter_barrier_childcare",
+            "childcare",
+        ),
+        ("i missed the baby's checkup today", None, "utter_ask_missed_reason", None),
+    ],
+)
+def test_a_missed_appointment_with_its_reason_gets_help_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    reason: str | None,
+    response: str,
+    offered: str | None,
+) -> None:
+    """She said what got in the way: not asked again, the signal carries it, the help offered
+    matches it. Naming the baby is not a reason ("the baby's checkup")."""
+    fake = FakeApi()
+    events, dispatcher = run(ActionAppointmentMissed(), monkeypatch, fake, text=text)
+    assert responses(dispatcher) == [response]
+    assert [(s["type"], s.get("value")) for s in fake.signals] == [("appointment_missed", reason)]
+    assert (SlotSet("offered", offered) in events) is (offered is not None)
 
 
 @pytest.mark.parametrize(
