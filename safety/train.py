@@ -62,14 +62,6 @@ from safety.training_data import (  # noqa: E402
 # Tricky everyday texts weigh more than the easy NLU examples: they are the hard negatives.
 TRICKY_WEIGHT = 3.0
 NLU_WEIGHT = 0.5
-# The NLU texts written blind outside the team (data/nlu/outside_*.yml): ordinary texts by
-# writers the readers have not met, most of what women send. The risk model learns them as
-# "none" at this weight. Round 12, on the ordinary texts of nlu_J (held out) at the same share
-# of C, F and G's tricky everyday texts flagged (7.5%): 5.8% -> 2.8% got a question or a crisis
-# reply, crisis recall on C, F, G 0.989 -> 0.987. They stay out of the threshold quantiles
-# (the blind safety sets' everyday texts set those): in round 8, learnt as hard everyday texts,
-# they pulled the thresholds down and "i'm dying to see my baby" became a question.
-OUTSIDE_WEIGHT = 0.5
 # A lexicon phrase in a text the model finds this unlikely to be a crisis is asked about
 # instead of alarmed (past overdoses, a TV show, learning the signs). Chosen on out-of-fold
 # scores of the blind sets already used for training (A, B): it halves the false crisis
@@ -95,12 +87,9 @@ OPTOUT_QUANTILE = 0.995
 OPTOUT_ASK_QUANTILE = 0.99
 
 
-def labelled(
-    names: dict[str, str], nlu_label, vectors: dict[str, np.ndarray], *, outside: bool = False
-) -> Labelled:
+def labelled(names: dict[str, str], nlu_label, vectors: dict[str, np.ndarray]) -> Labelled:
     """The TSV rows whose label ``names`` maps (to a class), then the NLU examples as
-    ``nlu_label(intent label)`` (lighter: they are the easy, team-written texts), and with
-    ``outside`` the NLU texts written outside the team (OUTSIDE_WEIGHT)."""
+    ``nlu_label(intent label)`` (lighter: they are the easy, team-written texts)."""
     rows = [
         (names[label], text, stem)
         for stem, file_rows in tsv_rows_by_file().items()
@@ -108,15 +97,14 @@ def labelled(
         if label in names
     ]
     tsv = len(rows)
-    team = [(nlu_label(label), text, "nlu") for label, text, out in nlu_rows() if not out]
-    rows += team
-    if outside:
-        rows += [(nlu_label(label), text, "outside") for label, text, out in nlu_rows() if out]
+    # Not the texts written outside the team (data/nlu/outside_*.yml): learnt as everyday
+    # texts they lowered the thresholds, and "i'm dying to see my baby" became a question
+    # (tried in round 8, 2026-12-05, at weights 0.5, 1 and 3).
+    rows += [(nlu_label(label), text, "nlu") for label, text, out in nlu_rows() if not out]
     labels = [label for label, _, _ in rows]
     hard_none = np.array([i < tsv and labels[i] == "none" for i in range(len(rows))])
     weights = np.where(hard_none, TRICKY_WEIGHT, 1.0)
     weights[tsv:] = NLU_WEIGHT
-    weights[tsv + len(team) :] = OUTSIDE_WEIGHT
     texts = [text for _, text, _ in rows]
     matrix_ = np.stack([vectors[t] for t in texts])
     return Labelled(texts, labels, matrix_, weights, hard_none, [s for _, _, s in rows])
@@ -124,7 +112,7 @@ def labelled(
 
 def embeddings() -> dict[str, np.ndarray]:
     """Every training text's embedding, computed once for both models."""
-    texts = sorted({t for _, t in tsv_rows()} | {t for _, t, _ in nlu_rows()})
+    texts = sorted({t for _, t in tsv_rows()} | {t for _, t, out in nlu_rows() if not out})
     return dict(zip(texts, embed(texts), strict=True))
 
 
@@ -245,7 +233,7 @@ def build(
 
 
 def train_risk(data_sha: str, vectors: dict[str, np.ndarray]) -> dict:
-    data = labelled(RISK_LABELS, lambda label: label, vectors, outside=True)
+    data = labelled(RISK_LABELS, lambda label: label, vectors)
     quantiles = {"ask": ASK_QUANTILE, "crisis": CRISIS_QUANTILE}
     readers, model = build(data, RISK_CLASSES, quantiles, RISK_SEMANTIC, data_sha, new_writers=True)
     everyday = [data.texts[i] for i in np.where(data.hard_none)[0]]
