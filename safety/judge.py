@@ -78,7 +78,7 @@ HISTORY_TEXTS = 3
 TOLD_AS_PAST = re.compile(
     r"\b(?:ago|\d+ (?:years?|yrs?|months?)|(?:in|back in) (?:19|20)\d\d|when i was|back when|"
     r"used to|last (?:year|month|summer|winter|spring|fall)|hace (?:\w+ )?(?:anos?|meses?|"
-    r"tiempo|mucho)|fue hace|cuando (?:tenia|era)|en (?:19|20)\d\d|el ano pasado)\b"
+    r"tiempo|mucho)|fue hace|cuando (?:yo )?(?:tenia|era)|en (?:19|20)\d\d|el ano pasado)\b"
 )
 #: ...unless she says it is happening again or just happened ("2 years ago and i just did it
 #: again"): then the phrase is asked about as before.

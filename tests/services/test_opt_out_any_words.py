@@ -186,6 +186,21 @@ async def test_asking_when_or_how_often_goes_to_the_bot_not_stop(
     assert await client_status(settings) == "active"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola, ya no necesito los mensajes. me ayudan en mi clinica. bendiciones",
+        "quiero que me saquen de los textos, gracias",
+    ],
+)
+async def test_a_polite_spanish_opt_out_with_a_reason_stops_the_texts(
+    client: TestClient, settings: Settings, text: str
+) -> None:
+    (reply,) = await say(client, text)
+    assert "Ya no recibiras mas mensajes" in reply  # confirmed in her language
+    assert await client_status(settings) == "opted_out"
+
+
 async def test_when_then_all_of_them_is_a_stop(client: TestClient, settings: Settings) -> None:
     replies = await say(client, "can u stop texting me at 7am? actually just stop altogether")
     assert "unsubscribed" in replies[-1]
