@@ -52,9 +52,11 @@ def test_the_place_question_lets_go_and_ok_thanks_ends_it(stack: Stack) -> None:
     assert asked[0].startswith("Hi, I'm Tandem"), asked  # the intro, then the answer
     assert PLACE_QUESTION in asked[-1], asked
 
+    # Her partner reads her phone: discreet texts from now on (ask_discreet), then the form
+    # lets go instead of asking for a place again.
     reply = stack.sms("my partner reads my phone", phone)
     assert_sms_sized(reply)
-    assert reply[0].startswith("Your texts are private"), reply
+    assert reply[0].startswith("Okay. From now on, texts I start will just say"), reply
     assert reply[-1].startswith("Still want places for buprenorphine (Suboxone)?"), reply
     assert not any(PLACE_QUESTION in r or NOT_FOUND in r for r in reply), reply
 
