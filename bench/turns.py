@@ -45,6 +45,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.live_stack import Sender  # noqa: E402
+from tests.e2e.production import CONVERSATION  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
 STOCK_DIR = REPO / "var" / "bench" / "stock"
@@ -52,18 +53,6 @@ BOT_BIN = REPO / ".venv-bot" / "bin"
 BOT_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
-CONVERSATION = (  # tests/e2e/test_production_profile.py: greetings, searches, thanks
-    "hi",
-    "i need help getting on suboxone",
-    "01105",
-    "thanks",
-    "is there a food pantry open tomorrow",
-    "i also need diapers for my baby",
-    "can someone give me a ride to my appointment",
-    "ok",
-    "what time do they open",
-    "thank you so much",
-)
 GROWTH_TEXTS = ("hi", "thanks", "ok", "lol", "good morning")
 AT_ONCE = 20
 TARGETS = {"serial_p50": 1.5, "throughput": 1.6, "growth": 1.2, "memory_gb": 3.0}

@@ -33,6 +33,21 @@ from tests.e2e.conftest import REPO, TANDEM, start_stack, stop_stack
 from tests.ports import closed_port_url, free_port
 from tests.postgres import scratch_database
 
+# Her conversation in the production-profile tests and bench/turns.py: greetings, searches,
+# thanks.
+CONVERSATION = (
+    "hi",
+    "i need help getting on suboxone",
+    "01105",
+    "thanks",
+    "is there a food pantry open tomorrow",
+    "i also need diapers for my baby",
+    "can someone give me a ride to my appointment",
+    "ok",
+    "what time do they open",
+    "thank you so much",
+)
+
 SAMPLE_SID = "AC" + "5" * 32
 
 

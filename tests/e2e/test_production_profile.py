@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from tests.e2e.production import (
+    CONVERSATION,
     ProductionStack,
     deployed_env,
     her_conversation,
@@ -29,18 +30,6 @@ from tests.e2e.production import (
 pytestmark = pytest.mark.e2e
 
 WOMEN = 20
-CONVERSATION = (
-    "hi",
-    "i need help getting on suboxone",
-    "01105",
-    "thanks",
-    "is there a food pantry open tomorrow",
-    "i also need diapers for my baby",
-    "can someone give me a ride to my appointment",
-    "ok",
-    "what time do they open",
-    "thank you so much",
-)
 RASA_WORKERS = 2
 
 
