@@ -21,14 +21,11 @@ import asyncio
 import io
 import os
 import random
-import shlex
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -38,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.saved import commit, save  # noqa: E402
 from bench.turns import DEFAULT_POSTGRES, DEFAULT_REDIS, Run, tandem_stack  # noqa: E402
 from services.db.engine import make_engine  # noqa: E402
 from tests.e2e.production import ProductionStack, stored, warm_up  # noqa: E402
@@ -241,16 +239,10 @@ def main() -> int:
         print(line, flush=True)
         out.write(line + "\n")
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
-    ).stdout.strip()
+    at_commit = commit()
     ok = report(args, print_)
     if args.save:
-        command = "PYTHONPATH=. .venv/bin/python bench/load.py " + shlex.join(sys.argv[1:])
-        (REPO / "bench" / "results" / "load.md").write_text(
-            f"# bench/load.py\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}\n\n"
-            f"    {command}\n\n```\n{out.getvalue()}```\n"
-        )
+        save("load.md", "load.py", sys.argv[1:], out.getvalue(), at_commit)
     return 0 if ok else 1
 
 

@@ -19,11 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RASA = REPO / ".venv-bot" / "bin" / "rasa"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.saved import commit, save  # noqa: E402
+
 # What `rasa train` reads, and the packages its custom components import from.
 INPUTS = ("config.yml", "domain.yml", "data", "bot", "safety", "sms_text", "actions")
 TARGET_SECONDS = 5 * 60
@@ -77,6 +81,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--save", action="store_true", help="write bench/results/training.md")
     args = parser.parse_args()
+    at_commit = commit()
     lines = [f"load before: {load()}"]
     with tempfile.TemporaryDirectory(prefix="tandem-train-") as tmp:
         workdir = Path(tmp)
@@ -92,16 +97,7 @@ def main() -> int:
     ]
     print("\n".join(lines))
     if args.save:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip()
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        body = "\n".join(lines)
-        (REPO / "bench" / "results" / "training.md").write_text(
-            f"# bench/training.py\n\n{stamp}, commit {commit}\n\n"
-            f"    PYTHONPATH=. .venv/bin/python bench/training.py --save\n\n```\n{body}\n```\n",
-            encoding="utf-8",
-        )
+        save("training.md", "training.py", sys.argv[1:], "\n".join(lines), at_commit)
     return 0
 
 

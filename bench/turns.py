@@ -26,7 +26,6 @@ import contextlib
 import io
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -35,7 +34,6 @@ import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -45,6 +43,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.live_stack import Sender  # noqa: E402
+from bench.saved import commit, save  # noqa: E402
 from tests.e2e.production import CONVERSATION  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
@@ -560,17 +559,11 @@ def main() -> int:
         out.write(line + "\n")
 
     # The commit the stack starts from (one made while it runs is not what was measured).
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
-    ).stdout.strip()
+    at_commit = commit()
     ok = report(args, print_)
     if args.save:
         name = "turns_production.md" if args.production else "turns.md"
-        command = "PYTHONPATH=. .venv/bin/python bench/turns.py " + shlex.join(sys.argv[1:])
-        (REPO / "bench" / "results" / name).write_text(
-            f"# bench/turns.py\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}\n\n"
-            f"    {command}\n\n```\n{out.getvalue()}```\n"
-        )
+        save(name, "turns.py", sys.argv[1:], out.getvalue(), at_commit)
     return 0 if ok else 1
 
 
