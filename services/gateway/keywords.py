@@ -170,8 +170,10 @@ class Keywords:
 
 
 def _misspelled_keyword(text: str) -> Keyword | None:
-    """``OPT_OUT`` for one word that is a typo of a long opt-out keyword ("unsubcribe") or
-    its start ("unsub")."""
+    """``OPT_OUT`` for one word that is STOP mistyped ("sttop", "stpo") or a typo of a long
+    opt-out keyword ("unsubcribe") or its start ("unsub")."""
+    if _is_stop_typo(text):
+        return Keyword.OPT_OUT
     word = text.upper()
     if " " in word or len(word) < _SHORTENED_MIN:
         return None
@@ -184,14 +186,19 @@ def _misspelled_keyword(text: str) -> Keyword | None:
 
 
 def _keyword_typo_fixed(text: str) -> str:
-    """ "stpo sending me these", "sotp texting": a first word that is STOP with two letters
-    swapped is read as STOP (no real word is one swap away from it)."""
+    """ "stpo sending me these", "sttop txting": a first word that is STOP mistyped is read
+    as STOP."""
     first, _, rest = text.partition(" ")
-    if rest and len(first) == len(_STOP) and first != _STOP:
-        swaps = {_STOP[:i] + _STOP[i + 1] + _STOP[i] + _STOP[i + 2 :] for i in range(3)}
-        if first in swaps:
-            return f"{_STOP} {rest}"
-    return text
+    return f"{_STOP} {rest}" if rest and _is_stop_typo(first) else text
+
+
+def _is_stop_typo(word: str) -> bool:
+    """STOP with two letters swapped ("stpo", "sotp") or a letter doubled ("sttop", "stopp"):
+    no real word is either, but for "stoop", which is left alone."""
+    if word == _STOP or word == "stoop" or not word.isalpha():
+        return False
+    swaps = {_STOP[:i] + _STOP[i + 1] + _STOP[i] + _STOP[i + 2 :] for i in range(3)}
+    return word in swaps or re.sub(r"(.)\1+", r"\1", word) == _STOP
 
 
 @cache

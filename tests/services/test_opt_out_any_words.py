@@ -41,6 +41,10 @@ from tests.services.test_gateway_inbound import client_status, say
         # STOP with two letters swapped, then words
         "stpo sending mesages to me",
         "sotp texting me",
+        # ... or with a letter doubled, alone or with words (safety_P's first sight)
+        "sttop txting",
+        "Sttop",
+        "stopp",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -87,6 +91,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "dont stop texting me pls",
         "output",
         "quiero volver a recibir los mensajes",
+        # a real word, not STOP doubled
+        "stoop",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
