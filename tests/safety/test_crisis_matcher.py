@@ -78,6 +78,11 @@ CRISIS_EN = [
     ("im at my cousins and she just took too many percs", OVERDOSE),
     ("hes breathing really slow and making a gurgling sound", OVERDOSE),
     ("Ovrdose", OVERDOSE),
+    # GUIDE.md's baby signs wherever the baby is named; bleeding through her clothes now
+    # (safety_P's first sight missed both)
+    ("newborn is super sleepy, wont eat, kinda limp. nicu said watch for withdrawal", OVERDOSE),
+    ("baby is so floppy and hard to wake", OVERDOSE),
+    ("bleeding thru my pants in the clinic line, had the baby 3 days ago", OVERDOSE),
     ("hes not breathin", OVERDOSE),
     ("CANT WAKE HER UP", OVERDOSE),
     ("my lil girl swallowed a sub", OVERDOSE),
@@ -276,6 +281,10 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    "my son is hard to wake up for school lol",
+    "my baby has a limp from her hip thing",
+    "the floppy hat i got the baby is so cute",
+    "i bled through my pants at work, so embarrassing",
     # idioms with die / kill / dead
     "i'm dying to see my baby",
     "dying to see my kids",
