@@ -57,8 +57,8 @@ async def search_services(
 
     Loads every service of a disc around the place, grown until it holds the page and one
     more (whether there are more) or reaches the radius. The whole radius is not counted
-    (at 500,000 services that visits 100,000 rows): `total` is exact only when the disc
-    reached the radius, else the services found so far (see SearchResult).
+    (at 500,000 services, 50 miles can hold 100,000 rows): `total` is exact only when the
+    disc reached the radius, else the services found so far (see SearchResult).
     """
     page_end = offset + max(limit, 0)
     want = page_end + 1  # the page and one more: whether there are more
@@ -87,7 +87,8 @@ async def search_services(
         if low < high < miles:
             miles = high
     # Every service within `miles` is here, and more than page_end of them (or all there
-    # are): no service outside can come before the end of the page, nor be the only one after.
+    # are): no service outside can come before the end of the page, and whether one comes
+    # after it is known.
     ordered = sorted(
         nearest.values(), key=lambda hit: (hit.distance_miles, hit.name, hit.service_id)
     )
