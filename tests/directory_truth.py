@@ -47,3 +47,13 @@ def expected_nearest(code: str, zip_code: str, radius: float = 25.0) -> list[str
         if sid in offering and sid in names:
             best[sid] = min(best[sid], miles(lat, lon, *where[link["location_id"]]))
     return [names[s] for s, d in sorted(best.items(), key=lambda kv: kv[1]) if d <= radius]
+
+
+def expected_with(code: str, zip_code: str, features: list[str]) -> list[str]:
+    """expected_nearest, of the services having every one of `features`."""
+    names = {s["id"]: s["name"] for s in read("services")}
+    assert len(set(names.values())) == len(names)  # names identify services in the truth
+    having = set(names)
+    for feature in features:
+        having &= services_offering(feature)
+    return [n for n in expected_nearest(code, zip_code) if n in {names[s] for s in having}]

@@ -121,7 +121,7 @@ class TandemApi:
         features: list[str] | tuple[str, ...] | None = None,
         language: str = "en",
     ) -> dict[str, Any]:
-        """POST /api/services/search: {"place", "need": {"label", ...}, "total", "results"}.
+        """POST /api/services/search: {"place", "need": {"label", ...}, "more", "results", ...}.
 
         features: feature keys from data/taxonomy.yml; only services with all of them.
         language: "en" or "es", the language of the need's label and each result's "why"."""

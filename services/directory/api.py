@@ -145,6 +145,8 @@ async def services(request: web.Request) -> web.Response:
             "need": {"query": need.query, "codes": list(need.codes), "label": need.label},
             "features": list(features),
             "total": result.total,
+            "total_exact": result.total_exact,
+            "more": result.more,
             "offset": offset,
             "limit": limit,
             "radius_miles": radius,

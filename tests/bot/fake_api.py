@@ -135,6 +135,8 @@ class FakeApi:
     )
     results: list[dict[str, Any]] = field(default_factory=list)
     label: str = "buprenorphine (Suboxone)"
+    # As the real search: false, and `total` counts only the page and one more when more follow.
+    total_exact: bool = True
     services_status: int = 200
     services_error: str = ""
     # Status codes for the write endpoints (201/200 unless told otherwise).
@@ -337,12 +339,16 @@ class FakeApi:
         need = body["need"]
         label = self.label if language == "en" else label_of(need, "es")
         page = [in_spanish(r) if language == "es" else r for r in results[offset : offset + limit]]
+        more = len(results) > offset + limit
+        exact = self.total_exact or not more
         return web.json_response(
             {
                 "place": {"query": near, **place},
                 "need": {"query": need, "codes": [need], "label": label},
                 "features": wanted,
-                "total": len(results),
+                "total": len(results) if exact else offset + limit + 1,
+                "total_exact": exact,
+                "more": more,
                 "offset": offset,
                 "limit": limit,
                 "radius_miles": float(body.get("radius", 25)),

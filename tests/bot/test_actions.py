@@ -357,6 +357,17 @@ def test_more_pages_count_on_from_the_last_page(monkeypatch: pytest.MonkeyPatch)
     assert texts(dispatcher) == []
 
 
+def test_more_pages_when_the_api_total_is_not_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in a dense area: the API counts only the page and one more, and says if more follow.
+    fake = FakeApi(results=[service(i) for i in range(1, 8)], total_exact=False)
+    slots = {"need": "moud_buprenorphine", "location": "01105"}
+    _, first = run_action(ActionSearchServices(), slots, fake, monkeypatch)
+    _, second = run_action(ActionMoreServices(), {**slots, "search_offset": 0.0}, fake, monkeypatch)
+    _, last = run_action(ActionMoreServices(), {**slots, "search_offset": 3.0}, fake, monkeypatch)
+    assert [texts(d)[1][:3] for d in (first, second, last)] == ["1) ", "4) ", "7) "]
+    assert ["MORE" in texts(d)[-1] for d in (first, second, last)] == [True, True, False]
+
+
 def test_she_writes_in_spanish_and_gets_the_list_in_spanish(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

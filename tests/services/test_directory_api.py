@@ -12,7 +12,7 @@ from services.db.tables import Service
 from services.directory.places import PlaceNotFound, resolve_place
 from services.directory.search import refresh_search_rows
 from services.settings import Settings
-from tests.directory_truth import expected_nearest
+from tests.directory_truth import expected_nearest, expected_with
 
 
 async def test_nearest_buprenorphine_services_to_01105(
@@ -27,7 +27,9 @@ async def test_nearest_buprenorphine_services_to_01105(
     body = await response.json()
     expected = expected_nearest("moud_buprenorphine", "01105")
     assert [r["name"] for r in body["results"]] == expected[:3]
-    assert body["total"] == len(expected)
+    assert len(expected) > 3 and body["more"] is True
+    # The 25-mile radius is not counted: the search stopped once it knew there was more.
+    assert (body["total_exact"], 3 < body["total"] <= len(expected)) == (False, True)
     assert body["place"]["town"] == "Springfield"
     assert body["need"]["label"] == "buprenorphine (Suboxone)"
     first = body["results"][0]
@@ -41,16 +43,32 @@ async def test_nearest_buprenorphine_services_to_01105(
 async def test_pages_continue_where_the_last_stopped(
     client: TestClient, api_headers: dict[str, str]
 ) -> None:
-    pages = []
-    for offset in (0, 3, 6):
+    """Pages of 3 while `more` says so, as the bot asks for them: every service once, in
+    order; the last page says there is no more, with the exact total; past it, nothing."""
+
+    async def page(offset: int, **fields: object) -> dict:
         response = await client.post(
             "/api/services/search",
-            json={"need": "moud_buprenorphine", "near": "01105", "offset": offset},
+            json={"need": "moud_buprenorphine", "near": "01105", "offset": offset, **fields},
             headers=api_headers,
         )
-        pages.extend(r["name"] for r in (await response.json())["results"])
-    assert pages == expected_nearest("moud_buprenorphine", "01105")[:9]
-    assert len(set(pages)) == len(pages)
+        assert response.status == 200
+        return await response.json()
+
+    for features in ([], ["masshealth"]):
+        expected = expected_with("moud_buprenorphine", "01105", features)
+        assert len(expected) > 3  # two pages at least
+        names, offset = [], 0
+        while True:
+            body = await page(offset, features=features)
+            names += [r["name"] for r in body["results"]]
+            if not body["more"]:
+                break
+            offset += 3
+        assert names == expected
+        assert (body["total"], body["total_exact"]) == (len(expected), True)
+        past = await page(offset + 3, features=features)
+        assert (past["results"], past["more"]) == ([], False)
 
 
 async def test_group_need_and_town_name(client: TestClient, api_headers: dict[str, str]) -> None:

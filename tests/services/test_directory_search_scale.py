@@ -1,7 +1,9 @@
 """The fast directory search against brute force, on a generated directory made awkward on
 purpose: services at several locations, services offering several codes of one need, services
 sharing coordinates (distance ties), closed services, and radii that end exactly on a
-service. Same total, same services in the same order on every page, same distances.
+service. Same services in the same order on every page, same distances, `more` right, and
+`total` exact when said so (else between the page and one more and the true number); paging
+on while `more`, as the bot does, lists every service, in dense and sparse areas.
 
 Runs on SQLite always, and on PostgreSQL too when TANDEM_TEST_POSTGRES_URL names a server
 (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test): a throwaway database is created
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.directory_search import make_queries
 from services.cli.local import alembic_config
@@ -27,6 +30,7 @@ from services.db.engine import make_engine, make_sessionmaker
 from services.directory.generate import TABLE_MODELS, generate_rows
 from services.directory.places import Place, resolve_place
 from services.directory.search import distance_miles, refresh_search_rows, search_services
+from services.directory.search import query as query_module
 from services.directory.taxonomy import Need, load_taxonomy
 from tests.postgres import scratch_database
 
@@ -141,19 +145,73 @@ async def compare(url: str, seed: int) -> int:
                 features=wanted,
             )  # fmt: skip
             query = (need.codes, place.zip, radius, wanted, offset, limit)
-            assert result.total == len(full), query
+            assert result.more == (len(full) > offset + limit), query
+            if result.total_exact:
+                assert result.total == len(full), query
+            else:
+                assert offset + limit < result.total <= len(full), query
             page = full[offset : offset + limit]
             assert [h.service_id for h in result.hits] == [s for s, _ in page], query
             assert [h.distance_miles for h in result.hits] == [m for _, m in page], query
             for hit in result.hits:
                 assert set(hit.codes) & set(need.codes) and set(wanted) <= set(hit.features)
             checked += 1
+        await page_through(session, truth)
     await engine.dispose()
     return checked
 
 
-@pytest.mark.parametrize("seed", [7, 8])
-def test_fast_search_equals_brute_force_on_sqlite(tmp_path: Path, seed: int) -> None:
+async def page_through(session: AsyncSession, truth) -> None:  # type: ignore[no-untyped-def]
+    """Pages of 3 while `more`, as the bot asks for them: every service within the radius,
+    once, in order, then an empty page; in a dense city and in the sparse Berkshires with a
+    feature, where the disc grows over several steps."""
+    taxonomy = load_taxonomy()
+    discs: list[float] = []
+    nearest = query_module._nearest
+
+    async def counted(session, disc, *args):  # type: ignore[no-untyped-def]
+        discs.append(disc.miles)
+        return await nearest(session, disc, *args)
+
+    searches = [
+        (taxonomy.resolve("moud"), resolve_place("02118"), 10.0, ()),
+        (taxonomy.resolve("moud"), resolve_place("01201"), 50.0, ("masshealth",)),
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(query_module, "_nearest", counted)
+        for need, place, radius, wanted in searches:
+            full = [s for s, _ in expected(truth, need, place, radius, wanted)]
+            assert len(full) > 6, (need.query, place.zip)  # three pages at least
+            seen, offset, steps = [], 0, []
+            while True:
+                discs.clear()
+                result = await search_services(
+                    session, taxonomy, need, place, radius_miles=radius, limit=3, offset=offset,
+                    features=wanted,
+                )  # fmt: skip
+                steps.append(len(discs))
+                seen += [h.service_id for h in result.hits]
+                assert result.more == (len(seen) < len(full))
+                if not result.more:
+                    break
+                offset += 3
+            assert seen == full
+            assert result.total_exact and result.total == len(full)
+            past = await search_services(
+                session, taxonomy, need, place, radius_miles=radius, limit=3,
+                offset=offset + 3, features=wanted,
+            )  # fmt: skip
+            assert (past.hits, past.more) == ([], False)
+            if place.zip == "01201":
+                assert steps[0] >= 3, steps  # the first page grew its disc several times
+
+
+@pytest.mark.parametrize(("seed", "row_cap"), [(7, None), (8, None), (7, 5)])
+def test_fast_search_equals_brute_force_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, row_cap: int | None
+) -> None:
+    if row_cap is not None:  # 5: most discs that hold enough are too dense to load at first
+        monkeypatch.setattr(query_module, "ROW_CAP", row_cap)
     url = f"sqlite+aiosqlite:///{tmp_path / 'search.db'}"
     command.upgrade(alembic_config(url), "head")
     assert asyncio.run(compare(url, seed)) == QUERIES + 80

@@ -7,16 +7,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from services.directory.taxonomy import load_taxonomy
-from tests.directory_truth import expected_nearest, read, services_offering
-
-
-def expected_with(code: str, zip_code: str, features: list[str]) -> list[str]:
-    names = {s["id"]: s["name"] for s in read("services")}
-    assert len(set(names.values())) == len(names)  # names identify services in the truth
-    having = set(names)
-    for feature in features:
-        having &= services_offering(feature)
-    return [n for n in expected_nearest(code, zip_code) if n in {names[s] for s in having}]
+from tests.directory_truth import expected_nearest, expected_with, services_offering
 
 
 async def search(client: TestClient, headers: dict[str, str], **fields: object) -> dict:

@@ -1,14 +1,15 @@
 """Nearest-first search for services offering a need, around a place.
 
 The derived search rows are clustered by code and latitude, so the rows of a bounding box are
-one range scan. The total is counted in SQL; only the rows of a small disc around the place,
-enough for the page, are loaded, and ordered by the exact great-circle distance. Each service
-is listed once, at its nearest location.
+one range scan. The rows of a disc around the place are loaded, the disc grown until it holds
+the page and one more service (or reaches the radius), and ordered by the exact great-circle
+distance; the whole radius is never counted. Each service is listed once, at its nearest
+location.
 
-Each search row carries its service's features and codes (comma-wrapped strings) and its
-number of located places, so a search reads nothing but the rows it scans: a feature is a
-substring test, a service offering several of the need's codes is seen on the row of the first
-of them only, and only services at several places need a DISTINCT to be counted once.
+Each search row carries its service's features and codes (comma-wrapped strings), so a search
+reads nothing but the rows it scans: a feature is a substring test, and a service offering
+several of the need's codes is seen on the row of the first of them only. (Its number of
+located places served an exact count of the radius, which the search no longer makes.)
 
 By job: query (the search), geo (distances and the disc's bounds), sql (dialect functions and
 tagged unions), page_details (the page's addresses, codes, features and phones), results and

@@ -31,13 +31,13 @@ class Disc:
 
     A place is within the radius iff the haversine term
         a = sin²(Δφ/2) + cos φ0 · cos φ · sin²(Δλ/2)
-    is at most A = sin²(miles / 2R). SQL brackets 4a with arithmetic only (no trigonometry per
-    row, the same on SQLite and PostgreSQL), from x²(1 - x²/3) <= sin²x <= x² and
-    |cos φ - (cos φ0 - sin φ0 · Δφ)| <= Δφ²/2 (Taylor). A row whose upper bound is below 4A
-    is certainly inside, one whose lower bound is above 4A certainly outside; the bounds are
-    within about Δφ²/2 of each other (1e-4 at 50 miles), so the ring in between holds a few
-    rows in ten thousand, and those are settled in Python by distance_miles, the one formula.
-    The box (the exact extent of the disc in latitude and longitude) is what the index scans.
+    is at most A = sin²(miles / 2R). SQL bounds 4a from below with arithmetic only (no
+    trigonometry per row, the same on SQLite and PostgreSQL), from x²(1 - x²/3) <= sin²x and
+    |cos φ - (cos φ0 - sin φ0 · Δφ)| <= Δφ²/2 (Taylor): a row whose lower bound is above 4A
+    is certainly outside. The bound is within about Δφ²/2 of 4a (1e-4 at 50 miles), so the
+    few rows just outside that pass it are settled in Python by distance_miles, the one
+    formula, which decides every row. The box (the exact extent of the disc in latitude and
+    longitude) is what the index scans.
     It does not wrap the antimeridian: the directory is in Massachusetts.
     """
 
@@ -75,9 +75,7 @@ class Disc:
                 "cos0": cos0,
                 "sin0_deg": math.sin(phi) * DEGREE,
                 "cos0_deg2": cos0 * DEGREE * DEGREE,
-                # An upper bound of 4a below this: certainly inside; a lower bound above
-                # limit_out: certainly outside.
-                "limit_in": four_a * (1 - MARGIN),
+                # A lower bound of 4a above this: certainly outside.
                 "limit_out": four_a * (1 + MARGIN),
             },
         )
@@ -88,18 +86,15 @@ class Disc:
         return miles if miles <= self.miles else None
 
 
-def within(
-    rows: Any,
-) -> tuple[list[ColumnElement[bool]], ColumnElement[bool], ColumnElement[bool]]:
-    """For search rows (the table or an alias): the box, and "certainly inside" and "maybe
-    inside" the disc (see Disc), on the disc's bound parameters."""
+def within(rows: Any) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
+    """For search rows: the box, and "maybe inside" the disc (see Disc), on the disc's bound
+    parameters."""
     k = DEGREE * DEGREE
     y = rows.latitude - bindparam("lat0")  # Δφ in degrees
     x = rows.longitude - bindparam("lon0")  # Δλ in degrees
     yy, xx = y * y, x * x
     cos_mid = bindparam("cos0") - bindparam("sin0_deg") * y  # cos φ0 - sin φ0 · Δφ
     slack = (k / 2) * yy  # Δφ²/2 bounds the rest of cos φ
-    upper = k * yy + bindparam("cos0_deg2") * xx * (cos_mid + slack)
     lower = k * yy * (1 - (k / 12) * yy) + bindparam("cos0_deg2") * xx * (cos_mid - slack) * (
         1 - (k / 12) * xx
     )
@@ -107,4 +102,4 @@ def within(
         rows.latitude.between(bindparam("south"), bindparam("north")),
         rows.longitude.between(bindparam("west"), bindparam("east")),
     ]
-    return box, upper <= bindparam("limit_in"), lower <= bindparam("limit_out")
+    return box, lower <= bindparam("limit_out")

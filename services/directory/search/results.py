@@ -37,5 +37,11 @@ class ServiceHit:
 
 @dataclass
 class SearchResult:
+    """One page of hits; `more`: whether any service comes after the page. `total`: how many
+    services match within the radius when `total_exact`, else how many were found (in a
+    smaller disc): at least the page and one more, at most the true number."""
+
     total: int
     hits: list[ServiceHit]
+    more: bool
+    total_exact: bool
