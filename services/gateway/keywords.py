@@ -61,8 +61,34 @@ _LIMITED = re.compile(
     r"\b(?:text|texts|texting|txt|message|messages|msgs|check ins?|checkins?|check-ins?|"
     r"escrib\w*|mensaj\w*|manden|envien|textos)\b(?: \w+){0,3}? (?:" + _LIMITED_WHEN + ")"
 )
+# A question about the texts that asks nothing to stop ("quien ve estos mensajes", "are these
+# texts recorded"): the opt-out readers lean to "stop" on such texts, and the bot answers them
+# (privacy, discreet texts). "how do i make these texts stop" still stops.
+_QUESTION = re.compile(
+    r"^(?:who|whos|what|whats|where|when|why|how|are|is|do|does|did|will|would|should|quien|"
+    r"quienes|que|donde|cuando|por que|porque|como|es|son|ven|leen|guardan|borran|graban)\b"
+)
+_ASKS_TO_STOP = re.compile(
+    r"\b(?:stop\w*|quit|unsub\w*|cancel\w*|remove|take me off|delete|opt out|no more|end|"
+    r"dejen|dejar|parar|paren|pare|cancela\w*|borra\w* mi|sacame|no (?:me )?(?:lleguen|manden|"
+    r"envien|escriban|mande)|no mas|ya no)\b"
+)
+# A loss, and the baby or pregnancy texts she wants gone ("we lost him at 20 weeks. please stop
+# sending the baby stuff"): GUIDE.md wants those messages stopped at once with condolence and
+# support, which is the bot's answer to a loss, not an unsubscribe from all of Tandem.
+_LOSS = re.compile(
+    r"\b(?:miscarr\w*|misscarr\w*|stillborn|still born|lost (?:the|my|our) (?:baby|pregnancy)|"
+    r"lost (?:him|her) at|fallecio|perdi (?:al|a la|el|mi) (?:bebe|nene|nena|embarazo)|"
+    r"(?:una|la) perdida|se fue al cielo|aborto espontaneo|perdi la barriga)\b"
+)
+_BABY_TEXTS = re.compile(
+    r"\b(?:baby|pregnancy|pregnant|bump|size) (?:stuff|things|tips|texts|messages|msgs|updates|"
+    r"info)\b|\b(?:cosas|mensajes|textos|tips|consejos|informacion) (?:del|de|sobre el|sobre la|"
+    r"de la) (?:bebe|embarazo)\b"
+)
 _ALL_OF_THEM = re.compile(
-    r"\b(?:altogether|at all|completely|for good|forever|anymore|cancel|unsubscribe|"
+    r"\b(?:altogether|at all|completely|for good|forever|anymore|cancel|unsubscribe|all of it|"
+    r"all of them|everything|"
     r"nunca mas|ya no|para siempre)\b"
 )
 # One-word keywords long enough that a typo of them ("unsubcribe") or their first five
@@ -147,6 +173,8 @@ class Keywords:
             return None  # asking for texts, not to stop them: the bot answers
         text = _keyword_typo_fixed(text)
         words = text.split()
+        if _LOSS.search(text) and _BABY_TEXTS.search(text) and not _ALL_OF_THEM.search(text):
+            return None  # her loss: the bot stops the baby texts, with condolence and support
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
         if _LIMITED.search(text) and not _ALL_OF_THEM.search(text):
@@ -156,6 +184,9 @@ class Keywords:
         if len(words) < 2 or _NEGATED.search(text):
             return None  # one word is a keyword or an answer ("no"), never the model's guess
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
+        asks = body.rstrip().endswith("?") or _QUESTION.search(text)
+        if asks and not _ASKS_TO_STOP.search(text):
+            return None  # a question about the texts is the bot's to answer
         probability = self.opt_out_probability(text)
         if probability >= self.model_threshold("optout") and not _SCOPED.search(text):
             return Keyword.OPT_OUT

@@ -41,6 +41,11 @@ from tests.services.test_gateway_inbound import client_status, say
         # STOP with two letters swapped, then words
         "stpo sending mesages to me",
         "sotp texting me",
+        # a question that asks them to stop
+        "how do i make these texts stop",
+        # a loss, and every text, not only the baby ones
+        "i lost the baby, stop texting me",
+        "i lost the baby. please stop sending the pregnancy stuff, all of it, i cant",
         # ... or with a letter doubled, alone or with words (safety_P's first sight)
         "sttop txting",
         "Sttop",
@@ -93,6 +98,13 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "quiero volver a recibir los mensajes",
         # a real word, not STOP doubled
         "stoop",
+        # questions about the texts that ask nothing to stop (the readers leaned to "stop")
+        "quien ve estos mensajes",
+        "are these texts recorded",
+        "mi esposo revisa mi telefono, el puede ver estos mensajes?",
+        # a loss and the baby texts she wants gone: the bot stops those, with condolence
+        "we lost him at 20 weeks. please stop sending the baby stuff",
+        "mi nena fallecio, por favor no me manden mas cosas del bebe",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
