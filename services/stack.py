@@ -221,6 +221,14 @@ def _supervise(kid: Child, now: float) -> str | None:
     return None
 
 
+def _stopped(kid: Child) -> bool:
+    """A process that ended cleanly or on Ctrl-C / SIGTERM was stopped, not broken: Ctrl-C
+    reaches every process of the group at once, and a child can end before this one's own
+    KeyboardInterrupt is raised (then `tandem run` exits 0 as on its own Ctrl-C)."""
+    assert kid.process is not None
+    return kid.process.returncode in (0, -signal.SIGINT, -signal.SIGTERM)
+
+
 def run_stack(settings: Settings) -> int:
     model = model_path()
     if not model.exists():
@@ -242,7 +250,7 @@ def run_stack(settings: Settings) -> int:
                 stop = _supervise(kid, now)
                 if stop:
                     print(f"{stop}; stopping.", flush=True)
-                    return 1
+                    return 0 if _stopped(kid) else 1
             if not running and all(kid.ready for kid in kids):
                 running = True
                 print(

@@ -4,11 +4,12 @@ ready (waiting longer while it keeps dying), and stops the stack for one that ne
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 from services.settings import Settings
-from services.stack import Child, _supervise, children
+from services.stack import Child, _stopped, _supervise, children
 
 
 def exited(code: int, *, restartable: bool = True, ready: bool = True) -> Child:
@@ -62,3 +63,20 @@ def test_a_bot_process_that_dies_after_start_is_restarted_later_each_time() -> N
 def test_a_process_that_never_came_up_or_the_services_stop_the_stack() -> None:
     assert _supervise(exited(1, ready=False), now=0.0) == "rasa 2 exited with code 1"
     assert _supervise(exited(0, restartable=False), now=0.0) == "rasa 2 exited with code 0"
+
+
+def test_the_stack_ends_cleanly_when_ctrl_c_reached_a_child_first() -> None:
+    # Ctrl-C reaches the whole process group: the services can end (0, or killed by SIGINT)
+    # before `tandem run` raises its own KeyboardInterrupt; that is a stop, not a failure.
+    assert _stopped(exited(0, restartable=False))
+    assert _stopped(signalled(signal.SIGINT))
+    assert not _stopped(exited(1, restartable=False))
+
+
+def signalled(signum: int) -> Child:
+    code = f"import os, signal; os.kill(os.getpid(), {int(signum)})"
+    kid = Child("services", "http://x", "http://x/", [sys.executable, "-c", code], {})
+    kid.start()
+    assert kid.process is not None
+    kid.process.wait()
+    return kid
