@@ -148,7 +148,7 @@ def tandem_stack(var_dir: Path, production: bool, postgres: str, redis: str) -> 
     with contextlib.ExitStack() as stack:
         args: list[str] = []
         if production:
-            from tests.e2e.test_production_profile import production_env
+            from tests.e2e.production import production_env
             from tests.postgres import scratch_database
 
             os.environ.setdefault("TANDEM_TEST_POSTGRES_URL", postgres)
