@@ -177,14 +177,8 @@ async def search_and_send(
     for i, result in enumerate(results):
         dispatcher.utter_message(text=result_message(offset + i + 1, result, language))
 
-    # `more` is the API's answer; its `total` may count only the services found so far.
-    # From an API without `more`, the total (exact there), else whether the page was full.
-    more, total = data.get("more"), data.get("total")
-    if not isinstance(more, bool):
-        more = (
-            total > offset + len(results) if isinstance(total, int) else len(results) >= PAGE_SIZE
-        )
-    dispatcher.utter_message(text=footer(more, language))
+    # The API's `more`, not its `total` (which may count only the services found so far).
+    dispatcher.utter_message(text=footer(data.get("more") is True, language))
     return True, [], [result_key(r) for r in results]
 
 

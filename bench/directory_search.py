@@ -22,14 +22,11 @@ import gc
 import io
 import os
 import random
-import shlex
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 
 import zipcodes
@@ -38,6 +35,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.saved import commit, save
 from services.cli.local import alembic_config
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.tables import Location, Service, ServiceAtLocation, ServiceCode, ServiceFeature
@@ -295,9 +293,7 @@ if __name__ == "__main__":
     parser.add_argument("--slowest", type=int, default=0, help="print the N slowest queries")
     parser.add_argument("--save", action="store_true", help="write bench/results/directory_*.md")
     args = parser.parse_args()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_ROOT
-    ).stdout.strip()
+    at_commit = commit()
     if args.database_url:
         url = prepare_postgres(args.database_url, args.count, args.seed, args.fresh)
     else:
@@ -306,9 +302,5 @@ if __name__ == "__main__":
     code = asyncio.run(main(args, url))
     if args.save:
         name = "directory_search_postgres.md" if args.database_url else "directory_search.md"
-        run = "PYTHONPATH=. .venv/bin/python bench/directory_search.py " + shlex.join(sys.argv[1:])
-        (REPO_ROOT / "bench" / "results" / name).write_text(
-            f"# bench/directory_search.py\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-            f"commit {commit}\n\n    {run}\n\n```\n{OUTPUT.getvalue()}```\n"
-        )
+        save(name, "directory_search.py", sys.argv[1:], OUTPUT.getvalue(), at_commit)
     sys.exit(code)
