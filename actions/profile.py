@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from actions.sms import to_gsm7
+from sms_text.loss import LOSS
 
 MAX_NAME_CHARS = 30
 
@@ -54,18 +55,72 @@ _NOT_NAME_WORDS = frozenset(
 )
 
 MONTHS = {
-    "jan": 1, "january": 1, "enero": 1, "feb": 2, "february": 2, "febrero": 2, "mar": 3,
-    "march": 3, "marzo": 3, "apr": 4, "april": 4, "abril": 4, "may": 5, "mayo": 5, "jun": 6,
-    "june": 6, "junio": 6, "jul": 7, "july": 7, "julio": 7, "aug": 8, "august": 8,
-    "agosto": 8, "sep": 9, "sept": 9, "september": 9, "septiembre": 9, "oct": 10,
-    "october": 10, "octubre": 10, "nov": 11, "november": 11, "noviembre": 11, "dec": 12,
-    "december": 12, "diciembre": 12,
+    "jan": 1,
+    "january": 1,
+    "enero": 1,
+    "feb": 2,
+    "february": 2,
+    "febrero": 2,
+    "mar": 3,
+    "march": 3,
+    "marzo": 3,
+    "apr": 4,
+    "april": 4,
+    "abril": 4,
+    "may": 5,
+    "mayo": 5,
+    "jun": 6,
+    "june": 6,
+    "junio": 6,
+    "jul": 7,
+    "july": 7,
+    "julio": 7,
+    "aug": 8,
+    "august": 8,
+    "agosto": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "septiembre": 9,
+    "oct": 10,
+    "october": 10,
+    "octubre": 10,
+    "nov": 11,
+    "november": 11,
+    "noviembre": 11,
+    "dec": 12,
+    "december": 12,
+    "diciembre": 12,
 }
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "un": 1,
-    "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
-    "ocho": 8, "nueve": 9, "diez": 10, "couple": 2, "few": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "couple": 2,
+    "few": 3,
 }
 _NUM = r"(\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -80,10 +135,6 @@ _POSTPARTUM = re.compile(
     r"(?:baby|son|daughter|newborn|bebe|hijo|hija|he|she)(?:'s| is| es| tiene| turned)? "
     r"(?:\w+ )?\d*\s*(?:\w+ )?(?:days?|weeks?|wks?|months?|mos?|dias|semanas|meses)(?: old)?|"
     r"tuve a mi|ya tuve|ya naci|nacio|naci[oó]|di a luz|despues del parto)\b"
-)
-_LOSS = re.compile(
-    r"\b(?:lost (?:the|my|our) (?:baby|pregnancy)|miscarr\w*|stillb\w*|passed away|"
-    r"didn'?t make it|perdi|fallecio)\b"
 )
 
 
@@ -184,7 +235,7 @@ def _roll(d: date, today: date, future: bool) -> date:
 
 
 def _duration_days(t: str) -> int | None:
-    """"3 weeks", "two months", "5 dias": the span in days."""
+    """ "3 weeks", "two months", "5 dias": the span in days."""
     m = re.search(
         r"\b" + _NUM + r"\s*(?:-\s*)?(days?|dias?|weeks?|wks?|w|semanas?|months?|mos?|meses|mes)\b",
         t,
@@ -206,7 +257,7 @@ def parse_stage(text: str | None, today: date | None = None) -> Stage:
     """Pregnant (and due date) or postpartum (and baby's birth date) from her reply."""
     today = today or date.today()
     t = _plain(text or "")
-    if not t or _LOSS.search(t):
+    if not t or LOSS.search(t):
         return Stage()
     pregnant = bool(_PREGNANT.search(t))
     postpartum = bool(_POSTPARTUM.search(t)) and not re.search(r"\bpregnant again\b", t)

@@ -25,6 +25,7 @@ from safety.crisis import normalize
 from safety.semantic import SemanticModel, blend, companion
 from safety.textmodel import TextModel
 from services.settings import DATA_DIR
+from sms_text.loss import LOSS
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +76,8 @@ _ASKS_TO_STOP = re.compile(
 )
 # A loss, and the baby or pregnancy texts she wants gone ("we lost him at 20 weeks. please stop
 # sending the baby stuff"): GUIDE.md wants those messages stopped at once with condolence and
-# support, which is the bot's answer to a loss, not an unsubscribe from all of Tandem.
-_LOSS = re.compile(
-    r"\b(?:miscarr\w*|misscarr\w*|stillborn|still born|lost (?:the|my|our) (?:baby|pregnancy)|"
-    r"lost (?:him|her) at|fallecio|perdi (?:al|a la|el|mi) (?:bebe|nene|nena|embarazo)|"
-    r"(?:una|la) perdida|se fue al cielo|aborto espontaneo|perdi la barriga)\b"
-)
+# support, which is the bot's answer to a loss (sms_text.loss), not an unsubscribe from all of
+# Tandem.
 _BABY_TEXTS = re.compile(
     r"\b(?:baby|pregnancy|pregnant|bump|size) (?:stuff|things|tips|texts|messages|msgs|updates|"
     r"info)\b|\b(?:cosas|mensajes|textos|tips|consejos|informacion) (?:del|de|sobre el|sobre la|"
@@ -97,6 +94,8 @@ _SPELLED_LONG = ("UNSUBSCRIBE", "STOPALL", "OPTOUT")
 _SHORTENED_MIN = 5
 _TYPO_RATIO = 0.85
 _STOP = "stop"
+# STOP as people drawl it in writing ("stahp texting me lmao"): read as STOP.
+_STOP_SPOKEN = frozenset({"stahp", "stawp"})
 _YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
 
 
@@ -173,7 +172,7 @@ class Keywords:
             return None  # asking for texts, not to stop them: the bot answers
         text = _keyword_typo_fixed(text)
         words = text.split()
-        if _LOSS.search(text) and _BABY_TEXTS.search(text) and not _ALL_OF_THEM.search(text):
+        if LOSS.search(text) and _BABY_TEXTS.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her loss: the bot stops the baby texts, with condolence and support
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
@@ -224,8 +223,10 @@ def _keyword_typo_fixed(text: str) -> str:
 
 
 def _is_stop_typo(word: str) -> bool:
-    """STOP with two letters swapped ("stpo", "sotp") or a letter doubled ("sttop", "stopp"):
-    no real word is either, but for "stoop", which is left alone."""
+    """STOP with two letters swapped ("stpo", "sotp"), a letter doubled ("sttop", "stopp") or
+    drawled ("stahp"): no real word is any of these, but for "stoop", which is left alone."""
+    if word in _STOP_SPOKEN:
+        return True
     if word == _STOP or word == "stoop" or not word.isalpha():
         return False
     swaps = {_STOP[:i] + _STOP[i + 1] + _STOP[i] + _STOP[i + 2 :] for i in range(3)}

@@ -50,6 +50,10 @@ from tests.services.test_gateway_inbound import client_status, say
         "sttop txting",
         "Sttop",
         "stopp",
+        # drawled, and "opting out" said outright (safety_R's first sight)
+        "stahp texting me lmao for real tho im out",
+        "my counselor said i can opt out so im opting out",
+        "opt me out",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -105,6 +109,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # a loss and the baby texts she wants gone: the bot stops those, with condolence
         "we lost him at 20 weeks. please stop sending the baby stuff",
         "mi nena fallecio, por favor no me manden mas cosas del bebe",
+        # opting out of something else
+        "thinking about opting out of the hospital study",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
