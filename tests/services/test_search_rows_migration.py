@@ -1,5 +1,6 @@
 """Migration 0006 fills the new columns of existing search rows (features, codes, locations)
-with exactly what refresh_search_rows writes, and downgrades."""
+with exactly what refresh_search_rows writes (0013 then drops the unread count of places), and
+both downgrade."""
 
 from __future__ import annotations
 
@@ -51,20 +52,43 @@ async def search_rows(url: str, refresh: bool) -> list[tuple[object, ...]]:
     return rows
 
 
+def place_counts(url: str) -> list[int]:
+    """Each search row's count of its service's located places (revisions 0006 to 0012)."""
+
+    async def read() -> list[int]:
+        engine = make_engine(url)
+        async with engine.begin() as connection:
+            result = await connection.execute(
+                text(
+                    "SELECT locations FROM service_search "
+                    "ORDER BY code, latitude, longitude, service_id, location_id"
+                )
+            )
+            counts = [row[0] for row in result]
+        await engine.dispose()
+        return counts
+
+    return asyncio.run(read())
+
+
 def test_upgrade_fills_search_rows_as_a_refresh_does(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'search.db'}"
     config = alembic_config(url)
     command.upgrade(config, "0005")
     asyncio.run(fill_0005(url))
     command.upgrade(config, "0006")
+    counts = place_counts(url)
+    assert any(n > 1 for n in counts)
+    command.upgrade(config, "head")
     migrated = asyncio.run(search_rows(url, refresh=False))
     refreshed = asyncio.run(search_rows(url, refresh=True))
     assert migrated == refreshed
-    assert any(locations > 1 for *_, locations in migrated)
-    assert any(features.count(",") > 2 for *_, features, _, _ in migrated)
-    for *_, features, codes, _ in migrated:
+    assert any(features.count(",") > 2 for *_, features, _ in migrated)
+    for *_, features, codes in migrated:
         for wrapped in (features, codes):
             values = sorted(wrapped[1:-1].split(","))
             assert wrapped == "" or wrapped == "," + ",".join(values) + ","
+    command.downgrade(config, "0012")
+    assert place_counts(url) == counts
     command.downgrade(config, "0005")
     command.upgrade(config, "head")

@@ -3,7 +3,7 @@ codes and features hang off services in their own tables, and the search reads d
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db.base import Base
@@ -83,8 +83,7 @@ class ServiceSearch(Base):
     tables by services.directory.search.refresh_search_rows after every write to them.
 
     Each row also carries what a search would otherwise look up per row: the service's features
-    and codes (sorted, comma-wrapped: ",masshealth,spanish,", or "" for none) and how many
-    located places it has, so a count needs a DISTINCT only over services at several places."""
+    and codes (sorted, comma-wrapped: ",masshealth,spanish,", or "" for none)."""
 
     __tablename__ = "service_search"
     __table_args__ = {"sqlite_with_rowid": False}
@@ -100,7 +99,6 @@ class ServiceSearch(Base):
     )
     features: Mapped[str] = mapped_column(Text, server_default="")
     codes: Mapped[str] = mapped_column(Text, server_default="")
-    locations: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class Location(Base):

@@ -1,12 +1,12 @@
 """Upkeep of the derived search rows (services.db.tables.ServiceSearch) that a search scans:
 one per code, location and active service, with the service's features and codes
-(comma-wrapped) and its number of located places."""
+(comma-wrapped)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import Select, delete, distinct, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -20,9 +20,7 @@ from services.db.tables import (
 )
 from services.directory.search.sql import joined
 
-COLUMNS = [
-    "code", "latitude", "longitude", "service_id", "location_id", "features", "codes", "locations",
-]  # fmt: skip
+COLUMNS = ["code", "latitude", "longitude", "service_id", "location_id", "features", "codes"]
 CHUNK = 500
 
 
@@ -39,17 +37,6 @@ def _search_source() -> Select:
         .where(other.service_id == ServiceAtLocation.service_id)
         .scalar_subquery()
     )
-    place, at = aliased(Location), aliased(ServiceAtLocation)
-    locations = (
-        select(func.count(distinct(at.location_id)))
-        .join(place, place.id == at.location_id)
-        .where(
-            at.service_id == ServiceAtLocation.service_id,
-            place.latitude.is_not(None),
-            place.longitude.is_not(None),
-        )
-        .scalar_subquery()
-    )
     return (
         select(
             ServiceCode.code,
@@ -59,7 +46,6 @@ def _search_source() -> Select:
             ServiceAtLocation.location_id,
             features,
             codes,
-            locations,
         )
         .join(ServiceAtLocation, ServiceAtLocation.service_id == ServiceCode.service_id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
