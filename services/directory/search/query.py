@@ -73,11 +73,11 @@ async def search_services(
         disc = Disc.around(place, miles)
         nearest = await _nearest(session, disc, codes, wanted, cap if capped else None)
         if nearest is None:
+            # Too many rows: this disc itself (uncapped) when the widest one holding too few is
+            # close to it, else a narrower one sized from the density (all below `high`).
             high = miles
-            shrunk = max(FLOOR_MILES, math.sqrt(low * high), high * math.sqrt(FILL / ROW_CAP))
-            miles = min(high, shrunk)
-            if high < MIN_GROWTH * low:
-                miles = high
+            if high >= MIN_GROWTH * low:
+                miles = max(FLOOR_MILES, math.sqrt(low * high), high * math.sqrt(FILL / ROW_CAP))
             continue
         if len(nearest) >= want or miles >= radius_miles:
             break
