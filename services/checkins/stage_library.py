@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.checkins import schedule
+from services.checkins.texts import revealing_words
 from services.db.tables import CheckIn, Client, StageMessage
 from services.gateway.sms_split import split_for_sms
 from services.settings import DATA_DIR
@@ -199,12 +200,22 @@ class Edit:
 
 
 def validate_edit(text_en: str, text_es: str, offset: str, active: bool, program: str) -> Edit:
-    """Each text: not empty, at most MAX_SEGMENTS SMS segments as she gets it."""
+    """Each text: not empty, at most MAX_SEGMENTS SMS segments as she gets it, and discreet
+    (Tandem starts it: no word that reveals her treatment, services.checkins.texts)."""
     texts = {"en": " ".join(text_en.split()), "es": " ".join(text_es.split())}
     names = {"en": "English", "es": "Spanish"}
     for language, text in texts.items():
         if not text:
             raise InvalidEdit(f"text_{language}", f"The {names[language]} text is empty.")
+        revealing = revealing_words(text)
+        if revealing:
+            raise InvalidEdit(
+                f"text_{language}",
+                f"The {names[language]} text says {', '.join(repr(w) for w in revealing)}. "
+                "Stage messages go out without her asking, and someone else may see her phone: "
+                "say it without words that tell she is in treatment (she can ask for details "
+                "by replying).",
+            )
         sent = text.replace("{program}", program)
         parts = split_for_sms(sent, MAX_SEGMENTS)
         if len(parts) > 1:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from services.app_keys import SESSIONS
 from services.checkins import stage_library
+from services.checkins.texts import KINDS, check_in_text, revealing_words
 from services.db.base import utcnow
 from services.db.tables import CheckIn, StageMessage
 from services.gateway.sms_split import split_for_sms
@@ -120,6 +121,21 @@ def test_the_default_library_covers_the_topics_in_two_sms_segments_with_sources(
         for text in (d.text_en, d.text_es):
             assert split_for_sms(text, 2) == [text], f"{d.key}: more than 2 segments"
     assert next(d for d in defaults if d.key == "plan_of_safe_care").offset_days < 0
+
+
+def test_nothing_tandem_starts_tells_she_is_in_treatment() -> None:
+    """GUIDE.md: discreet in anything Tandem sends unprompted (a partner may see her phone)."""
+    for d in stage_library.load_defaults():
+        for text in (d.text_en, d.text_es):
+            assert revealing_words(text) == [], f"{d.key}: {text}"
+    for kind in KINDS:
+        for language in ("en", "es"):
+            assert revealing_words(check_in_text(kind, language, "Tandem")) == []
+    assert revealing_words("For moms on Methadone or buprenorfina") == [
+        "buprenorfina",
+        "methadone",
+    ]
+    assert revealing_words("la recaída y la adicción") == ["adiccion", "recaida"]
 
 
 async def test_the_app_seeds_the_library_once_and_keeps_staff_edits(checkins: CheckIns) -> None:

@@ -223,6 +223,15 @@ async def test_a_refused_save_keeps_what_she_typed_and_says_why(app: TestClient)
         ({"text_en": "", "text_es": "Hola.", "offset_days": "3"}, "The English text is empty."),
         ({"text_en": "Hi.", "text_es": "Hola.", "offset_days": "soon"}, "whole number of days"),
         ({"text_en": "Hi.", "text_es": "Hola.", "offset_days": "9999"}, "between -300 and 730"),
+        # unprompted, on a phone someone else may see: nothing that tells she is in treatment
+        (
+            {"text_en": "Is your methadone dose ok?", "text_es": "Hola.", "offset_days": "3"},
+            "The English text says 'methadone'. Stage messages go out without her asking",
+        ),
+        (
+            {"text_en": "Hi.", "text_es": "¿Y la abstinencia del bebé?", "offset_days": "3"},
+            "The Spanish text says 'abstinencia'",
+        ),
     ):
         response = await form(app, page, page, **fields)
         assert response.status == 400 and reason in html.unescape(await response.text())
