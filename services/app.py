@@ -78,16 +78,18 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _stage_messages(app: web.Application) -> AsyncIterator[None]:
-    """The stage-message library's keys the table lacks, from its YAML (staff edits kept).
+    """The stage-message library's keys the table lacks, from its YAML, and its words for the
+    messages no staff member has edited (staff edits kept).
     A database that is not reachable yet only delays this to the next start: /readyz says so."""
     try:
         async with app[app_keys.SESSIONS]() as session, session.begin():
             added = await stage_library.seed_missing(session, utcnow())
+            followed = await stage_library.follow_defaults(session, utcnow())
     except Exception:  # noqa: BLE001 - the app still serves what it can
         log_event(logger, "stage_messages_seed_failed", logging.WARNING, exc_info=True)
     else:
-        if added:
-            log_event(logger, "stage_messages_seeded", count=added)
+        if added or followed:
+            log_event(logger, "stage_messages_seeded", count=added, updated=followed)
     yield
 
 

@@ -1,7 +1,8 @@
 """Stage-based messages (like RapidPro campaigns): the library, its seed, its schedule.
 
 The library lives in the stage_messages table, seeded from data/checkins/stage_messages.yml
-when the app starts (`seed_missing`: only keys the table lacks, so staff edits are kept) and
+when the app starts (`seed_missing`: the keys the table lacks; `follow_defaults`: a message no
+staff member has edited takes the file's words, so a fix there reaches her; edits are kept) and
 edited by program staff on the dashboard (`validate_edit`, `retime`). When her due date or
 her baby's birth date is set or changed, `schedule_for` replaces her pending stage check-ins
 with one per active message still in the future, at STAGE_HOUR program time. At send time
@@ -83,6 +84,21 @@ async def seed_missing(session: AsyncSession, now: datetime) -> int:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     await session.execute(insert(StageMessage).values(rows).on_conflict_do_nothing())
     return len(rows)
+
+
+async def follow_defaults(session: AsyncSession, now: datetime) -> int:
+    """Messages still as seeded (no staff edit) whose words, source or review date the file
+    has changed take the file's; staff edits are never touched. Returns how many changed."""
+    defaults = {d.key: d for d in load_defaults()}
+    changed = 0
+    for row in await session.scalars(select(StageMessage).where(StageMessage.updated_by == "seed")):
+        d = defaults.get(row.key)
+        new = d and (d.text_en, d.text_es, d.source, d.last_reviewed)
+        if new and new != (row.text_en, row.text_es, row.source, row.last_reviewed):
+            row.text_en, row.text_es, row.source, row.last_reviewed = new
+            row.updated_at = now
+            changed += 1
+    return changed
 
 
 async def library(session: AsyncSession) -> dict[str, StageMessage]:

@@ -148,6 +148,18 @@ async def test_the_app_seeds_the_library_once_and_keeps_staff_edits(checkins: Ch
     assert library["safe_sleep"].text_en == "Edited by staff."
 
 
+async def test_a_fix_to_the_file_reaches_messages_staff_never_edited(checkins: CheckIns) -> None:
+    client = checkins.client
+    await edit(client, "safe_sleep", text_en="Edited by staff.", updated_by="staff:1")
+    await edit(client, "nows_before_birth", text_en="Watched for withdrawal (NOWS).")
+    async with client.app[SESSIONS]() as session, session.begin():
+        assert await stage_library.follow_defaults(session, utcnow()) == 1
+        library = await stage_library.library(session)
+    fixed = next(d for d in stage_library.load_defaults() if d.key == "nows_before_birth")
+    assert library["nows_before_birth"].text_en == fixed.text_en
+    assert library["safe_sleep"].text_en == "Edited by staff."
+
+
 # Scheduling from her dates -------------------------------------------------------------
 
 
