@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.profile import NUMBER_WORDS
 from actions.signals import log_signal
 from actions.sms import to_gsm7
 
@@ -137,21 +138,6 @@ _UNITS = {
     "s": "week",
     "a": "year",
 }
-_WORDS = {
-    "one": 1,
-    "a": 1,
-    "un": 1,
-    "una": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
 
 
 def parse_milestone(text: str | None) -> str | None:
@@ -160,7 +146,7 @@ def parse_milestone(text: str | None) -> str | None:
     m = _SPAN.search(t)
     if not m:
         return None
-    n = int(m.group(1)) if m.group(1).isdigit() else _WORDS.get(m.group(1), 1)
+    n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS.get(m.group(1), 1)
     unit_word = m.group(2)
     if unit_word.startswith("me"):  # meses / mes
         unit = "month"
