@@ -392,6 +392,19 @@ def test_after_the_discreet_check_in_her_yes_gets_the_real_question(
     assert seen == [rendered("utter_check_in_referral_follow_up", ES)]
 
 
+def test_she_reached_them_in_her_own_words_after_the_referral_follow_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "yes i talked to them" reads as inform_safe: a yes to the question, not "glad you're
+    safe" (the rule in data/rules/checkin.yml; the story in stories/checkin_preferences.yml)."""
+    events, seen = run(
+        ActionCheckInReply(), monkeypatch, None, text="yes i talked to them", intent="inform_safe",
+        slots={"check_in": "asked", "check_in_kind": "referral_follow_up"}, events_before=NOTED,
+    )  # fmt: skip
+    assert seen == [rendered("utter_check_in_reached", EN)]
+    assert events == [SlotSet("check_in", "none")]
+
+
 def test_after_the_discreet_check_in_not_now_is_left_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
