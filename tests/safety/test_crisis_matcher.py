@@ -43,6 +43,9 @@ def lexicon() -> CrisisLexicon:
 # --------------------------------------------------------------------------------------
 
 CRISIS_EN = [
+    # stockpiling her medication; out of jail and on his way (safety_S's first sight)
+    ("saved up my subs for like 2 weeks now. i know what im doing with them", SUICIDE),
+    ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
     # overdose / medical emergency
     ("i think i'm od'ing", OVERDOSE),
     ("he's nodding out and won't wake up", OVERDOSE),
@@ -202,6 +205,9 @@ CRISIS_EN = [
 ]
 
 CRISIS_ES = [
+    # stockpiling her medication; out of jail and on his way (safety_S's first sight)
+    ("llevo dos semanas guardando las pastillas, ya se lo que voy a hacer", SUICIDE),
+    ("ya salio de la carcel y viene pa aca, mi tia lo vio en la guagua", VIOLENCE),
     # sobredosis / emergencia
     ("creo que es una sobredosis", OVERDOSE),
     ("mi novio no respira", OVERDOSE),
@@ -281,6 +287,8 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    "been saving my take homes for the trip to my moms",
+    "my brother got out of jail last year, hes doing good now",
     "my son is hard to wake up for school lol",
     "my baby has a limp from her hip thing",
     "the floppy hat i got the baby is so cute",
@@ -455,6 +463,8 @@ ORDINARY_EN = [
 ]
 
 ORDINARY_ES = [
+    "estoy guardando las pastillas de la cesarea para botarlas en la farmacia",
+    "mi primo salio de la carcel el ano pasado y ya trabaja",
     "me muero de ganas de ver a mi bebé",
     "necesito ayuda con la renta",
     "mi bebé no deja de llorar",
