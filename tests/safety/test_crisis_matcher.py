@@ -45,6 +45,8 @@ def lexicon() -> CrisisLexicon:
 CRISIS_EN = [
     # stockpiling her medication; out of jail and on his way (safety_S's first sight)
     ("saved up my subs for like 2 weeks now. i know what im doing with them", SUICIDE),
+    # giving things away as a goodbye (safety_T's first sight)
+    ("passed out my jewelry to my girls today so they have something to remember me by", SUICIDE),
     ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
     # overdose / medical emergency
     ("i think i'm od'ing", OVERDOSE),
@@ -208,6 +210,7 @@ CRISIS_ES = [
     # stockpiling her medication; out of jail and on his way (safety_S's first sight)
     ("llevo dos semanas guardando las pastillas, ya se lo que voy a hacer", SUICIDE),
     ("ya salio de la carcel y viene pa aca, mi tia lo vio en la guagua", VIOLENCE),
+    ("le regale todas mis joyas a mi hermana, algo pa que se acuerden de mi", SUICIDE),
     # sobredosis / emergencia
     ("creo que es una sobredosis", OVERDOSE),
     ("mi novio no respira", OVERDOSE),
@@ -288,6 +291,7 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 
 ORDINARY_EN = [
     "been saving my take homes for the trip to my moms",
+    "got a tattoo of her name so she always knows i remember her",
     "my brother got out of jail last year, hes doing good now",
     "my son is hard to wake up for school lol",
     "my baby has a limp from her hip thing",

@@ -54,6 +54,7 @@ from tests.services.test_gateway_inbound import client_status, say
         "stahp texting me lmao for real tho im out",
         "my counselor said i can opt out so im opting out",
         "opt me out",
+        "thanks but im gonna pass on the texts from now on",  # safety_T's first sight
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -111,6 +112,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "mi nena fallecio, por favor no me manden mas cosas del bebe",
         # opting out of something else
         "thinking about opting out of the hospital study",
+        "can you pass on the message to my case manager",
+        "pls pass on the messages to my worker",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
