@@ -10,5 +10,5 @@ import re
 LOSS = re.compile(
     r"\b(?:miscarr\w*|misscarr\w*|stillb\w*|still born|lost (?:the|my|our) (?:baby|pregnancy)|"
     r"lost (?:him|her) at|passed away|didn'?t make it|fallecio|falleci\u00f3|perdi|perd\u00ed|"
-    r"(?:una|la) perdida|se fue al cielo|aborto espontaneo|perdi la barriga)\b"
+    r"(?:una|la) perdida|se fue al cielo|aborto espontaneo)\b"
 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from safety.crisis import normalize
+
 TEXTS: dict[str, dict[str, str]] = {
     "regular": {
         "en": "Hi, it's {program}, checking in. How are you doing? Reply anytime, no pressure.",
@@ -60,19 +62,18 @@ def discreet_text(language: str, name: str) -> str:
 
 # Words that would tell whoever sees her phone that she is in treatment for opioid use (her
 # medication, withdrawal, the Plan of Safe Care of a substance-exposed newborn, drugs,
-# recovery). Nothing Tandem starts may hold one: the check-ins above, the stage messages
-# (checked when staff save one: services/checkins/stage_library.validate_edit).
+# recovery), as safety.crisis.normalize writes them (lowercase, no accents). Nothing Tandem
+# starts may hold one: the check-ins above, the stage messages (checked when staff save one:
+# services/checkins/stage_library.validate_edit).
 _REVEALING = re.compile(
     r"\b(?:methadone|metadona|buprenorphine|buprenorfina|suboxone|subutex|sublocade|vivitrol|"
     r"naltrexone|naltrexona|naloxone|naloxona|narcan|opioids?|opiates?|opioides?|fentanyl|"
     r"withdrawal|abstinencia|nows|nas|moud|mat|oud|drugs?|drogas?|addiction|adiccion|addicted|"
     r"recovery|recuperacion|relapse|recaida|sober|sobriety|plan of safe care|"
-    r"plan de cuidado seguro|dcf|detox)\b",
-    re.IGNORECASE,
+    r"plan de cuidado seguro|dcf|detox)\b"
 )
 
 
 def revealing_words(text: str) -> list[str]:
     """The words in ``text`` that would reveal her treatment to someone reading her phone."""
-    plain = text.replace("\u00f3", "o").replace("\u00ed", "i")  # adicción, recaída
-    return sorted({m.group(0).lower() for m in _REVEALING.finditer(plain)})
+    return sorted({m.group(0) for m in _REVEALING.finditer(normalize(text))})
