@@ -211,6 +211,9 @@ CRISIS_ES = [
     ("llevo dos semanas guardando las pastillas, ya se lo que voy a hacer", SUICIDE),
     ("ya salio de la carcel y viene pa aca, mi tia lo vio en la guagua", VIOLENCE),
     ("le regale todas mis joyas a mi hermana, algo pa que se acuerden de mi", SUICIDE),
+    # a blow said by where it landed (safety_U's first sight)
+    ("mi novio me dio una patada en la barriga y tengo 6 meses", VIOLENCE),
+    ("me dio en la cara otra vez y dice que ahorita vuelve", VIOLENCE),
     # sobredosis / emergencia
     ("creo que es una sobredosis", OVERDOSE),
     ("mi novio no respira", OVERDOSE),
@@ -467,6 +470,9 @@ ORDINARY_EN = [
 ]
 
 ORDINARY_ES = [
+    # the baby's kicks and a pain are not a blow
+    "la bebe me dio una patada en la barriga jaja",
+    "me dio un dolor en la barriga despues de comer",
     "estoy guardando las pastillas de la cesarea para botarlas en la farmacia",
     "mi primo salio de la carcel el ano pasado y ya trabaja",
     "me muero de ganas de ver a mi bebé",

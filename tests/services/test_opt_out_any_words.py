@@ -55,6 +55,7 @@ from tests.services.test_gateway_inbound import client_status, say
         "my counselor said i can opt out so im opting out",
         "opt me out",
         "thanks but im gonna pass on the texts from now on",  # safety_T's first sight
+        "im done with tandem, thanks for everything",  # leaving Tandem by name (safety_U)
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -75,6 +76,7 @@ async def test_english_opt_outs_in_other_words(
         "ya no quiero recibir textos",
         "borra mi numero por favor",
         "dejen de escribirme",
+        "ya no quiero seguir en tandem, gracias",  # leaving Tandem by name (safety_U)
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -114,6 +116,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "thinking about opting out of the hospital study",
         "can you pass on the message to my case manager",
         "pls pass on the messages to my worker",
+        # staying with Tandem
+        "i dont want to quit tandem, it helps",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
