@@ -3,10 +3,11 @@
 1. The lexicon (``safety.crisis``): phrases that are nearly certain. A match is a crisis,
    unless the risk model finds the whole text very unlikely to be one (below
    ``lexicon_floor``: "i overdosed 3 times before methadone"); then Tandem asks. Below
-   ``lexicon_ignore`` (a fifth of the lowest risk any real crisis with a phrase got from
-   readers that had not met its writer) the phrase is read in context and not asked about:
+   ``lexicon_ignore`` (half the lowest risk any real crisis with a phrase got from readers
+   that had not met its writer) the phrase is read in context and not asked about:
    "we talked about suicide prevention at group today"; so is one told as the past ("3 yrs
-   ago today i od'd", ``TOLD_AS_PAST``) below ``lexicon_floor``. (A higher cut-off for long
+   ago today i od'd", ``TOLD_AS_PAST``) or about someone else's death or a show ("my friend
+   died of an od", ``TOLD_ABOUT``) below ``lexicon_floor``. (A higher cut-off for long
    texts was tried in round 9 and taken out: it let "overdose at the bus stop in quincy center
    a lady is down" through, which the n-gram reader scored 0.004.)
 2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,6 +81,23 @@ TOLD_AS_PAST = re.compile(
     r"used to|last (?:year|month|summer|winter|spring|fall)|hace (?:\w+ )?(?:anos?|meses?|"
     r"tiempo|mucho)|fue hace|cuando (?:yo )?(?:tenia|era)|en (?:19|20)\d\d|el ano pasado)\b"
 )
+#: Words that make it a story about someone else's death, a funeral or a screen or page (on the
+#: normal form): "my friend died of an od", "her funeral is saturday", "someone overdosed on
+#: greys", "vi en las noticias". Read like ``TOLD_AS_PAST``, and only below ``lexicon_floor``.
+#: Round 15: on the held-out writers' texts it spared 24 of the lexicon's questions to everyday
+#: texts and turned no crisis into silence; her group or meeting is left out on purpose ("in
+#: group i said i want to end it" is a disclosure, not a story).
+TOLD_ABOUT = re.compile(
+    r"\b(?:died|dying|passed|passed away|murio|fallecio|se murio) (?:of|from|de|por) "
+    r"(?:an? |una? )?(?:overdose|od|sobredosis|suicide|suicidio)\b|"
+    r"\bfuneral\b|\bvelorio\b|\bentierro\b|\bcemetery\b|\bcementerio\b|"
+    r"\b(?:on|in) (?:the |a |this |that |my )?"
+    r"(?:show|movie|news|episode|book|series|documentary|novela|tv|film|podcast)\b|"
+    r"\bwatching (?:greys|grey s|a show|a movie|the news|tv|this show|that show|dopesick|"
+    r"euphoria|a documentary)\b|"
+    r"\b(?:en|vi en) (?:la |las |el |una |un )?"
+    r"(?:novela|noticias|tele|television|pelicula|serie|libro|show)\b"
+)
 #: ...unless she says it is happening again or just happened ("2 years ago and i just did it
 #: again"): then the phrase is asked about as before.
 HAPPENING_AGAIN = re.compile(
@@ -114,12 +132,15 @@ class SafetyJudge:
         self.lexicon = lexicon
         self.model = model
         self.semantic = semantic
-        self.crisis_at = model.thresholds["crisis"]
-        self.ask_at = model.thresholds["ask"]
-        self.conversation_at = model.thresholds.get("conversation", self.ask_at)
-        self.lexicon_floor = model.thresholds.get("lexicon_floor", 0.0)
-        self.lexicon_ignore = model.thresholds.get("lexicon_ignore", 0.0)
-        self.history_floor = model.thresholds.get("history_floor", 0.0)
+        self.use_thresholds(model.thresholds)
+
+    def use_thresholds(self, thresholds: Mapping[str, float]) -> None:
+        self.crisis_at = thresholds["crisis"]
+        self.ask_at = thresholds["ask"]
+        self.conversation_at = thresholds.get("conversation", self.ask_at)
+        self.lexicon_floor = thresholds.get("lexicon_floor", 0.0)
+        self.lexicon_ignore = thresholds.get("lexicon_ignore", 0.0)
+        self.history_floor = thresholds.get("history_floor", 0.0)
 
     @classmethod
     def load(
@@ -160,16 +181,8 @@ class SafetyJudge:
             return NO_RISK
         risk, category = self.risk(text)
         hit = self.lexicon.match(text)
-        # Only a text with words around the phrase can be read as past, learning or TV.
-        words = normalize(text)
-        context = len(words.split()) >= FLOOR_MIN_WORDS
-        in_context = context and (
-            risk < self.lexicon_ignore or (risk < self.lexicon_floor and _told_as_past(words))
-        )
-        if hit is not None and not in_context:
-            # A phrase that is nearly always a crisis, in a text the model finds very unlikely
-            # to be one (a past overdose, a TV show): ask rather than alarm.
-            level = ASK if context and risk < self.lexicon_floor else CRISIS
+        level, source = self.alone(risk, hit is not None, normalize(text))
+        if source == "lexicon" and hit is not None:
             lexicon_category = INTENT_CATEGORIES.get(hit.intent, category)
             if lexicon_category == "overdose" and category == "medical":
                 # The lexicon files medical emergencies under overdose (both start with
@@ -177,10 +190,8 @@ class SafetyJudge:
                 lexicon_category = "medical"
             return Judgement(level, lexicon_category, hit.language, "lexicon", risk)
         language = guess_language(text)
-        if risk >= self.crisis_at:
-            return Judgement(CRISIS, category, language, "model", risk)
-        if risk >= self.ask_at:
-            return Judgement(ASK, category, language, "model", risk)
+        if level != NONE:
+            return Judgement(level, category, language, source, risk)
         recent = [
             t
             for t in list(history)[-HISTORY_TEXTS:]
@@ -192,9 +203,30 @@ class SafetyJudge:
                 return Judgement(ASK, together_category, language, "conversation", risk)
         return Judgement(NONE, None, language, "", risk)
 
+    def alone(self, risk: float, phrase: bool, words: str) -> tuple[str, str]:
+        """(level, source) of one text read by itself, from its risk, whether a lexicon
+        phrase matched it and its normal form. safety/train.py chooses the thresholds by
+        what this does with texts of writers the readers never met."""
+        # Only a text with words around the phrase can be read as past, learning or TV.
+        context = len(words.split()) >= FLOOR_MIN_WORDS
+        in_context = context and (
+            risk < self.lexicon_ignore or (risk < self.lexicon_floor and _told(words))
+        )
+        if phrase and not in_context:
+            # A phrase that is nearly always a crisis, in a text the model finds very unlikely
+            # to be one (a past overdose, a TV show): ask rather than alarm.
+            return (ASK if context and risk < self.lexicon_floor else CRISIS), "lexicon"
+        if risk >= self.crisis_at:
+            return CRISIS, "model"
+        if risk >= self.ask_at:
+            return ASK, "model"
+        return NONE, ""
 
-def _told_as_past(words: str) -> bool:
-    return TOLD_AS_PAST.search(words) is not None and HAPPENING_AGAIN.search(words) is None
+
+def _told(words: str) -> bool:
+    """Her story (the past, someone else's death, a show), not something happening now."""
+    told = TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)
+    return told is not None and HAPPENING_AGAIN.search(words) is None
 
 
 @cache

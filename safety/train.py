@@ -8,10 +8,11 @@ of the data it was trained on and of its ``.npz`` companion (a test checks both)
 Training texts: ``safety/training_data.py``; the two readers: ``safety/fitting.py``.
 
 Each model is two readers blended (``safety.semantic.blend``): an n-gram logistic regression
-and an SVM over sentence embeddings. Its thresholds come from the texts written blind by
-outsiders (``blind_*.tsv``), each file scored by models trained without it: ``ask`` lets
-through about 5% of their everyday texts as a direct question, ``crisis`` about 2.5% as a crisis
-reply. First-sight recall is measured by ``bench/safety_eval.py`` on new blind sets, never here.
+and an SVM over sentence embeddings. The risk model's thresholds come from the texts written
+blind by outsiders (``blind_*.tsv``), each scored by readers trained without its writer: the
+model's ``ask`` and ``crisis`` are quantiles of their everyday texts' risk, chosen on what the
+whole judgement (lexicon and readers) does with those texts.
+First-sight recall is measured by ``bench/safety_eval.py`` on new blind sets, never here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon  # noqa: E402
+from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon, normalize  # noqa: E402
 from safety.embedding import embed  # noqa: E402
 from safety.fitting import (  # noqa: E402
     DECIMALS,
@@ -42,7 +44,7 @@ from safety.fitting import (  # noqa: E402
     matrix,
     platt,
 )
-from safety.judge import HISTORY_TEXTS  # noqa: E402
+from safety.judge import ASK, CRISIS, HISTORY_TEXTS, NONE, SafetyJudge  # noqa: E402
 from safety.semantic import blend  # noqa: E402
 from safety.training_data import (  # noqa: E402
     OPTOUT_LABELS,
@@ -67,22 +69,31 @@ NLU_WEIGHT = 0.5
 # scores of the blind sets already used for training (A, B): it halves the false crisis
 # replies there at no cost in crisis-or-question recall.
 LEXICON_FLOOR = 0.4
-# Below ``lexicon_ignore`` a lexicon phrase is not even asked about ("we talked about suicide
-# prevention at group today"): this share of the lowest risk any crisis with a lexicon phrase
-# got from readers that had not learned its writer (held_out_writers). Not a half: the team's
-# red-team crises (tests/safety/cases) went as low as 0.42 of it ("gonna use til my heart
-# stops"), so a fifth keeps a margin of two below those too.
-LEXICON_IGNORE_SHARE = 0.2
 # An earlier text is read with her new one only above this quantile of the held-out everyday
 # texts' risk (about 0.14): a greeting or a practical text adds nothing to the conversation.
 HISTORY_QUANTILE = 0.75
+# Below ``lexicon_ignore`` a lexicon phrase is not even asked about ("we talked about suicide
+# prevention at group today"): this share of the lowest risk any crisis with a lexicon phrase
+# got from readers that had not learned its writer (held_out_writers). A fifth until round 15;
+# with 17 writers the lowest is one text ("newborn is super sleepy, wont eat, kinda limp",
+# 0.022), so a half keeps a margin of two below it, and the team's red-team crises with a
+# phrase stay above it (the lowest, "i got jumped and they're still out there", 0.08).
+LEXICON_IGNORE_SHARE = 0.5
 # Quantiles of the risk of everyday texts by writers the models have not learned (see
-# held_out_writers): above ASK_QUANTILE Tandem asks (about 5% of them), above
-# CRISIS_QUANTILE it answers with the crisis reply (about 2.5%: the target is at most 3%).
-ASK_QUANTILE = 0.95
-CRISIS_QUANTILE = 0.975
+# held_out_writers): above ASK_QUANTILE Tandem asks, above CRISIS_QUANTILE it answers with the
+# crisis reply. Chosen in round 15 on what the whole judgement (lexicon included) did with the
+# held-out writers' texts: against 0.95 and 0.975, 30 crises missed of 2,574 instead of 36,
+# crisis replies to everyday texts 2.3% instead of 2.7%, questions 6.1% instead of 6.9%
+# (with TOLD_ABOUT and this LEXICON_IGNORE_SHARE; the lexicon's questions come on top of
+# the readers' 5.5%). The model records the judgement's figures (meta).
+ASK_QUANTILE = 0.945
+CRISIS_QUANTILE = 0.98
 RISK_CLASSES = ["none", "overdose", "medical", "violence", "suicide"]
 CONVERSATION_WINDOWS = 3000
+# The blind files are held out in this many groups (every 6th file together), not one by one:
+# with 17 writers one fit per writer made ``make safety-model`` take over 50 minutes on two
+# cores; a group of about three writers leaves the readers 94% of the data instead of 98%.
+WRITER_GROUPS = 6
 OPTOUT_QUANTILE = 0.995
 OPTOUT_ASK_QUANTILE = 0.99
 
@@ -138,11 +149,13 @@ def held_out_writers(
     data: Labelled, classes: list[str], curve: tuple[float, float]
 ) -> tuple[np.ndarray, Labelled]:
     """The probability of each text written blind by outsiders (``blind_*`` files), scored by
-    readers trained without that writer's file (how a model meets a new writer), and those
-    texts. Thresholds come from here, not from texts whose writers the model has learned."""
+    readers trained without that writer's file and a few others (how a model meets a new
+    writer; WRITER_GROUPS says why a few), and those texts. Thresholds come from here, not
+    from texts whose writers the model has learned."""
     scores, held = [], []
-    for stem in sorted({s for s in data.source if s.startswith("blind_")}):
-        mine = np.array([s == stem for s in data.source])
+    stems = sorted({s for s in data.source if s.startswith("blind_")})
+    for group in range(min(WRITER_GROUPS, len(stems))):
+        mine = np.isin(data.source, stems[group::WRITER_GROUPS])
         readers = fit_readers(data.subset(~mine), classes, curve)
         held.append(np.where(mine)[0])
         scores.append(readers.probability(data.subset(mine).texts, data.vectors[mine]))
@@ -151,15 +164,46 @@ def held_out_writers(
     return scores_in_order, data.subset(np.isin(np.arange(len(data.texts)), order))
 
 
-def lowest_phrase_crisis(scores: np.ndarray, held: Labelled) -> float:
-    """The lowest held-out risk of a crisis with a lexicon phrase (0 if there is none)."""
-    lexicon = CrisisLexicon.load(DEFAULT_LEXICON_PATH)
-    risks = [
-        score
-        for score, text, positive in zip(scores, held.texts, held.positive, strict=True)
-        if positive and lexicon.match(text) is not None
+def new_writer_thresholds(scores: np.ndarray, held: Labelled) -> tuple[dict, dict]:
+    """``ask`` and ``crisis`` at ASK_QUANTILE and CRISIS_QUANTILE of the held-out everyday
+    texts' risk, ``lexicon_ignore`` at LEXICON_IGNORE_SHARE of the lowest held-out risk of a
+    crisis with a lexicon phrase; and what the whole judgement (``SafetyJudge.alone``) does
+    with the held-out texts at those thresholds, for the model's record."""
+    everyday = scores[~held.positive]
+    judge = SafetyJudge(CrisisLexicon.load(DEFAULT_LEXICON_PATH), _NoModel())
+    texts = [
+        (float(risk), judge.lexicon.match(text) is not None, normalize(text))
+        for risk, text in zip(scores, held.texts, strict=True)
     ]
-    return min(risks) if risks else 0.0
+    phrase_crises = [
+        risk
+        for (risk, phrase, _), positive in zip(texts, held.positive, strict=True)
+        if phrase and positive
+    ]
+    thresholds = {
+        "ask": round(float(np.quantile(everyday, ASK_QUANTILE)), DECIMALS),
+        "crisis": round(float(np.quantile(everyday, CRISIS_QUANTILE)), DECIMALS),
+        "lexicon_ignore": round(LEXICON_IGNORE_SHARE * min(phrase_crises, default=0.0), DECIMALS),
+    }
+    judge.use_thresholds({"lexicon_floor": LEXICON_FLOOR, **thresholds})
+    found = np.array([judge.alone(*text)[0] for text in texts])
+    figures = {
+        "held_out_writers_judgement_false_crisis": _share(found[~held.positive], CRISIS),
+        "held_out_writers_judgement_false_question": _share(found[~held.positive], ASK),
+        "held_out_writers_judgement_crisis_recall": _share(found[held.positive], CRISIS),
+        "held_out_writers_judgement_missed": int((found[held.positive] == NONE).sum()),
+    }
+    return thresholds, figures
+
+
+def _share(levels: np.ndarray, level: str) -> float:
+    return round(float((levels == level).mean()), 4)
+
+
+class _NoModel:
+    """Stands in for the risk model where only ``SafetyJudge.alone`` is used."""
+
+    thresholds: dict = {"crisis": 1.0, "ask": 1.0}
 
 
 def conversation_threshold(readers: Readers, everyday: list[str]) -> float:
@@ -183,37 +227,38 @@ def recall(scores: np.ndarray, positive: np.ndarray, at: float) -> float:
 def build(
     data: Labelled,
     classes: list[str],
-    quantiles: dict[str, float],
+    quantiles: dict[str, float] | None,
     semantic_file: Path,
     data_sha: str,
-    *,
-    new_writers: bool,
+    scores_file: Path | None = None,
 ) -> tuple[Readers, dict]:
-    """Train both readers, save the embedding reader, and return the JSON model with
-    thresholds at ``quantiles`` of the negative texts' probabilities: the held-out writers'
-    (``new_writers``) or the hard negatives' out of fold."""
+    """Train both readers, save the embedding reader, and return the JSON model. Its
+    thresholds: at ``quantiles`` of the hard negatives' out-of-fold probabilities, or (None)
+    chosen on what the judgement does with the held-out writers' texts (choose_thresholds)."""
     oof, curve = out_of_fold(data, classes)
     positive = data.positive
     figures: dict[str, float] = {"out_of_fold_positive_texts": int(positive.sum())}
-    if new_writers:
+    if quantiles is None:
         scores, held = held_out_writers(data, classes, curve)
-        held_positive = held.positive
-        negatives = scores[~held_positive]
-        figures["held_out_writers_positive_texts"] = int(held_positive.sum())
-        figures["held_out_writers_negative_texts"] = int((~held_positive).sum())
+        figures["held_out_writers_positive_texts"] = int(held.positive.sum())
+        figures["held_out_writers_negative_texts"] = int((~held.positive).sum())
+        if scores_file:  # for studying thresholds without training again
+            rows = zip(held.source, held.labels, scores, held.texts, strict=True)
+            lines = [f"{src}\t{label}\t{score:.5f}\t{text}" for src, label, score, text in rows]
+            scores_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        thresholds, judged = new_writer_thresholds(scores, held)
+        figures.update(judged)
+        everyday = scores[~held.positive]
+        thresholds["history_floor"] = round(float(np.quantile(everyday, HISTORY_QUANTILE)), 4)
+        for name, at in thresholds.items():
+            figures[f"held_out_writers_recall_at_{name}"] = recall(scores, held.positive, at)
     else:
         negatives = oof[data.hard_none]
-    thresholds = {
-        name: round(float(np.quantile(negatives, q)), DECIMALS) for name, q in quantiles.items()
-    }
-    if new_writers:
-        lowest = lowest_phrase_crisis(scores, held)
-        thresholds["lexicon_ignore"] = round(LEXICON_IGNORE_SHARE * lowest, DECIMALS)
-        thresholds["history_floor"] = round(float(np.quantile(negatives, HISTORY_QUANTILE)), 4)
+        thresholds = {
+            name: round(float(np.quantile(negatives, q)), DECIMALS) for name, q in quantiles.items()
+        }
     for name, at in thresholds.items():
         figures[f"out_of_fold_recall_at_{name}"] = recall(oof, positive, at)
-        if new_writers:
-            figures[f"held_out_writers_recall_at_{name}"] = recall(scores, held_positive, at)
     readers = fit_readers(data, classes, curve)
     readers.semantic.save(semantic_file)
     model = export(
@@ -232,10 +277,11 @@ def build(
     return readers, model
 
 
-def train_risk(data_sha: str, vectors: dict[str, np.ndarray]) -> dict:
+def train_risk(
+    data_sha: str, vectors: dict[str, np.ndarray], scores_file: Path | None = None
+) -> dict:
     data = labelled(RISK_LABELS, lambda label: label, vectors)
-    quantiles = {"ask": ASK_QUANTILE, "crisis": CRISIS_QUANTILE}
-    readers, model = build(data, RISK_CLASSES, quantiles, RISK_SEMANTIC, data_sha, new_writers=True)
+    readers, model = build(data, RISK_CLASSES, None, RISK_SEMANTIC, data_sha, scores_file)
     everyday = [data.texts[i] for i in np.where(data.hard_none)[0]]
     conversation = conversation_threshold(readers, everyday)
     model["thresholds"]["conversation"] = round(conversation, DECIMALS)
@@ -250,12 +296,15 @@ def train_optout(data_sha: str, vectors: dict[str, np.ndarray]) -> dict:
     data = labelled(OPTOUT_LABELS, lambda label: "none", vectors)
     quantiles = {"optout": OPTOUT_QUANTILE, "ask": OPTOUT_ASK_QUANTILE}
     classes = ["none", "optout"]
-    return build(data, classes, quantiles, OPTOUT_SEMANTIC, data_sha, new_writers=False)[1]
+    return build(data, classes, quantiles, OPTOUT_SEMANTIC, data_sha)[1]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a model is stale")
+    parser.add_argument(
+        "--held-out-scores", type=Path, help="write the held-out writers' risk scores here (TSV)"
+    )
     args = parser.parse_args(argv)
     sha = data_hash()
     if args.check:
@@ -263,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         print("stale: " + ", ".join(stale) if stale else "models up to date")
         return 1 if stale else 0
     vectors = embeddings()
-    for path, train in ((RISK_MODEL, train_risk), (OPTOUT_MODEL, train_optout)):
+    risk = partial(train_risk, scores_file=args.held_out_scores)
+    for path, train in ((RISK_MODEL, risk), (OPTOUT_MODEL, train_optout)):
         model = train(sha, vectors)
         path.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n")
         print(

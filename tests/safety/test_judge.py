@@ -125,6 +125,17 @@ def test_a_lexicon_phrase_the_model_finds_unlikely_is_asked_or_read_in_context()
     # Unless it is happening again: then the phrase is asked about.
     assert sure_none.judge("i took too many pills 2 yrs ago and i just did it again").level == ASK
     assert sure_none.judge("hace 2 anos intente suicidarme y anoche otra vez").level == ASK
+    # A story about someone else's death or a show is read the same way (round 15) ...
+    for story in (
+        "my best friend died of an overdose, the funeral is saturday",
+        "watching greys and someone overdosed on the show, had to turn it off",
+        "vi en las noticias que hubo muchas sobredosis en holyoke",
+    ):
+        assert lexicon.match(story) is not None, story
+        assert sure_none.judge(story).level == NONE, story
+    # ... but not her group or meeting (a disclosure there is hers), nor what happens tonight.
+    assert sure_none.judge("in group today i said i want to end my life").level == ASK
+    assert sure_none.judge("my friend died of an overdose and i want to od tonight").level == ASK
 
 
 def test_an_overdose_long_ago_that_happened_again_is_not_excused(judge: SafetyJudge) -> None:
@@ -244,11 +255,17 @@ def _shifted(model: TextModel, *, none_bias: float) -> TextModel:
 # with 4 and 17 false of 179, F 142 and 144 with 5 and 7 of 160, G 145 and 145 with 0 and 5.
 # One C crisis became a question and one F everyday text a crisis reply; C's crisis-or-question
 # and F's false questions got better by one each. C's and F's floors moved by that one text.
+# Round 15 (blind N..T in training, ask at the 94.5th percentile and crisis at the 98th, told-
+# about stories, lexicon_ignore half the lowest held-out phrase crisis): fewer silent crises
+# and fewer false crisis replies, more questions: C 170 and 180 of 182 (was 176) with 3 and
+# 20 false of 179, F 142 and 144 with 2 and 11 of 160, G 145 and 145 with 0 and 6. A chosen
+# trade: on all 17 held-out writers it missed 30 crises of 2,574 instead of 36, for 0.4 points
+# more questions to everyday texts (safety/train.py ASK_QUANTILE).
 BLIND_FLOORS = {
     # set: (crisis reply >=, crisis or question >=, false crisis <=, false question <=)
-    "blind_C.yml": (0.925, 0.96, 0.03, 0.11),
-    "blind_F.yml": (0.97, 0.98, 0.032, 0.055),
-    "blind_G.yml": (1.0, 1.0, 0.02, 0.055),
+    "blind_C.yml": (0.925, 0.985, 0.02, 0.115),
+    "blind_F.yml": (0.975, 0.99, 0.015, 0.07),
+    "blind_G.yml": (1.0, 1.0, 0.0, 0.04),
 }
 
 
