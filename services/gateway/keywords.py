@@ -37,6 +37,13 @@ _NEGATED = re.compile(
     r"(?<!if you )(?<!if you guys )"
     r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b"
 )
+# "if i stop texting its bc he came back", "si dejo de contestar": what her silence would mean
+# (safety_W's first sight, a danger sign), not a request that Tandem stop.
+_HER_SILENCE = re.compile(
+    r"\b(?:if|when|in case|once) i (?:stop|quit|dont|do not|cant|never) (?:text|texting|answer|"
+    r"answering|reply|replying|respond|responding|writing)\b|\b(?:si|cuando) (?:yo )?(?:dejo de|"
+    r"deje de|no) (?:escribir|escribirte|contestar|contestarte|responder|textear)\b"
+)
 # "no more of the baby size texts": one kind of text, not all of them. The model may be sure
 # it is about stopping texts; Tandem asks once which she means.
 _SCOPED = re.compile(
@@ -180,7 +187,7 @@ class Keywords:
             return None  # her hours or how often: the bot's to set
         if any(p.search(text) for p in self.phrases):
             return Keyword.OPT_OUT
-        if len(words) < 2 or _NEGATED.search(text):
+        if len(words) < 2 or _NEGATED.search(text) or _HER_SILENCE.search(text):
             return None  # one word is a keyword or an answer ("no"), never the model's guess
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
         asks = body.rstrip().endswith("?") or _QUESTION.search(text)

@@ -47,6 +47,8 @@ CRISIS_EN = [
     ("saved up my subs for like 2 weeks now. i know what im doing with them", SUICIDE),
     # giving things away as a goodbye (safety_T's first sight)
     ("passed out my jewelry to my girls today so they have something to remember me by", SUICIDE),
+    # a day chosen, said alone (safety_W's first sight)
+    ("idk if its wrong but ive chosen the day", SUICIDE),
     ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
     # overdose / medical emergency
     ("i think i'm od'ing", OVERDOSE),
@@ -293,6 +295,9 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    # a day chosen for something named
+    "i picked a day for the baby shower, the 14th",
+    "we finally set a date for the c section",
     "been saving my take homes for the trip to my moms",
     "got a tattoo of her name so she always knows i remember her",
     "my brother got out of jail last year, hes doing good now",

@@ -118,6 +118,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "pls pass on the messages to my worker",
         # staying with Tandem
         "i dont want to quit tandem, it helps",
+        # what her silence would mean: a danger sign, never a request to stop (safety_W)
+        "if i stop texting u its bc hes here",
+        "si dejo de contestar es que el volvio",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
