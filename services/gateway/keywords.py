@@ -47,8 +47,9 @@ _HER_SILENCE = re.compile(
 # "no more of the baby size texts": one kind of text, not all of them. The model may be sure
 # it is about stopping texts; Tandem asks once which she means.
 _SCOPED = re.compile(
-    r"\b(?:the|those|these|that|los|las|esos|esas) (?!(?:daily|weekly|stupid|annoying|dumb)\b)"
-    r"(?:\w+ ){1,3}(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
+    r"\b(?:the|those|these|that|los|las|esos|esas) "
+    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra)\b)(?:\w+ ){1,3}"
+    r"(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
 )
 # "stop texting me after 8", "text me less", "no texts at work", "stop the check ins for

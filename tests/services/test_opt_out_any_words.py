@@ -56,6 +56,10 @@ from tests.services.test_gateway_inbound import client_status, say
         "opt me out",
         "thanks but im gonna pass on the texts from now on",  # safety_T's first sight
         "im done with tandem, thanks for everything",  # leaving Tandem by name (safety_U)
+        # "remove me" first, "take me off" last, "the extra texts" are all of them (safety_X)
+        "remove me, i have a new counselor now",
+        "im good now so can u take me off thanks",
+        "doing better and i dont want the extra texts anymore, please stop them",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -118,6 +122,7 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "pls pass on the messages to my worker",
         # staying with Tandem
         "i dont want to quit tandem, it helps",
+        "remove me from the group chat, the clinic one",
         # what her silence would mean: a danger sign, never a request to stop (safety_W)
         "if i stop texting u its bc hes here",
         "si dejo de contestar es que el volvio",
