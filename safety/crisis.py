@@ -333,6 +333,27 @@ def _expand_macros(where: str, pattern: str, macros: Mapping[str, str]) -> str:
     return _MACRO_REF.sub(replace, pattern)
 
 
+def _pattern_list(data: Mapping[str, Any], key: str, macros: Mapping[str, str]) -> list[str]:
+    """The validated list of regular expressions under ``key`` (idioms, exclusions)."""
+    raw = data.get(key) or []
+    if not isinstance(raw, list):
+        raise ValueError(f"{key} must be a list of regular expressions")
+    for i, pattern in enumerate(raw):
+        where = f"{key}[{i}]"
+        _require_str(where, pattern)
+        expanded = _expand_macros(where, pattern, macros)
+        _check_pattern_text(where, expanded)
+        _compile(where, expanded)
+    return list(raw)
+
+
+def _either(where: str, patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One anchored pattern matching any of ``patterns`` (None for none)."""
+    if not patterns:
+        return None
+    return _compile(where, "|".join(f"(?:{p})" for p in patterns), anchored=True)
+
+
 def _require_str(where: str, value: Any, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str) or (not allow_empty and not value.strip()):
         raise ValueError(f"{where}: expected a non-empty string, got {value!r}")
@@ -348,23 +369,25 @@ class CrisisLexicon:
         exclusions: Sequence[str],
         macros: Mapping[str, str],
         version: int = SUPPORTED_VERSION,
+        idioms: Sequence[str] = (),
     ) -> None:
         # Use load() / from_dict(); this constructor trusts its (already validated) input.
         self._categories: tuple[_Category, ...] = tuple(
             sorted(categories, key=lambda c: c.priority)
         )
         self._exclusion_patterns: tuple[str, ...] = tuple(exclusions)
+        self._idiom_patterns: tuple[str, ...] = tuple(idioms)
         self._macros: dict[str, str] = dict(macros)
         self._version = version
-        expanded = [
-            _expand_macros(f"exclusions[{i}]", p, self._expanded_macros())
+        macros_ = self._expanded_macros()
+        idioms_ = [_expand_macros(f"idioms[{i}]", p, macros_) for i, p in enumerate(idioms)]
+        expanded = idioms_ + [
+            _expand_macros(f"exclusions[{i}]", p, macros_)
             for i, p in enumerate(self._exclusion_patterns)
         ]
-        self._exclusion_re: re.Pattern[str] | None = (
-            _compile("exclusions", "|".join(f"(?:{p})" for p in expanded), anchored=True)
-            if expanded
-            else None
-        )
+        # Idioms are blanked out for the lexicon like every exclusion, and for the readers too.
+        self._exclusion_re = _either("exclusions", expanded)
+        self._idiom_re = _either("idioms", idioms_)
 
     # ---- construction -------------------------------------------------------------
 
@@ -394,7 +417,7 @@ class CrisisLexicon:
         """Build a lexicon from the structure of the YAML file (or :meth:`to_dict`)."""
         if not isinstance(data, Mapping):
             raise ValueError(f"crisis lexicon must be a mapping, got {type(data).__name__}")
-        unknown = set(data) - {"version", "macros", "exclusions", "categories"}
+        unknown = set(data) - {"version", "macros", "idioms", "exclusions", "categories"}
         if unknown:
             raise ValueError(f"unknown top-level keys: {sorted(map(str, unknown))}")
         version = data.get("version")
@@ -418,17 +441,8 @@ class CrisisLexicon:
             macros[name] = value
             expanded_macros[name] = expanded
 
-        exclusions_raw = data.get("exclusions") or []
-        if not isinstance(exclusions_raw, list):
-            raise ValueError("exclusions must be a list of regular expressions")
-        exclusions: list[str] = []
-        for i, pattern in enumerate(exclusions_raw):
-            where = f"exclusions[{i}]"
-            _require_str(where, pattern)
-            expanded = _expand_macros(where, pattern, expanded_macros)
-            _check_pattern_text(where, expanded)
-            _compile(where, expanded)
-            exclusions.append(pattern)
+        idioms = _pattern_list(data, "idioms", expanded_macros)
+        exclusions = _pattern_list(data, "exclusions", expanded_macros)
 
         categories_raw = data.get("categories")
         if not isinstance(categories_raw, list) or not categories_raw:
@@ -509,13 +523,15 @@ class CrisisLexicon:
                     compiled=compiled,
                 )
             )
-        return cls(categories, exclusions, macros, version)
+        return cls(categories, exclusions, macros, version, idioms)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (YAML/JSON-safe) that :meth:`from_dict` turns back into this lexicon."""
         data: dict[str, Any] = {"version": self._version}
         if self._macros:
             data["macros"] = dict(self._macros)
+        if self._idiom_patterns:
+            data["idioms"] = list(self._idiom_patterns)
         data["exclusions"] = list(self._exclusion_patterns)
         data["categories"] = [
             {
@@ -548,6 +564,17 @@ class CrisisLexicon:
             norm = self._exclusion_re.sub(" _ ", norm)
             norm = " ".join(norm.split())
         return norm
+
+    def without_idioms(self, text: str) -> str:
+        """``text`` for the risk readers: if it holds an idiom ("i'm dying to see my baby"),
+        its normal form with the idiom taken out (the readers learned the words, not the
+        idiom); otherwise the text as she wrote it."""
+        if self._idiom_re is None:
+            return text
+        norm = normalize(text)
+        if not self._idiom_re.search(norm):
+            return text
+        return " ".join(self._idiom_re.sub(" ", norm).split())
 
     def match(self, text: str) -> CrisisMatch | None:
         """The most urgent (lowest priority number) category ``text`` matches, or None."""

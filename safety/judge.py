@@ -153,6 +153,9 @@ class SafetyJudge:
 
     def risk(self, text: str) -> tuple[float, str | None]:
         """(probability the text is a crisis, the likeliest crisis category)."""
+        text = self.lexicon.without_idioms(text)
+        if not text:
+            return 0.0, None
         probs = self.model.probabilities(text)
         category = max(CATEGORY_INTENTS, key=lambda c: probs.get(c, 0.0))
         risk = 1.0 - probs.get("none", 0.0)

@@ -281,3 +281,14 @@ def test_blind_sets_do_not_fall_below_their_first_sight(judge: SafetyJudge, name
     false = [judge.judge(t).level for t in everyday]
     assert sum(lv == CRISIS for lv in false) / len(everyday) <= false_crisis_at_most
     assert sum(lv == ASK for lv in false) / len(everyday) <= false_ask_at_most
+
+
+def test_an_idiom_is_taken_out_before_the_readers_read_the_text(judge: SafetyJudge) -> None:
+    # Round 15's models took "dying to see my baby" for danger (risk 0.43, a question): the
+    # readers learned words, not idioms, so they read the text without it.
+    assert judge.lexicon.without_idioms("i'm dying to see my baby") == "im see my baby"
+    assert judge.judge("i'm dying to see my baby").level == NONE
+    # A text without an idiom reaches the readers as she wrote it ...
+    assert judge.lexicon.without_idioms("I want to DIE") == "I want to DIE"
+    # ... and the idioms keep their look-ahead: dying to die is no idiom.
+    assert judge.judge("im dying to die").level == CRISIS
