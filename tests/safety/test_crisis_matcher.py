@@ -215,6 +215,8 @@ CRISIS_ES = [
     ("llevo dos semanas guardando las pastillas, ya se lo que voy a hacer", SUICIDE),
     ("ya salio de la carcel y viene pa aca, mi tia lo vio en la guagua", VIOLENCE),
     ("le regale todas mis joyas a mi hermana, algo pa que se acuerden de mi", SUICIDE),
+    # a goodbye written and waiting (safety_Y's first sight)
+    ("ya tengo escrita mi carta de despedida, manana la dejo en la mesa", SUICIDE),
     # a blow said by where it landed (safety_U's first sight)
     ("mi novio me dio una patada en la barriga y tengo 6 meses", VIOLENCE),
     ("me dio en la cara otra vez y dice que ahorita vuelve", VIOLENCE),
@@ -477,6 +479,7 @@ ORDINARY_EN = [
 ]
 
 ORDINARY_ES = [
+    "escribi mi despedida de soltera en el grupo, quien viene?",
     # the baby's kicks and a pain are not a blow
     "la bebe me dio una patada en la barriga jaja",
     "me dio un dolor en la barriga despues de comer",
