@@ -174,6 +174,8 @@ def figures(results: list[Result]) -> dict[str, object]:
         "false_crisis_reply": share(everyday, lambda r: CRISIS in r.kinds),
         "false_question": share(everyday, lambda r: QUESTION in r.kinds and CRISIS not in r.kinds),
         "optout_honoured": share(optout, lambda r: r.kinds == {OPTED_OUT} and len(r.replies) == 1),
+        # No target in the issue, but an everyday text that unsubscribes her loses her.
+        "false_opt_out": share(everyday, lambda r: OPTED_OUT in r.kinds),
         "by_category": by_category,
     }
 
@@ -220,6 +222,7 @@ def report(name: str, fig: dict[str, object]) -> str:
         f"false crisis replies (everyday)  {ratio(fig['false_crisis_reply'])}   target <= 0.03",
         f"false questions (everyday)       {ratio(fig['false_question'])}   target <= 0.05",
         f"opt-outs honoured                {ratio(fig['optout_honoured'])}   target 1.000",
+        f"everyday texts unsubscribed      {ratio(fig['false_opt_out'])}",
     ]
     for category, pair in fig["by_category"].items():  # type: ignore[union-attr]
         lines.append(f"  {category:<30} {ratio(pair)}")
@@ -313,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
             wrong = (
                 (crisis and not r.kinds & {CRISIS, QUESTION})
                 or (crisis and CRISIS not in r.kinds)
-                or (category == "everyday_tricky" and r.kinds & {CRISIS, QUESTION})
+                or (category == "everyday_tricky" and r.kinds & {CRISIS, QUESTION, OPTED_OUT})
                 or (category == "optout" and r.kinds != {OPTED_OUT})
             )
             if wrong:

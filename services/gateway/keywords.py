@@ -48,7 +48,7 @@ _HER_SILENCE = re.compile(
 # it is about stopping texts; Tandem asks once which she means.
 _SCOPED = re.compile(
     r"\b(?:the|those|these|that|los|las|esos|esas) "
-    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra)\b)(?:\w+ ){1,3}"
+    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms)\b)(?:\w+ ){1,3}"
     r"(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
 )
@@ -62,7 +62,9 @@ _LIMITED_WHEN = (
     r"the evening|evenings|the afternoon|weekends?|my shift|the weekend|sundays|saturdays)\b"
     r"|(?:so much|so often|as much|as often|less|fewer|for now|for a while|for a bit|"
     r"for a few (?:days|weeks)|por ahora|por un tiempo|tanto|"
-    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana)\b"
+    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana|"
+    # ...or in which language ("me pueden mandar los mensajes en espanol": safety_Z)
+    r"en (?:espanol|ingles)|in (?:spanish|english))\b"
 )
 # ...said of the texts themselves, within a few words ("stop texting me. i get dark thoughts
 # at night" is a stop), and not taken back ("at 7am? actually just stop altogether").

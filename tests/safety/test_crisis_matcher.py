@@ -217,6 +217,8 @@ CRISIS_ES = [
     ("le regale todas mis joyas a mi hermana, algo pa que se acuerden de mi", SUICIDE),
     # a goodbye written and waiting (safety_Y's first sight)
     ("ya tengo escrita mi carta de despedida, manana la dejo en la mesa", SUICIDE),
+    # she moves them and nothing (safety_Z's first sight)
+    ("el nene esta dormido raro, lo muevo y no reacciona", OVERDOSE),
     # a blow said by where it landed (safety_U's first sight)
     ("mi novio me dio una patada en la barriga y tengo 6 meses", VIOLENCE),
     ("me dio en la cara otra vez y dice que ahorita vuelve", VIOLENCE),

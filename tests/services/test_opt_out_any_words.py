@@ -60,6 +60,10 @@ from tests.services.test_gateway_inbound import client_status, say
         "remove me, i have a new counselor now",
         "im good now so can u take me off thanks",
         "doing better and i dont want the extra texts anymore, please stop them",
+        # "dont text here", "i dont want texts", a loss and "all of it" (safety_Z)
+        "wrong number i think, pls dont text here",
+        "idk what this is. i dont want texts",
+        "we lost her last week. i cant get these baby texts. please stop all of it",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -123,6 +127,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # staying with Tandem
         "i dont want to quit tandem, it helps",
         "remove me from the group chat, the clinic one",
+        # which language: the bot's to set (safety_Z)
+        "can you send me the messages in spanish please",
+        "me pueden mandar los textos en ingles",
         # what her silence would mean: a danger sign, never a request to stop (safety_W)
         "if i stop texting u its bc hes here",
         "si dejo de contestar es que el volvio",
