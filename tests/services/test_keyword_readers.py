@@ -42,7 +42,7 @@ def test_answered_without_the_readers(consulted: list[str], text: str, kind) -> 
     ("text", "kind"),
     [
         ("i need a ride to my appointment tomorrow", None),
-        ("i dont want these texts anymore", Keyword.OPT_OUT),
+        ("i dont need these texts anymore", Keyword.OPT_OUT),
     ],
 )
 def test_the_readers_decide_the_rest(consulted: list[str], text: str, kind) -> None:
