@@ -180,11 +180,12 @@ class SafetyJudge:
             return Judgement(CRISIS, INTENT_CATEGORIES.get(hit.intent), hit.language, "lexicon", 1)
 
     def _judge(self, text: str, history: Sequence[str]) -> Judgement:
-        if not normalize(text):
+        words = normalize(text)
+        if not words:
             return NO_RISK
         risk, category = self.risk(text)
         hit = self.lexicon.match(text)
-        level, source = self.alone(risk, hit is not None, normalize(text))
+        level, source = self.alone(risk, hit is not None, words)
         if source == "lexicon" and hit is not None:
             lexicon_category = INTENT_CATEGORIES.get(hit.intent, category)
             if lexicon_category == "overdose" and category == "medical":
