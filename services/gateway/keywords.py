@@ -31,11 +31,11 @@ logger = logging.getLogger(__name__)
 
 KEYWORDS_PATH = DATA_DIR / "gateway" / "keywords.yml"
 OPTOUT_MODEL_PATH = DATA_DIR / "safety" / "optout_model.json"
-# "dont stop texting me", "no pares": the opposite of an opt-out, whatever the model says.
+# "dont stop texting me", "i dont want to quit tandem", "no pares": the opposite of an opt-out, whatever the model says.
 # "if you dont stop texting me" is an opt-out, not its opposite.
 _NEGATED = re.compile(
     r"(?<!if you )(?<!if you guys )"
-    r"\b(?:dont|do not|never|please dont|no) (?:stop|quit|pares|dejes)\b"
+    r"\b(?:dont|do not|never|please dont|no) (?:want to |quiero )?(?:stop|quit|pares|dejes)\b"
 )
 # "if i stop texting its bc he came back", "si dejo de contestar": what her silence would mean
 # (safety_W's first sight, a danger sign), not a request that Tandem stop.
@@ -44,12 +44,34 @@ _HER_SILENCE = re.compile(
     r"answering|reply|replying|respond|responding|writing)\b|\b(?:si|cuando) (?:yo )?(?:dejo de|"
     r"deje de|no) (?:escribir|escribirte|contestar|contestarte|responder|textear)\b"
 )
-# "no more of the baby size texts": one kind of text, not all of them. The model may be sure
-# it is about stopping texts; Tandem asks once which she means.
+# What she wants to stop is something else the bot answers, found in the outside NLU sets'
+# ordinary texts that the opt-out readers unsubscribed (session 10): her information going to
+# someone ("stop sharing my stuff w my program", "no le manden nada mio a ese programa": a
+# consent withdrawn), a person rather than a machine ("no quiero mensajes automaticos, quiero
+# una persona"), or how the texts look ("no pongas nada de la clinica en los mensajes").
+_SHARING = re.compile(
+    r"\b(?:stop|quit|no more|dont|do not) shar\w*\b"
+    r"|\b(?:share|sharing|send|sending|give|giving|pass|passing) (?:my|mis|mi|anything about me)"
+    r"\b(?: \w+){0,3} (?:to|with|w|al|a la|a los|con)\b"
+    r"|\bno le(?:s)? (?:mandes|manden|envies|envien|des|den|pases|pasen|compartas|compartan)\b"
+)
+_ELSEWHERE = re.compile(
+    r"\b(?:want|need|talk to|speak to|talk with|speak with|quiero|necesito|hablar con) "
+    r"(?:a|una|un) (?:real )?(?:person|human|persona|humano)\b"
+    r"|\btext(?:ing)? (?:a|the|una|la) (?:machine|robot|bot|maquina)\b"
+    r"|\b(?:have|can|could|need|want|please|pls) (?:someone|somebody|a person|you) (?:to )?call me"
+    r"\b|\balguien (?:que )?me llame\b|\bllam(?:enme|ame)\b"
+    r"|\bcomo si (?:fueran|fuera)\b"
+    r"|\b(?:dont|do not|no) (?:put|say|mention|write|pongas|pongan|digas|escribas) (?:\w+ ){0,4}"
+    r"(?:in|on|en) (?:the|my|these|los|mis|estos) (?:messages|texts|mensajes|textos)\b"
+)
+# "no more of the baby size texts", "stop sending the pregnancy week stuff ... send the baby
+# stuff now" (safety_AB): one kind of text, not all of them. The model may be sure it is about
+# stopping texts; Tandem asks once which she means.
 _SCOPED = re.compile(
     r"\b(?:the|those|these|that|los|las|esos|esas) "
     r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms)\b)(?:\w+ ){1,3}"
-    r"(?:texts|messages|msgs|txts|tips|mensajes|textos)\b"
+    r"(?:texts|messages|msgs|txts|tips|stuff|updates|reminders|mensajes|textos|cosas)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
 )
 # "stop texting me after 8", "text me less", "no texts at work", "stop the check ins for
@@ -188,10 +210,16 @@ class Keywords:
             return Keyword.OPT_OUT
         if _LIMITED.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her hours or how often: the bot's to set
+        if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
+            return None  # her consent to share, not the texts: the bot's to answer
         if any(p.search(text) for p in self.phrases):
+            if _SCOPED.search(text) and not _ALL_OF_THEM.search(text) and not asked:
+                return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"
             return Keyword.OPT_OUT
         if len(words) < 2 or _NEGATED.search(text) or _HER_SILENCE.search(text):
             return None  # one word is a keyword or an answer ("no"), never the model's guess
+        if _ELSEWHERE.search(text):
+            return None  # a person, or discreet texts: the bot's to answer
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
         asks = body.rstrip().endswith("?") or _QUESTION.search(text)
         if asks and not _ASKS_TO_STOP.search(text):

@@ -133,6 +133,14 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # what her silence would mean: a danger sign, never a request to stop (safety_W)
         "if i stop texting u its bc hes here",
         "si dejo de contestar es que el volvio",
+        # her consent to share, a person, discreet texts: the bot answers each (the readers
+        # unsubscribed texts like these in the outside NLU sets)
+        "stop sharing my info with the housing program but keep texting me",
+        "pls stop sending my records to that clinic",
+        "no le manden nada mio a la clinica nueva",
+        "can someone call me, texting all this out is hard",
+        "dont put anything about recovery in the texts, my sister reads my phone",
+        "no pongas nada del programa en los mensajes porfa",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
@@ -183,6 +191,22 @@ async def test_a_possible_crisis_the_readers_take_for_stop_gets_the_bot_not_an_o
     assert await say(client, text) == fake.replies
     assert fake.messages() == [text]
     assert await client_status(settings) == "active"
+
+
+async def test_stop_sending_one_kind_of_text_is_asked_about_not_an_unsubscribe(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    # safety_AB's first sight: "stop sending" is an opt-out phrase, but she names the texts
+    # she wants gone and asks for others; Tandem asks once rather than unsubscribe her.
+    text = (
+        "can u stop sending the pregnancy week stuff, i had her already! shes 2 wks. "
+        "send the baby stuff now"
+    )
+    (question,) = await say(client, text)
+    assert question.startswith("Do you want to stop all texts")
+    assert await client_status(settings) == "active"
+    (confirmation,) = await say(client, "stop sending all of it")
+    assert "unsubscribed" in confirmation
 
 
 async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
