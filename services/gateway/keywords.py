@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 KEYWORDS_PATH = DATA_DIR / "gateway" / "keywords.yml"
 OPTOUT_MODEL_PATH = DATA_DIR / "safety" / "optout_model.json"
-# "dont stop texting me", "i dont want to quit tandem", "no pares": the opposite of an opt-out, whatever the model says.
+# "dont stop texting me", "i dont want to quit tandem", "no pares": the opposite of an
+# opt-out, whatever the model says.
 # "if you dont stop texting me" is an opt-out, not its opposite.
 _NEGATED = re.compile(
     r"(?<!if you )(?<!if you guys )"
@@ -73,6 +74,10 @@ _SCOPED = re.compile(
     r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms)\b)(?:\w+ ){1,3}"
     r"(?:texts|messages|msgs|txts|tips|stuff|updates|reminders|mensajes|textos|cosas)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
+    # a reminder, or the others kept ("stop sending me the reminder for the 3pm thing ... keep
+    # the others": safety_AC)
+    r"|\bthe (?:\w+ ){0,2}reminder\b(?! and)"
+    r"|\bkeep (?:sending )?(?:me )?the (?:others|other ones|rest)\b"
 )
 # "stop texting me after 8", "text me less", "no texts at work", "stop the check ins for
 # now": when or how often, not whether. The bot sets her hours or her cadence (a woman who
@@ -119,6 +124,13 @@ _ALL_OF_THEM = re.compile(
     r"\b(?:altogether|at all|completely|for good|forever|anymore|cancel|unsubscribe|all of it|"
     r"all of them|everything|"
     r"nunca mas|ya no|para siempre)\b"
+)
+# Every kind of text, beside one kind named: "...please stop the texts", "cancel everything".
+_EVERY_KIND = re.compile(
+    r"\b(?:everything|all of it|all of them|altogether|completely|todo|"
+    r"all (?:the |your |these |of the |of your )?(?:texts|messages|msgs)|"
+    r"(?:stop|cancel|end|quit) (?:the|these|your|all|ur) (?:texts|messages|msgs|txts)"
+    r"(?! (?:about|on|for|from|with|del|de)\b)|todos los mensajes)\b"
 )
 # One-word keywords long enough that a typo of them ("unsubcribe") or their first five
 # letters or more ("unsub", the way people shorten it) mean only them.
@@ -213,7 +225,7 @@ class Keywords:
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her consent to share, not the texts: the bot's to answer
         if any(p.search(text) for p in self.phrases):
-            if _SCOPED.search(text) and not _ALL_OF_THEM.search(text) and not asked:
+            if _one_kind(text) and not asked:
                 return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"
             return Keyword.OPT_OUT
         if len(words) < 2 or _NEGATED.search(text) or _HER_SILENCE.search(text):
@@ -225,7 +237,7 @@ class Keywords:
         if asks and not _ASKS_TO_STOP.search(text):
             return None  # a question about the texts is the bot's to answer
         probability = self.opt_out_probability(text)
-        if probability >= self.model_threshold("optout") and not _SCOPED.search(text):
+        if probability >= self.model_threshold("optout") and not _one_kind(text):
             return Keyword.OPT_OUT
         if probability >= self.model_threshold("ask") and not asked:
             return Keyword.OPT_OUT_QUESTION
@@ -235,6 +247,13 @@ class Keywords:
         if self.model is None:
             return 2.0  # never
         return self.model.thresholds[name]
+
+
+def _one_kind(text: str) -> bool:
+    """She names one kind of text to stop ("the baby size texts", "ya no me manden los
+    mensajes del bebe"), and not every kind as well ("dont need the mass stuff anymore,
+    please stop the texts": safety_AC)."""
+    return _SCOPED.search(text) is not None and _EVERY_KIND.search(text) is None
 
 
 def _misspelled_keyword(text: str) -> Keyword | None:

@@ -259,3 +259,7 @@ def test_the_no_answer_text_points_to_the_clinic_and_a_person() -> None:
     en, es = domain["responses"]["utter_knowledge_no_answer"]
     assert "clinic" in en["text"] and "prescriber" in en["text"] and "case manager" in en["text"]
     assert "clinica" in es["text"]
+    # a question it cannot answer may be about a danger sign: 911 is in the same text, and the
+    # offer of a person stays last (her "yes" answers it)
+    assert "call 911 now" in en["text"] and "llama al 911" in es["text"]
+    assert en["text"].endswith("reach out to you?") and es["text"].endswith("te contacte?")

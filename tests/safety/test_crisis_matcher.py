@@ -51,6 +51,12 @@ CRISIS_EN = [
     ("idk if its wrong but ive chosen the day", SUICIDE),
     # hiding her arms from the people who would notice (safety_X's first sight)
     ("gotta wear a hoodie to group so my sponsor doesnt see my arms", SUICIDE),
+    # a newborn not feeding for hours, too sleepy to feed (safety_AC's first sight)
+    ("newborn hasnt eaten in like 12 hrs, super yellow and just sleeps and sleeps. is that ok or", OVERDOSE),
+    ("my 5 day old wont wake up to eat, i tried everything", OVERDOSE),
+    # hiding the marks themselves (safety_AC's first sight)
+    ("how do u hide marks in the summer when u gotta wear short sleeves to the clinic", SUICIDE),
+    ("wearing long sleeves to cover up the fresh cuts", SUICIDE),
     ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
     # overdose / medical emergency
     ("i think i'm od'ing", OVERDOSE),
@@ -211,6 +217,8 @@ CRISIS_EN = [
 ]
 
 CRISIS_ES = [
+    # hiding the cuts (safety_AC's first sight)
+    ("como escondo los cortes si en la clinica hace calor y tengo que ir en manga corta", SUICIDE),
     # stockpiling her medication; out of jail and on his way (safety_S's first sight)
     ("llevo dos semanas guardando las pastillas, ya se lo que voy a hacer", SUICIDE),
     ("ya salio de la carcel y viene pa aca, mi tia lo vio en la guagua", VIOLENCE),
@@ -301,6 +309,15 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    # a baby feeding on a normal schedule
+    "baby hasnt eaten in 3 hrs is that ok, she was asleep",
+    "my 8 month old hasnt eaten solids in like 2 days, just wants the bottle",
+    "newborn sleeps and eats all day, is that normal lol",
+    # stretch marks, track marks, a c-section scar: not hidden self-harm
+    "how do i hide my stretch marks at the pool this summer",
+    "any cream to cover up stretch marks after baby",
+    "can i cover my scars from the c section with a tattoo someday",
+    "i still hide my old track marks when i go to the pediatrician",
     # a day chosen for something named
     "i picked a day for the baby shower, the 14th",
     "we finally set a date for the c section",
@@ -481,6 +498,8 @@ ORDINARY_EN = [
 ]
 
 ORDINARY_ES = [
+    "como tapo las estrias del embarazo",
+    "quiero tapar mis cicatrices de la cesarea con un tatuaje",
     "escribi mi despedida de soltera en el grupo, quien viene?",
     # the baby's kicks and a pain are not a blow
     "la bebe me dio una patada en la barriga jaja",

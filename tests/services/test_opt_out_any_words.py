@@ -209,6 +209,24 @@ async def test_stop_sending_one_kind_of_text_is_asked_about_not_an_unsubscribe(
     assert "unsubscribed" in confirmation
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # safety_AC's first sight: one reminder, the others kept, is asked about ...
+        (
+            "stop sending me the reminder for the 3pm thing, i moved it to 4. keep the others",
+            "opt_out_question",
+        ),
+        # ... but one kind of text named and then all of them is an opt-out
+        ("moved to ohio and dont need the mass stuff anymore, please stop the texts", "opt_out"),
+        ("can you stop the reminders? i moved to ohio and have a new program now", "opt_out"),
+    ],
+)
+def test_one_kind_of_text_or_all_of_them(client: TestClient, text: str, kind: str) -> None:
+    keywords = client.app[GATEWAY].keywords
+    assert keywords.classify(text, opted_out=False).value == kind
+
+
 async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
