@@ -51,6 +51,8 @@ CRISIS_EN = [
     ("idk if its wrong but ive chosen the day", SUICIDE),
     # hiding her arms from the people who would notice (safety_X's first sight)
     ("gotta wear a hoodie to group so my sponsor doesnt see my arms", SUICIDE),
+    # self-harm again, said with no subject (safety_AD's first sight)
+    ("cut again last night first time in like 6 years. my 9 yr old saw the bandaid", SUICIDE),
     # a newborn not feeding for hours, too sleepy to feed (safety_AC's first sight)
     ("newborn hasnt eaten in like 12 hrs, super yellow and just sleeps and sleeps. is that ok or", OVERDOSE),
     ("my 5 day old wont wake up to eat, i tried everything", OVERDOSE),
@@ -309,6 +311,10 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    # cutting something else again
+    "i cut my hair again lol my mom is gonna kill me",
+    "the clinic cut again my take homes, so annoying",
+    "cut again? i thought they fixed the wic budget",
     # a baby feeding on a normal schedule
     "baby hasnt eaten in 3 hrs is that ok, she was asleep",
     "my 8 month old hasnt eaten solids in like 2 days, just wants the bottle",

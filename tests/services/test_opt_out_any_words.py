@@ -64,6 +64,9 @@ from tests.services.test_gateway_inbound import client_status, say
         "wrong number i think, pls dont text here",
         "idk what this is. i dont want texts",
         "we lost her last week. i cant get these baby texts. please stop all of it",
+        # "turn these off" (safety_AD)
+        "turn these off for me, my sober house doesnt allow phones anymore and i only get it"
+        " on sundays anyway",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -85,6 +88,7 @@ async def test_english_opt_outs_in_other_words(
         "borra mi numero por favor",
         "dejen de escribirme",
         "ya no quiero seguir en tandem, gracias",  # leaving Tandem by name (safety_U)
+        "apaguen los mensajes por favor",
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -141,6 +145,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "can someone call me, texting all this out is hard",
         "dont put anything about recovery in the texts, my sister reads my phone",
         "no pongas nada del programa en los mensajes porfa",
+        # turning off something of her own
+        "my alarm keeps going off at 5, how do i turn it off",
+        "was watching tv and someone od'd so i had to turn it off",
     ],
 )
 async def test_texts_about_stopping_something_else_reach_the_bot(
