@@ -9,6 +9,12 @@ their own columns: a crisis intent next to her client id says too much, and Rasa
 from the event JSON anyway. The table keeps Rasa's shape (sender_id, type_name, timestamp), so
 Rasa's queries work unchanged and `tandem purge` can delete by sender and age.
 
+Two round trips of Rasa's are cut (issue 15's profile: the tracker store was the Rasa process's
+largest part): her session is read as the JSON column alone, not as ORM rows, and a tracker this
+store read knows how many of its events are stored, so saving it inserts the rest without first
+counting the rows again (Rasa's `_additional_events`). One conversation's turns never run at
+once (the lock store), so no other process adds to her session between the two.
+
 bot/endpoints.yml: `tracker_store: {type: bot.tracker_store.EncryptedSQLTrackerStore, ...}`.
 Rasa falls back to an in-memory store when this class cannot be imported, so a missing key is
 an error that stops Rasa rather than an import error.
@@ -16,18 +22,24 @@ an error that stops Rasa rather than an import error.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from rasa.core.tracker_store import SQLTrackerStore, _create_sequence
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.ext.declarative import DeclarativeMeta, declarative_base
 from sqlalchemy.types import TypeDecorator
 
 KEYS_ENV = "TANDEM_PHONE_ENCRYPTION_KEYS"
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte, base64
+# On a tracker this store read or saved: how many of its events the table holds.
+STORED = "_tandem_events_stored"
 
 _fernet: MultiFernet | None = None
 
@@ -93,3 +105,28 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         use_keys(os.environ.get(KEYS_ENV, ""))
         super().__init__(*args, **kwargs)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            rows = query.with_entities(self.SQLEvent.data).all()
+        events = [json.loads(data) for (data,) in rows]
+        if not self.domain or not events:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            # Rasa counts what is stored of her last session before each save: it is these.
+            setattr(tracker, STORED, len(events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, STORED, len(tracker.events))
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        stored = getattr(tracker, STORED, None)
+        if stored is None or stored > len(tracker.events):
+            return super()._additional_events(session, tracker)  # a tracker made elsewhere
+        return itertools.islice(tracker.events, stored, len(tracker.events))

@@ -123,3 +123,49 @@ def test_rows_under_an_older_key_or_from_before_encryption_still_read(
     unknown = store_from_endpoints(db, monkeypatch, new)
     with pytest.raises(RasaException, match="unknown key"):
         asyncio.run(unknown.retrieve("c_old"))
+
+
+def test_a_turn_saves_each_new_event_once_without_counting_the_stored_ones_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15's profile: reading her session and counting it again before each save were the
+    # Rasa process's largest part. A tracker the store read knows what is stored.
+    import sqlalchemy as sa
+
+    db = tmp_path / "rasa_tracker.db"
+    store = store_from_endpoints(db, monkeypatch, Fernet.generate_key().decode())
+    first = conversation()
+    asyncio.run(store.save(first))
+    statements: list[str] = []
+    sa.event.listen(
+        store.engine, "before_cursor_execute", lambda *a: statements.append(a[2].split()[0])
+    )
+
+    tracker = asyncio.run(store.retrieve("c_test"))
+    assert tracker is not None and statements == ["SELECT"]
+    statements.clear()
+    tracker.update(UserUttered("thanks", {"name": "thank", "confidence": 1.0}))
+    tracker.update(ActionExecuted("utter_welcome"))
+    asyncio.run(store.save(tracker))
+    assert "SELECT" not in statements and statements.count("INSERT") == 2
+    # a second save in the same turn, then a new session started in it
+    tracker.update(BotUttered("You're welcome."))
+    asyncio.run(store.save(tracker))
+    for event in (
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        SlotSet("location", "01105"),
+    ):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+
+    # every event once, in order (the session read back starts at SessionStarted: Rasa reads
+    # from there, so the action_session_start before it is stored but not in `tracker`)
+    everything = asyncio.run(store.retrieve_full_tracker("c_test"))
+    assert everything is not None
+    expected = [first.events[0], *tracker.events]
+    assert [e.as_dict() for e in everything.events] == [e.as_dict() for e in expected]
+    session = asyncio.run(store.retrieve("c_test"))  # her new session, from SessionStarted
+    assert session is not None
+    assert [type(e) for e in session.events] == [SessionStarted, SlotSet]
+    assert session.get_slot("location") == "01105"
