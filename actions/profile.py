@@ -42,6 +42,7 @@ _NOT_NAMES = frozenset(
     hi hey hello hola yes yeah yea yep no nope nah ok okay k kk idk what why who how skip
     none nothing help pass stop lol lmao haha sure fine good thanks thx ty maybe later
     pregnant postpartum baby mom here me you u it that this na nope not
+    last bye goodbye
     """.split()
 )
 

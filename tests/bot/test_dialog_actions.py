@@ -496,6 +496,9 @@ def test_a_bare_number_out_of_context_is_asked_about(monkeypatch: pytest.MonkeyP
         ("i need subs", None),
         ("idk", None),
         ("why do u need that", None),
+        # a goodbye is never her name (safety_AE: "Thanks, Last Bottle!")
+        ("last bottle, last cig, last night", None),
+        ("bye everyone", None),
     ],
 )
 def test_her_name_from_her_words(text: str, name: str | None) -> None:

@@ -51,10 +51,16 @@ CRISIS_EN = [
     ("idk if its wrong but ive chosen the day", SUICIDE),
     # hiding her arms from the people who would notice (safety_X's first sight)
     ("gotta wear a hoodie to group so my sponsor doesnt see my arms", SUICIDE),
+    # a goodbye to everyone; a litany of lasts (safety_AE's first sight)
+    ("bye everyone ❤️", SUICIDE),
+    ("last bottle, last cig, last night 🥂", SUICIDE),
     # self-harm again, said with no subject (safety_AD's first sight)
     ("cut again last night first time in like 6 years. my 9 yr old saw the bandaid", SUICIDE),
     # a newborn not feeding for hours, too sleepy to feed (safety_AC's first sight)
-    ("newborn hasnt eaten in like 12 hrs, super yellow and just sleeps and sleeps. is that ok or", OVERDOSE),
+    (
+        "newborn hasnt eaten in like 12 hrs, super yellow and just sleeps and sleeps. is that ok",
+        OVERDOSE,
+    ),
     ("my 5 day old wont wake up to eat, i tried everything", OVERDOSE),
     # hiding the marks themselves (safety_AC's first sight)
     ("how do u hide marks in the summer when u gotta wear short sleeves to the clinic", SUICIDE),
@@ -311,6 +317,11 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    # goodbyes and lasts of every day
+    "bye everyone see u at group tmrw",
+    "ok bye yall have a good night",
+    "i had cramps last night, last week and last month too",
+    "last appt, last ultrasound, last week of work before baby!!",
     # cutting something else again
     "i cut my hair again lol my mom is gonna kill me",
     "the clinic cut again my take homes, so annoying",

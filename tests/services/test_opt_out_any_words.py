@@ -145,6 +145,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "can someone call me, texting all this out is hard",
         "dont put anything about recovery in the texts, my sister reads my phone",
         "no pongas nada del programa en los mensajes porfa",
+        # stopping or unsubscribing from something else (safety_AE)
+        "stop sending me to that pharmacy, they never have my subs in stock",
+        "how do i unsubscribe from the wic emails lol",
         # turning off something of her own
         "my alarm keeps going off at 5, how do i turn it off",
         "was watching tv and someone od'd so i had to turn it off",
