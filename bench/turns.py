@@ -14,7 +14,9 @@ falls on both alike. Printed, each beside its target:
   processes, Redis lock store, PostgreSQL) Tandem/stock messages/s (>= 1.6x);
 - growth: her turn's p50 after 10, 1,000 and 5,000 earlier events in her tracker (months of
   daily check-ins, appended through Rasa's tracker events API), each / the first (<= 1.2x);
-- memory: RSS of every process at rest and right after the load, and the total (<= 3 GB).
+- memory: RSS of every process at rest and right after the load, and the total (<= 3 GB);
+- CPU per message while 20 conversations run at once, by process (the bots' process trees, and
+  the machine's PostgreSQL and Redis servers): where the throughput goes.
 `--save` writes the output to bench/results/turns[_production].md with date, commit, command.
 """
 
@@ -33,7 +35,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -253,6 +255,7 @@ def stock_send(url: str) -> Send:
 class Run:
     latencies: list[float]  # seconds per turn
     seconds: float  # wall time of the whole run
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process, if measured
 
     @property
     def rate(self) -> float:
@@ -263,7 +266,10 @@ class Run:
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
     def merge(self, other: Run) -> Run:
-        return Run(self.latencies + other.latencies, self.seconds + other.seconds)
+        cpu = dict(self.cpu)
+        for label, seconds in other.cpu.items():
+            cpu[label] = cpu.get(label, 0.0) + seconds
+        return Run(self.latencies + other.latencies, self.seconds + other.seconds, cpu)
 
     def line(self, label: str) -> str:
         return (
@@ -313,14 +319,25 @@ def stock_sender() -> str:
     return f"stock-{next(_phones)}"
 
 
-async def compare(tandem: Send, stock: Send, rounds: int) -> dict[str, tuple[Run, Run]]:
+async def measured(run: Awaitable[Run], roots: dict[str, int]) -> Run:
+    """The run, with the CPU seconds each process spent during it."""
+    before = cpu_by_process(roots)
+    result = await run
+    after = cpu_by_process(roots)
+    result.cpu = {label: after[label] - before.get(label, 0.0) for label in after}
+    return result
+
+
+async def compare(
+    tandem: Send, stock: Send, rounds: int, roots: dict[str, int]
+) -> dict[str, tuple[Run, Run]]:
     """Serial and at-once runs, the two bots alternating round by round."""
     results: dict[str, tuple[Run, Run]] = {}
     for name, how in (("serial", serial), ("at_once", at_once)):
         ours, theirs = Run([], 0.0), Run([], 0.0)
         for _ in range(rounds):
-            theirs = theirs.merge(await how(stock, stock_sender))
-            ours = ours.merge(await how(tandem, new_phone))
+            theirs = theirs.merge(await measured(how(stock, stock_sender), roots))
+            ours = ours.merge(await measured(how(tandem, new_phone), roots))
         results[name] = (ours, theirs)
     return results
 
@@ -441,6 +458,54 @@ def rss(pid: int) -> tuple[str, int]:
     return label, kib * 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used (its own, not its children's)."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+SHARED_SERVERS = ("postgres", "redis-server")  # the machine's, used by the production profile
+
+
+def cpu_by_process(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far by kind of process: each bot's tree, and the shared servers' (every
+    PostgreSQL backend together, Redis). A process that ends between two readings drops out."""
+    totals: dict[str, float] = {}
+    for owner, root in roots.items():
+        for pid in process_tree(root):
+            label = f"{owner}: {rss(pid)[0]}"
+            totals[label] = totals.get(label, 0.0) + cpu_seconds(pid)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name in SHARED_SERVERS:
+                label = f"shared: {name}"
+                totals[label] = totals.get(label, 0.0) + cpu_seconds(int(entry.name))
+    return totals
+
+
+def cpu_lines(tandem: Run, stock: Run) -> list[str]:
+    """CPU milliseconds per message by process; the shared servers count where they ran."""
+    lines = [f"CPU per message, {AT_ONCE} at once (ms, /proc utime+stime):"]
+    totals = {}
+    for owner, run in (("tandem", tandem), ("stock", stock)):
+        per = {k: v * 1000 / len(run.latencies) for k, v in run.cpu.items()}
+        mine = {k: v for k, v in per.items() if k.startswith(owner) or k.startswith("shared")}
+        for label, ms in sorted(mine.items(), key=lambda kv: -kv[1]):
+            if ms >= 0.05:
+                lines.append(f"  {label.replace('shared', owner + ' run, shared'):<48} {ms:7.1f}")
+        totals[owner] = sum(mine.values())
+        lines.append(f"  {owner} total{'':<36} {totals[owner]:7.1f}")
+    lines.append(f"  Tandem/stock CPU per message: {totals['tandem'] / totals['stock']:.2f}x")
+    return lines
+
+
 def memory(roots: dict[str, int]) -> list[tuple[str, int]]:
     rows = []
     for owner, root in roots.items():
@@ -477,9 +542,9 @@ def report(args: argparse.Namespace, print_: Callable[[str], None]) -> bool:
         ):
             ours, theirs = tandem_send(tandem), stock_send(stock_url)
             roots = {"tandem": tandem.pid, "stock": stock_pid}
-            asyncio.run(compare(ours, theirs, 1))  # warm-up: first turns load things lazily
+            asyncio.run(compare(ours, theirs, 1, roots))  # warm-up: first turns load lazily
             rest = memory(roots)
-            results = asyncio.run(compare(ours, theirs, args.rounds))
+            results = asyncio.run(compare(ours, theirs, args.rounds, roots))
             loaded = memory(roots)
             profile = (
                 "production: 2 Rasa + Redis lock store + PostgreSQL"
@@ -510,6 +575,8 @@ def report(args: argparse.Namespace, print_: Callable[[str], None]) -> bool:
                         f"  Tandem/stock: messages/s {rate:.2f}x  p50 {p50:.2f}x  "
                         f"[{target}: {verdict(met) if args.production else 'not this profile'}]"
                     )
+            for line in cpu_lines(*results["at_once"]):
+                print_(line)
             if not args.skip_growth:
                 sizes = [int(n) for n in args.growth.split(",")]
                 grown = asyncio.run(growth(tandem, sizes, args.growth_turns))
