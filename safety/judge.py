@@ -98,6 +98,12 @@ TOLD_ABOUT = re.compile(
     r"\b(?:en|vi en) (?:la |las |el |una |un )?"
     r"(?:novela|noticias|tele|television|pelicula|serie|libro|show)\b"
 )
+#: ...and not a funeral she arranges for herself ("the number for a funeral home that takes
+#: masshealth. for me": safety_AF), which TOLD_ABOUT would read as someone else's.
+FOR_HERSELF = re.compile(
+    r"\b(?:funeral|burial|cremation|casket|plot)\b.{0,60}\bfor (?:me|myself)\b|"
+    r"\bmy own (?:funeral|burial|cremation|obituary|eulogy)\b"
+)
 #: ...unless she says it is happening again or just happened ("2 years ago and i just did it
 #: again"): then the phrase is asked about as before.
 HAPPENING_AGAIN = re.compile(
@@ -229,8 +235,9 @@ class SafetyJudge:
 
 def _told(words: str) -> bool:
     """Her story (the past, someone else's death, a show), not something happening now."""
-    told = TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)
-    return told is not None and HAPPENING_AGAIN.search(words) is None
+    about = TOLD_ABOUT.search(words) is not None and FOR_HERSELF.search(words) is None
+    told = TOLD_AS_PAST.search(words) is not None or about
+    return told and HAPPENING_AGAIN.search(words) is None
 
 
 @cache

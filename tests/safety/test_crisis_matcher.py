@@ -51,6 +51,8 @@ CRISIS_EN = [
     ("idk if its wrong but ive chosen the day", SUICIDE),
     # hiding her arms from the people who would notice (safety_X's first sight)
     ("gotta wear a hoodie to group so my sponsor doesnt see my arms", SUICIDE),
+    # her own funeral (safety_AF's first sight)
+    ("can u give me the number for a funeral home that takes masshealth. for me", SUICIDE),
     # a goodbye to everyone; a litany of lasts (safety_AE's first sight)
     ("bye everyone ❤️", SUICIDE),
     ("last bottle, last cig, last night 🥂", SUICIDE),
@@ -317,6 +319,10 @@ def test_crisis_messages_are_recognised(lexicon, text, intent, language):
 # --------------------------------------------------------------------------------------
 
 ORDINARY_EN = [
+    # funerals of others, and help for her with one
+    "my grandma's funeral is saturday, can someone watch the baby for me",
+    "is there a program that helps pay for my moms funeral. its a lot for me",
+    "funeral for my cousin was today. it was hard for me",
     # goodbyes and lasts of every day
     "bye everyone see u at group tmrw",
     "ok bye yall have a good night",

@@ -301,3 +301,20 @@ def test_an_idiom_is_taken_out_before_the_readers_read_the_text(judge: SafetyJud
     assert judge.lexicon.without_idioms("I want to DIE") == "I want to DIE"
     # ... and the idioms keep their look-ahead: dying to die is no idiom.
     assert judge.judge("im dying to die").level == CRISIS
+
+
+def test_a_funeral_she_arranges_for_herself_is_not_read_as_someone_elses(
+    judge: SafetyJudge,
+) -> None:
+    # safety_AF's first sight: TOLD_ABOUT read "funeral" as a story and silenced the phrase
+    # (the readers gave it 0.03); for herself it is asked about at least.
+    assert (
+        judge.judge(
+            "can u give me the number for a funeral home that takes masshealth. for me"
+        ).level
+        != NONE
+    )
+    assert (
+        judge.judge("my grandma's funeral is saturday, can someone watch the baby for me").level
+        == NONE
+    )

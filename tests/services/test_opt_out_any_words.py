@@ -64,6 +64,8 @@ from tests.services.test_gateway_inbound import client_status, say
         "wrong number i think, pls dont text here",
         "idk what this is. i dont want texts",
         "we lost her last week. i cant get these baby texts. please stop all of it",
+        # "cancel my texts" after a sign-up by mistake (safety_AF)
+        "i signed up by accident at the clinic, pls cancel my texts",
         # "turn these off" (safety_AD)
         "turn these off for me, my sober house doesnt allow phones anymore and i only get it"
         " on sundays anyway",
@@ -146,6 +148,7 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "dont put anything about recovery in the texts, my sister reads my phone",
         "no pongas nada del programa en los mensajes porfa",
         # stopping or unsubscribing from something else (safety_AE)
+        "can you cancel the texts about my appointment on friday, i rescheduled",
         "stop sending me to that pharmacy, they never have my subs in stock",
         "how do i unsubscribe from the wic emails lol",
         # turning off something of her own
