@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from safety.judge import NONE, default_judge
 from sms_text.segments import count_segments
 from tests.e2e.conftest import Stack
 
@@ -44,11 +45,7 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
 ) -> None:
     phone = "+14135550302"
     stack.sms("hi", phone)  # the bot now waits for her name
-    question = said(
-        stack.sms(
-            "i get these dark thoughts sometimes at night", phone
-        )
-    )
+    question = said(stack.sms("i get these dark thoughts sometimes at night", phone))
     assert "are you having thoughts of ending your life?" in question and "988" in question
     assert "Thanks" not in question, "never taken as her name"
     reply = said(stack.sms("I won't do anything tonight, I just think about it", phone))
@@ -60,11 +57,7 @@ def test_a_possible_crisis_is_asked_about_and_passive_thoughts_get_988_and_a_pla
 def test_no_to_the_direct_question_goes_back_to_helping(stack: Stack) -> None:
     phone = "+14135550303"
     stack.sms("hi", phone)
-    said(
-        stack.sms(
-            "i get these dark thoughts sometimes at night", phone
-        )
-    )
+    said(stack.sms("i get these dark thoughts sometimes at night", phone))
     reply = said(stack.sms("no no, shes pregnant and i have a new crib coming lol", phone))
     assert "glad" in reply
     after = said(stack.sms("i need help getting on suboxone", phone))
@@ -76,12 +69,18 @@ def test_warning_signs_over_several_messages_are_noticed(stack: Stack) -> None:
     stack.sms("hey", phone)
     stack.sms("skip", phone)
     replies = []
-    for text in (
+    # Round 18's readers take "gave my sister my good jacket and my jewelry today" or "feel so
+    # calm now that i decided" alone for a crisis; these four are each below the question
+    # alone (checked below), so only the conversation layer can notice them.
+    texts = (
         "the baby is at my moms all weekend",
-        "gave my sister my good jacket and my jewelry today",
-        "feel so calm now that i decided",
-        "thank you for everything, you were always nice to me",
-    ):
+        "dropped off the dog at my cousins for good",
+        "feeling weirdly calm today",
+        "you were always nice to me",
+    )
+    judge = default_judge()
+    assert all(judge.judge(t).level == NONE for t in texts)
+    for text in texts:
         replies.append(said(stack.sms(text, phone)))
     # None of them alone says danger; together they do: by the goodbye Tandem has asked.
     asked = [r for r in replies if "are you having thoughts of ending your life?" in r]
@@ -125,11 +124,7 @@ def test_after_the_question_a_request_about_something_else_is_answered_as_itself
     phone = "+14135550310"
     stack.sms("hey", phone)
     stack.sms("skip", phone)
-    question = said(
-        stack.sms(
-            "i get these dark thoughts sometimes at night", phone
-        )
-    )
+    question = said(stack.sms("i get these dark thoughts sometimes at night", phone))
     assert "are you having thoughts of ending your life?" in question
     request = "can u find me a counselor near westfield that does video visits"
     reply = said(stack.sms(request, phone))
