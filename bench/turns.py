@@ -443,19 +443,28 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+def label(pid: int) -> str:
+    """What the process runs ("rasa_server -m", "cli serve", "python3.10"), or "" if gone."""
+    try:
+        argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return ""
+    words = [a.decode(errors="replace") for a in argv if a]
+    if not words:
+        return ""
+    name = next((w for w in words if w.startswith(("bot.", "services.cli"))), "")
+    after = words[words.index(name) + 1 : words.index(name) + 2] if name else []
+    return " ".join([name.rsplit(".", 1)[-1], *after]) if name else Path(words[0]).name
+
+
 def rss(pid: int) -> tuple[str, int]:
     """(what the process runs, its resident memory in bytes)."""
     try:
-        argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
         status = (Path("/proc") / str(pid) / "status").read_text()
     except OSError:
         return "", 0
     kib = next((int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmRSS:"), 0)
-    words = [a.decode(errors="replace") for a in argv if a]
-    name = next((w for w in words if w.startswith(("bot.", "services.cli"))), "")
-    after = words[words.index(name) + 1 : words.index(name) + 2] if name else []
-    label = " ".join([name.rsplit(".", 1)[-1], *after]) if name else Path(words[0]).name
-    return label, kib * 1024
+    return label(pid), kib * 1024
 
 
 def cpu_seconds(pid: int) -> float:
@@ -476,8 +485,8 @@ def cpu_by_process(roots: dict[str, int]) -> dict[str, float]:
     totals: dict[str, float] = {}
     for owner, root in roots.items():
         for pid in process_tree(root):
-            label = f"{owner}: {rss(pid)[0]}"
-            totals[label] = totals.get(label, 0.0) + cpu_seconds(pid)
+            kind = f"{owner}: {label(pid)}"
+            totals[kind] = totals.get(kind, 0.0) + cpu_seconds(pid)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -485,8 +494,8 @@ def cpu_by_process(roots: dict[str, int]) -> dict[str, float]:
             except OSError:
                 continue
             if name in SHARED_SERVERS:
-                label = f"shared: {name}"
-                totals[label] = totals.get(label, 0.0) + cpu_seconds(int(entry.name))
+                kind = f"shared: {name}"
+                totals[kind] = totals.get(kind, 0.0) + cpu_seconds(int(entry.name))
     return totals
 
 

@@ -86,23 +86,19 @@ TOLD_AS_PAST = re.compile(
 #: greys", "vi en las noticias". Read like ``TOLD_AS_PAST``, and only below ``lexicon_floor``.
 #: Round 15: on the held-out writers' texts it spared 24 of the lexicon's questions to everyday
 #: texts and turned no crisis into silence; her group or meeting is left out on purpose ("in
-#: group i said i want to end it" is a disclosure, not a story).
+#: group i said i want to end it" is a disclosure, not a story), and so is a funeral she
+#: arranges for herself ("a funeral home that takes masshealth. for me": safety_AF).
 TOLD_ABOUT = re.compile(
     r"\b(?:died|dying|passed|passed away|murio|fallecio|se murio) (?:of|from|de|por) "
     r"(?:an? |una? )?(?:overdose|od|sobredosis|suicide|suicidio)\b|"
-    r"\bfuneral\b|\bvelorio\b|\bentierro\b|\bcemetery\b|\bcementerio\b|"
+    r"(?<!\bmy own )\bfuneral\b(?!.{0,60}\bfor (?:me|myself)\b)|\bvelorio\b|\bentierro\b|"
+    r"\bcemetery\b|\bcementerio\b|"
     r"\b(?:on|in) (?:the |a |this |that |my )?"
     r"(?:show|movie|news|episode|book|series|documentary|novela|tv|film|podcast)\b|"
     r"\bwatching (?:greys|grey s|a show|a movie|the news|tv|this show|that show|dopesick|"
     r"euphoria|a documentary)\b|"
     r"\b(?:en|vi en) (?:la |las |el |una |un )?"
     r"(?:novela|noticias|tele|television|pelicula|serie|libro|show)\b"
-)
-#: ...and not a funeral she arranges for herself ("the number for a funeral home that takes
-#: masshealth. for me": safety_AF), which TOLD_ABOUT would read as someone else's.
-FOR_HERSELF = re.compile(
-    r"\b(?:funeral|burial|cremation|casket|plot)\b.{0,60}\bfor (?:me|myself)\b|"
-    r"\bmy own (?:funeral|burial|cremation|obituary|eulogy)\b"
 )
 #: ...unless she says it is happening again or just happened ("2 years ago and i just did it
 #: again"): then the phrase is asked about as before.
@@ -235,9 +231,8 @@ class SafetyJudge:
 
 def _told(words: str) -> bool:
     """Her story (the past, someone else's death, a show), not something happening now."""
-    about = TOLD_ABOUT.search(words) is not None and FOR_HERSELF.search(words) is None
-    told = TOLD_AS_PAST.search(words) is not None or about
-    return told and HAPPENING_AGAIN.search(words) is None
+    told = TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)
+    return told is not None and HAPPENING_AGAIN.search(words) is None
 
 
 @cache
