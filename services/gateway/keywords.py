@@ -56,6 +56,15 @@ _SHARING = re.compile(
     r"\b(?: \w+){0,3} (?:to|with|w|al|a la|a los|con)\b"
     r"|\bno le(?:s)? (?:mandes|manden|envies|envien|des|den|pases|pasen|compartas|compartan)\b"
 )
+# Another number of hers, not this one ("stop sending stuff to my old number, this is my new
+# one": safety_AH): unsubscribing the phone she texts from would cut her off. A text from an old
+# phone someone else now holds ("this isnt her phone anymore, stop") still opts that phone out.
+_OTHER_NUMBER = re.compile(
+    r"\b(?:to|on|at|a|al|en|text|texting|message|messaging|send|sending|call|calling) (?:my|mi) "
+    r"(?:old|other|previous|former) (?:number|phone|cell|line)\b"
+    r"|\b(?:al|a mi|en mi) (?:numero|telefono|celular) (?:viejo|anterior|de antes)\b"
+    r"|\b(?:al|a|en) mi otro (?:numero|telefono|celular)\b"
+)
 _ELSEWHERE = re.compile(
     r"\b(?:want|need|talk to|speak to|talk with|speak with|quiero|necesito|hablar con) "
     r"(?:a|una|un) (?:real )?(?:person|human|persona|humano)\b"
@@ -224,6 +233,8 @@ class Keywords:
             return None  # her hours or how often: the bot's to set
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her consent to share, not the texts: the bot's to answer
+        if _OTHER_NUMBER.search(text):
+            return None  # another phone of hers (even "for good"): this one stays subscribed
         if any(p.search(text) for p in self.phrases):
             if _one_kind(text) and not asked:
                 return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"

@@ -51,6 +51,10 @@ CRISIS_EN = [
     ("idk if its wrong but ive chosen the day", SUICIDE),
     # hiding her arms from the people who would notice (safety_X's first sight)
     ("gotta wear a hoodie to group so my sponsor doesnt see my arms", SUICIDE),
+    # a will written at her age; care arranged for when she is not there (round 19)
+    ("wrote my will on the back of a receipt lol. tv goes to my brother", SUICIDE),
+    ("si yo no estoy aqui el mes que viene quien se queda con los nenes", SUICIDE),
+    ("can u make sure my son still gets to daycare even if im not the one who takes him", SUICIDE),
     # her own funeral (safety_AF's first sight)
     ("can u give me the number for a funeral home that takes masshealth. for me", SUICIDE),
     # a goodbye to everyone; a litany of lasts (safety_AE's first sight)
@@ -68,6 +72,8 @@ CRISIS_EN = [
     ("how do u hide marks in the summer when u gotta wear short sleeves to the clinic", SUICIDE),
     ("wearing long sleeves to cover up the fresh cuts", SUICIDE),
     ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
+    # fear denied once and said again (round 19: only the denied word is passed over)
+    ("im not scared of him anymore, im scared of what hell do to the baby", VIOLENCE),
     # overdose / medical emergency
     ("i think i'm od'ing", OVERDOSE),
     ("he's nodding out and won't wake up", OVERDOSE),
@@ -323,6 +329,14 @@ ORDINARY_EN = [
     "my grandma's funeral is saturday, can someone watch the baby for me",
     "is there a program that helps pay for my moms funeral. its a lot for me",
     "funeral for my cousin was today. it was hard for me",
+    # fear of him denied (round 19: 8 everyday texts of the blind sets, no crisis)
+    "my ex will be at the baptism, im not scared of him, hes just annoying",
+    "he got out of jail last week, not scared of him, just dont want him around the baby",
+    # wills with a lawyer; being late ("if im not there by 5")
+    "did my will today with the legal aid lady, my sister is the guardian",
+    "if im not there by 5 can my mom pick up the baby from daycare",
+    "si no estoy aqui a las 3 dejale el paquete al vecino",
+    "the doctor said i have to show some will power lol",
     # goodbyes and lasts of every day
     "bye everyone see u at group tmrw",
     "ok bye yall have a good night",

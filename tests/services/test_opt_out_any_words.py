@@ -147,6 +147,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "can someone call me, texting all this out is hard",
         "dont put anything about recovery in the texts, my sister reads my phone",
         "no pongas nada del programa en los mensajes porfa",
+        # another phone of hers, not the one she texts from (round 19)
+        "can u stop texting my old number, i got a new phone",
+        "ya no me manden nada al numero viejo, este es mi numero nuevo",
         # stopping or unsubscribing from something else (safety_AE)
         "can you cancel the texts about my appointment on friday, i rescheduled",
         "stop sending me to that pharmacy, they never have my subs in stock",
