@@ -85,9 +85,12 @@ LEXICON_IGNORE_SHARE = 0.5
 # held-out writers' texts: against 0.95 and 0.975, 30 crises missed of 2,574 instead of 36,
 # crisis replies to everyday texts 2.3% instead of 2.7%, questions 6.1% instead of 6.9%
 # (with TOLD_ABOUT and this LEXICON_IGNORE_SHARE; the lexicon's questions come on top of
-# the readers' 5.5%). The model records the judgement's figures (meta).
+# the readers' 5.5%). The model records the judgement's figures (meta). Round 19 (31 writers)
+# raised CRISIS_QUANTILE from 0.98: there the readers put the crisis threshold at 0.48, and
+# held-out everyday texts got the crisis reply 2.2% of the time; at 0.985, 1.8%, with the same
+# 17 of 4,573 crises missed (those moved get the direct question, with 988 or 911).
 ASK_QUANTILE = 0.945
-CRISIS_QUANTILE = 0.98
+CRISIS_QUANTILE = 0.985
 RISK_CLASSES = ["none", "overdose", "medical", "violence", "suicide"]
 CONVERSATION_WINDOWS = 3000
 # The blind files are held out in this many groups (every 6th file together), not one by one:
