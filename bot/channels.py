@@ -8,6 +8,10 @@ A replayed message (metadata `replay`: the gateway stopped waiting for it once) 
 most once: under the conversation's lock, if her tracker already has its MessageSid (the first
 attempt finished, perhaps in another Rasa process that held the lock meanwhile), the replies
 it got are answered again instead of running the turn twice.
+
+The gateway sends the sentence embedding it computed for the text (metadata `embedding`,
+``safety.embedding.to_wire``); it is kept for the readers and taken out of the metadata, so
+her stored message never carries it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from safety import embedding
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +71,11 @@ class TandemInput(InputChannel):
             metadata = (
                 payload.get("metadata") if isinstance(payload.get("metadata"), dict) else None
             )
+            if metadata is not None and "embedding" in metadata:
+                # The gateway's sentence embedding of this very text: the readers use it
+                # instead of encoding it again. Never stored with her message.
+                metadata = dict(metadata)
+                embedding.remember(text, metadata.pop("embedding"))
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text, collector, sender, input_channel=self.name(), metadata=metadata

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from safety.crisis import guess_language
-from safety.judge import ASK, CRISIS, SafetyJudge
+from safety.judge import ASK, CRISIS, Judgement, SafetyJudge
 from services.alerts import alerts
 from services.clients import status as client_status
 from services.clients.lookup import find_or_create_client
@@ -62,6 +63,17 @@ class Turn:
     state: MessageState  # the inbound message's final state
 
 
+@dataclass(frozen=True)
+class _Her:
+    """What a turn needs to know of her before deciding, read in one session under her lock
+    (each session costs a pool checkout and its liveness check)."""
+
+    opted_out: bool
+    language: str | None
+    last_sent: str | None  # the last text Tandem sent her
+    recent: list[str]  # states of her other inbound messages in the flood window
+
+
 @dataclass
 class Gateway:
     settings: Settings
@@ -83,6 +95,9 @@ class Gateway:
 
     async def handle(self, sms: InboundSms) -> list[str]:
         """The replies for the webhook response. Raises InvalidPhone for a bad From."""
+        # The crisis judgement (a sentence embedding, about 5 ms) runs in a thread while the
+        # database work below waits on PostgreSQL, not after it: most turns need it.
+        judging = asyncio.ensure_future(asyncio.to_thread(self.judge.judge, sms.body.strip()))
         try:
             with TURN_STEP.labels("record").time():
                 client_id, message_id, duplicate = await self._record(sms)
@@ -97,7 +112,7 @@ class Gateway:
             return await self._answer_given_to(message_id)
         async with self.replayer.lock_for(client_id):
             with TURN_STEP.labels("decide").time():
-                turn = await self._decide(client_id, message_id, sms)
+                turn = await self._decide(client_id, message_id, sms, judging)
             # Each TwiML message stays within two segments, split at words, order kept.
             turn = Turn([part for r in turn.replies for part in split_for_sms(r)], turn.state)
             with TURN_STEP.labels("reply").time():
@@ -159,13 +174,12 @@ class Gateway:
                 return []  # the first request is still working; it will answer Twilio
             await asyncio.sleep(DUPLICATE_POLL_SECONDS)
 
-    async def _decide(self, client_id: str, message_id: int, sms: InboundSms) -> Turn:
+    async def _decide(
+        self, client_id: str, message_id: int, sms: InboundSms, judging: Awaitable[Judgement]
+    ) -> Turn:
         text = sms.body.strip()
-        async with self.sessions() as session:
-            client = await session.get(Client, client_id)
-            assert client is not None
-            opted_out = client.opted_out
-            saved_language = client.language
+        her = await self._read_her(client_id, message_id)
+        opted_out = her.opted_out
 
         if sms.opt_out_type:
             # Twilio's Advanced Opt-Out already answered her: record the change, send nothing.
@@ -176,12 +190,14 @@ class Gateway:
                     client_id, opting_out, client_status.BY_TWILIO_OPT_OUT_TYPE, sms.sid
                 )
             return Turn([], MessageState.KEYWORD)
-        forget = await self._forget_step(client_id, message_id, text) if text else None
+        forget = await self._forget_step(client_id, message_id, text, her) if text else None
         if forget is not None:
             return forget  # a reply to her own request, so even after an opt-out
-        asked = bool(text) and not opted_out and await self._asked_to_opt_out(client_id)
+        asked = (
+            bool(text) and not opted_out and self._last_sent(her, "opt_out_question") is not None
+        )
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
-        judgement = self.judge.judge(text) if keyword is Keyword.OPT_OUT else None
+        judgement = await judging if keyword is Keyword.OPT_OUT else None
         if judgement is not None and judgement.level in (CRISIS, ASK):
             if not self.keywords.says_stop(text):
                 # Danger, or possible danger, only the readers took for "stop" ("he took my
@@ -194,7 +210,7 @@ class Gateway:
                 possible = "(possible) " if judgement.level == ASK else ""
                 where = f"{possible}with a request to stop the texts"
                 await self._alert_staff(client_id, sms.sid, judgement.category, where)
-        language = guess_language(text, default=saved_language)
+        language = guess_language(text, default=her.language)
         if keyword is Keyword.OPT_OUT:
             if opted_out:
                 return Turn([], MessageState.KEYWORD)  # exactly one confirmation
@@ -228,32 +244,44 @@ class Gateway:
                 [self.say.text("media_only")] if sms.num_media else [], MessageState.IGNORED
             )
         too_long = len(text) > MAX_BODY_CHARS
-        recent = None if too_long else await self._flooding(client_id, message_id)
+        flooding = len(her.recent) >= self.settings.tandem_rate_limit_count
+        recent = her.recent if flooding and not too_long else None
         if too_long or recent is not None:
-            judgement = self.judge.judge(text)
+            judgement = await judging
             if judgement.level == CRISIS:
                 # No guard holds back a crisis: staff are alerted now and the bot gets the
                 # message like any other crisis (kept for replay if it cannot answer).
                 where = "in an over-long message" if too_long else "during a flood"
                 await self._alert_staff(client_id, sms.sid, judgement.category, where)
-                return await self._bot_turn(client_id, message_id, sms.sid, text)
+                return await self._bot_turn(client_id, message_id, sms.sid, text, judging)
             if too_long:
                 return Turn(
                     self.say.crisis_reply(text) or [self.say.text("too_long")], MessageState.IGNORED
                 )
             return self._flood_reply(text, recent or [])
-        return await self._bot_turn(client_id, message_id, sms.sid, text)
+        return await self._bot_turn(client_id, message_id, sms.sid, text, judging)
 
-    async def _asked_to_opt_out(self, client_id: str) -> bool:
-        return await self._last_sent(client_id, "opt_out_question") is not None
-
-    async def _last_sent(self, client_id: str, name: str) -> str | None:
-        """The language of gateway text `name` if it was the last text Tandem sent her."""
+    async def _read_her(self, client_id: str, message_id: int) -> _Her:
+        window = timedelta(seconds=self.settings.tandem_rate_limit_seconds)
         async with self.sessions() as session:
-            last = await message_log.last_reply_text(session, client_id)
-        return None if last is None else self.say.language_if(name, last)
+            client = await session.get(Client, client_id)
+            assert client is not None
+            return _Her(
+                opted_out=client.opted_out,
+                language=client.language,
+                last_sent=await message_log.last_reply_text(session, client_id),
+                recent=await message_log.recent_inbound(
+                    session, client_id, utcnow() - window, exclude_id=message_id
+                ),
+            )
 
-    async def _forget_step(self, client_id: str, message_id: int, text: str) -> Turn | None:
+    def _last_sent(self, her: _Her, name: str) -> str | None:
+        """The language of gateway text `name` if it was the last text Tandem sent her."""
+        return None if her.last_sent is None else self.say.language_if(name, her.last_sent)
+
+    async def _forget_step(
+        self, client_id: str, message_id: int, text: str, her: _Her
+    ) -> Turn | None:
         """ "delete my data": she is asked to confirm once; DELETE right after that question
         forgets her (services/privacy/forget.py)."""
         if self.keywords.asks_to_forget(text):
@@ -262,7 +290,7 @@ class Gateway:
             )
         if not self.keywords.confirms_forget(text):
             return None
-        language = await self._last_sent(client_id, "forget_question")
+        language = self._last_sent(her, "forget_question")
         if language is None:
             return None  # a DELETE that answers nothing Tandem asked goes to the bot
         async with self.sessions() as session, session.begin():
@@ -274,15 +302,6 @@ class Gateway:
             except Exception:  # noqa: BLE001 - `tandem purge` deletes it for every forgotten client
                 log_event(logger, "tracker_forget_failed", logging.ERROR, client_id=client_id)
         return Turn([self.say.text("forgotten", language)], MessageState.KEYWORD)
-
-    async def _flooding(self, client_id: str, message_id: int) -> list[str] | None:
-        """The states of her messages in the flood window when she is over the limit."""
-        window = timedelta(seconds=self.settings.tandem_rate_limit_seconds)
-        async with self.sessions() as session:
-            recent = await message_log.recent_inbound(
-                session, client_id, utcnow() - window, exclude_id=message_id
-            )
-        return recent if len(recent) >= self.settings.tandem_rate_limit_count else None
 
     def _flood_reply(self, text: str, recent: list[str]) -> Turn:
         crisis = self.say.crisis_reply(text)  # a possible crisis still gets the direct question
@@ -310,7 +329,14 @@ class Gateway:
             )
         log_event(logger, "alert_raised", logging.WARNING, alert_id=alert.id, client_id=client_id)
 
-    async def _bot_turn(self, client_id: str, message_id: int, sid: str, text: str) -> Turn:
+    async def _bot_turn(
+        self,
+        client_id: str,
+        message_id: int,
+        sid: str,
+        text: str,
+        judging: Awaitable[Judgement],
+    ) -> Turn:
         rasa = self.replayer.rasa
         if rasa.is_open:
             # Every Rasa process hangs or is down: she gets the fallback now, not after a
@@ -325,7 +351,7 @@ class Gateway:
         # A crisis, or a possible one, waits on the bot only briefly: then the gateway's own
         # crisis reply goes out, and the bot's fuller answer follows by SMS (the replay).
         with TURN_STEP.labels("judge").time():
-            urgent = self.judge.judge(text).level in (CRISIS, ASK)
+            urgent = (await judging).level in (CRISIS, ASK)
         budget = self.settings.rasa_crisis_timeout_seconds if urgent else None
         try:
             with TURN_STEP.labels("bot").time():

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from safety import embedding
 from services.settings import Settings
 
 
@@ -64,6 +65,9 @@ class RasaClient:
         metadata: dict[str, Any] = {"message_sid": message_sid}
         if replay:
             metadata["replay"] = True
+        row = embedding.known(text)  # the crisis judgement read it here already
+        if row is not None:
+            metadata["embedding"] = embedding.to_wire(row)
         try:
             async with self.http.post(
                 f"{self.url}/webhooks/tandem/webhook",

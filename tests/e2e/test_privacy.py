@@ -107,6 +107,16 @@ def test_neither_database_holds_her_words_in_clear(
     assert said and leaks(tracker, PHONE, said, ZIP) == []
 
 
+def test_the_embedding_handed_to_rasa_is_not_stored_with_her_message(
+    stack: Stack, conversation: list[list[str]]
+) -> None:
+    """The gateway hands Rasa the sentence embedding of her text (safety/embedding.py); the
+    channel takes it out of the message's metadata before the turn is stored."""
+    users = [e for _, kind, e in tracker_events(stack.var_dir) if kind == "user"]
+    assert any((e.get("metadata") or {}).get("message_sid") for e in users)
+    assert not any("embedding" in (e.get("metadata") or {}) for e in users)
+
+
 def all_logs(stack: Stack) -> str:
     logs = "\n".join(p.read_text(errors="replace") for p in stack.var_dir.glob("*.log"))
     assert logs

@@ -9,6 +9,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
+import pytest
+
+from safety import embedding
 from services.app import create_app
 from services.app_keys import PHONES
 from services.db import encrypted
@@ -77,6 +80,19 @@ async def test_rasa_sees_a_pseudonymous_id_never_the_phone(
     assert first["message"] == "hi" and second["message"] == "01105"
     assert fake.headers[0] == f"Bearer {settings.rasa_token}"
     assert await count_clients(settings) == 1
+
+
+async def test_rasa_gets_the_sentence_embedding_the_gateway_computed(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str]
+) -> None:
+    """The crisis judgement embedded her text here; Rasa is handed that row, not left to
+    encode the same text again."""
+    fake, _ = fake_rasa
+    text = "my ride never came and i missed my dose"
+    await post_signed(client, form(text))
+    sent = fake.received[0]["metadata"]["embedding"]
+    assert embedding.remember("a text of its own", sent)
+    assert embedding.known("a text of its own") == pytest.approx(embedding.embed([text])[0])
 
 
 async def test_phone_is_stored_encrypted_and_found_by_keyed_hash(
