@@ -65,6 +65,17 @@ _OTHER_NUMBER = re.compile(
     r"|\b(?:al|a mi|en mi) (?:numero|telefono|celular) (?:viejo|anterior|de antes)\b"
     r"|\b(?:al|a|en) mi otro (?:numero|telefono|celular)\b"
 )
+# Someone else asked to stop ("told my mom to stop texting me baby advice": safety_AI; "le dije
+# a mi ex que deje de escribirme"): her story, not a request to Tandem, so that clause (with
+# the few words after it) is read as if absent and the rest of the text decides ("stop
+# texting me, i told my mom to stop too" still opts out). "Tell them to stop" may mean
+# Tandem's staff, so "them" is not here.
+_TOLD_SOMEONE = re.compile(
+    r"\b(?:(?:told|tell|telling|asked|asking|begged|begging|yelled at) (?:my|her|his|the|our|him) "
+    r"(?:\w+ ){0,2}(?:to )?(?:stop|quit)"
+    r"|(?:le dije|le pedi|le digo|le dijimos) (?:a (?:mi|su|la|el) \w+ )?(?:que|q) "
+    r"(?:deje|dejara|pare|parara))\b(?: \w+){0,3}"
+)
 _ELSEWHERE = re.compile(
     r"\b(?:want|need|talk to|speak to|talk with|speak with|quiero|necesito|hablar con) "
     r"(?:a|una|un) (?:real )?(?:person|human|persona|humano)\b"
@@ -223,7 +234,9 @@ class Keywords:
             return Keyword.OPT_IN if any(p.search(text) for p in self.plain_opt_in) else None
         if any(p.search(text) for p in self.plain_opt_in):
             return None  # asking for texts, not to stop them: the bot answers
-        text = _keyword_typo_fixed(text)
+        text = " ".join(_TOLD_SOMEONE.sub(" ", _keyword_typo_fixed(text)).split())
+        if not text:
+            return None
         words = text.split()
         if LOSS.search(text) and _BABY_TEXTS.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her loss: the bot stops the baby texts, with condolence and support

@@ -51,6 +51,9 @@ CRISIS_EN = [
     ("idk if its wrong but ive chosen the day", SUICIDE),
     # hiding her arms from the people who would notice (safety_X's first sight)
     ("gotta wear a hoodie to group so my sponsor doesnt see my arms", SUICIDE),
+    # heavy bleeding said with a picture; fresh cuts hidden from the nurse (safety_AI)
+    ("lol bleeding like a horror movie since i got home with the baby", OVERDOSE),
+    ("how do i hide the new ones from the doctor at my appt", SUICIDE),
     # a will written at her age; care arranged for when she is not there (round 19)
     ("wrote my will on the back of a receipt lol. tv goes to my brother", SUICIDE),
     ("si yo no estoy aqui el mes que viene quien se queda con los nenes", SUICIDE),
@@ -332,6 +335,8 @@ ORDINARY_EN = [
     # fear of him denied (round 19: 8 everyday texts of the blind sets, no crisis)
     "my ex will be at the baptism, im not scared of him, hes just annoying",
     "he got out of jail last week, not scared of him, just dont want him around the baby",
+    # a new thing hidden from someone with no one to see it
+    "had to hide the new ones from my toddler or hed eat all the cookies",
     # wills with a lawyer; being late ("if im not there by 5")
     "did my will today with the legal aid lady, my sister is the guardian",
     "if im not there by 5 can my mom pick up the baby from daycare",

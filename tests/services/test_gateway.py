@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
-
-import pytest
 
 from safety import embedding
 from services.app import create_app

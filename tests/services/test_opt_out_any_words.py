@@ -69,6 +69,9 @@ from tests.services.test_gateway_inbound import client_status, say
         # "turn these off" (safety_AD)
         "turn these off for me, my sober house doesnt allow phones anymore and i only get it"
         " on sundays anyway",
+        # someone else told to stop as well: the rest of the text still decides (round 19)
+        "stop texting me, i told my mom to stop too",
+        "can you tell them to stop texting me",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -150,6 +153,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # another phone of hers, not the one she texts from (round 19)
         "can u stop texting my old number, i got a new phone",
         "ya no me manden nada al numero viejo, este es mi numero nuevo",
+        # someone else told to stop (safety_AI)
+        "i told my sister to stop texting me about the shower lol. anyway can i get a ride tmrw",
+        "le dije a mi ex que deje de mandarme mensajes, no le hace caso a nadie",
         # stopping or unsubscribing from something else (safety_AE)
         "can you cancel the texts about my appointment on friday, i rescheduled",
         "stop sending me to that pharmacy, they never have my subs in stock",
