@@ -44,6 +44,8 @@ _HER_SILENCE = re.compile(
     r"\b(?:if|when|in case|once) i (?:stop|quit|dont|do not|cant|never) (?:text|texting|answer|"
     r"answering|reply|replying|respond|responding|writing)\b|\b(?:si|cuando) (?:yo )?(?:dejo de|"
     r"deje de|no) (?:escribir|escribirte|contestar|contestarte|responder|textear)\b"
+    # she cannot talk now ("no puedo hablar, el esta aqui. mandame el numero": safety_AJ)
+    r"|\b(?:cant|can t|cannot|no puedo) (?:talk|hablar)\b"
 )
 # What she wants to stop is something else the bot answers, found in the outside NLU sets'
 # ordinary texts that the opt-out readers unsubscribed (session 10): her information going to

@@ -75,6 +75,8 @@ CRISIS_EN = [
     ("how do u hide marks in the summer when u gotta wear short sleeves to the clinic", SUICIDE),
     ("wearing long sleeves to cover up the fresh cuts", SUICIDE),
     ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
+    # she cannot talk because he is there (safety_AJ)
+    ("cant talk rn hes in the other room. send me that number again", VIOLENCE),
     # fear denied once and said again (round 19: only the denied word is passed over)
     ("im not scared of him anymore, im scared of what hell do to the baby", VIOLENCE),
     # overdose / medical emergency
@@ -236,6 +238,8 @@ CRISIS_EN = [
 ]
 
 CRISIS_ES = [
+    # no puede hablar porque el esta ahi (safety_AJ)
+    ("no puedo hablar, el esta en el cuarto. ayudame", VIOLENCE),
     # hiding the cuts (safety_AC's first sight)
     ("como escondo los cortes si en la clinica hace calor y tengo que ir en manga corta", SUICIDE),
     # stockpiling her medication; out of jail and on his way (safety_S's first sight)
@@ -332,6 +336,8 @@ ORDINARY_EN = [
     "my grandma's funeral is saturday, can someone watch the baby for me",
     "is there a program that helps pay for my moms funeral. its a lot for me",
     "funeral for my cousin was today. it was hard for me",
+    # learning the steps before it happens (safety_AJ)
+    "what do i do if i ever find him passed out, just want to be ready",
     # fear of him denied (round 19: 8 everyday texts of the blind sets, no crisis)
     "my ex will be at the baptism, im not scared of him, hes just annoying",
     "he got out of jail last week, not scared of him, just dont want him around the baby",

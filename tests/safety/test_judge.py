@@ -306,10 +306,10 @@ def test_an_idiom_is_taken_out_before_the_readers_read_the_text(judge: SafetyJud
     assert judge.lexicon.without_idioms("I want to DIE") == "I want to DIE"
     # ... and the idioms keep their look-ahead: dying to die is no idiom.
     assert judge.judge("im dying to die").level == CRISIS
-    # The same in Spanish ("me muero por ver a mi nena": 22 everyday texts, no crisis), but
-    # dying inside is read as she wrote it.
-    assert judge.lexicon.without_idioms("me muero por ver a mi nena") == "ver a mi nena"
-    assert judge.lexicon.without_idioms("me muero por dentro") == "me muero por dentro"
+    # Not "me muero por ..." (tried in round 19): the readers learned it from 22 everyday
+    # texts, and without it "me muero por un mofongo, 8 meses y este antojo no se me quita"
+    # rose from 0.22 to 0.31, a question.
+    assert judge.lexicon.without_idioms("me muero por un cafe") == "me muero por un cafe"
 
 
 def test_a_funeral_she_arranges_for_herself_is_not_read_as_someone_elses(

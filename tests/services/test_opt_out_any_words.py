@@ -94,6 +94,7 @@ async def test_english_opt_outs_in_other_words(
         "dejen de escribirme",
         "ya no quiero seguir en tandem, gracias",  # leaving Tandem by name (safety_U)
         "apaguen los mensajes por favor",
+        "como me salgo de esto? no quiero que me sigan texteando",  # asked, then said (safety_AJ)
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -140,6 +141,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "can you send me the messages in spanish please",
         "me pueden mandar los textos en ingles",
         # what her silence would mean: a danger sign, never a request to stop (safety_W)
+        "no puedo hablar ahora, mandame el numero ese otra vez",  # she cannot talk (safety_AJ)
+        "cant talk rn just send the address again",
         "if i stop texting u its bc hes here",
         "si dejo de contestar es que el volvio",
         # her consent to share, a person, discreet texts: the bot answers each (the readers
