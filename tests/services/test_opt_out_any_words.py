@@ -12,6 +12,7 @@ from safety.judge import ASK, Judgement
 from services.app_keys import GATEWAY
 from services.db.engine import make_engine, make_sessionmaker
 from services.db.tables import Alert, Client
+from services.gateway.keywords import Keyword
 from services.settings import Settings
 from tests.services.conftest import FakeRasa
 from tests.services.test_gateway_inbound import client_status, say
@@ -266,6 +267,30 @@ async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
     (confirmation,) = await say(client, "yes")
     assert "unsubscribed" in confirmation
     assert await client_status(settings) == "opted_out"
+    assert fake.received == []
+
+
+async def test_a_stop_only_the_readers_saw_in_a_text_with_some_risk_is_asked_once(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    """The opt-out readers are sure, no phrase says stop, and the crisis judgement finds some
+    risk, under a question's: she is asked once, not cut off (safety_AJ: "no puedo hablar, el
+    esta aqui. mandame el numero" was unsubscribed at risk 0.19)."""
+    fake, _ = fake_rasa
+    gateway = client.app[GATEWAY]
+    text = "pls dont send me anything else, its all too much right now"
+    assert gateway.keywords.classify(text, opted_out=False) is Keyword.OPT_OUT
+    judgement = gateway.judge.judge(text)
+    assert judgement.level == "none" and gateway.judge.ask_at / 2 <= judgement.risk
+    (question,) = await say(client, text)
+    assert question.startswith("Do you want to stop all texts") and "STOP" in question
+    assert await client_status(settings) == "active"
+    (confirmation,) = await say(client, "yes")
+    assert "unsubscribed" in confirmation
+    # Where the risk is lower still, the readers decide as before.
+    calm = "no more of this. its too much"
+    assert gateway.judge.judge(calm).risk < gateway.judge.ask_at / 2
+    assert gateway.keywords.classify(calm, opted_out=False) is Keyword.OPT_OUT
     assert fake.received == []
 
 
