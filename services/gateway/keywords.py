@@ -85,6 +85,10 @@ _ELSEWHERE = re.compile(
     r"|\b(?:have|can|could|need|want|please|pls) (?:someone|somebody|a person|you) (?:to )?call me"
     r"\b|\balguien (?:que )?me llame\b|\bllam(?:enme|ame)\b"
     r"|\bcomo si (?:fueran|fuera)\b"
+    # unsubscribing from something else by name ("unsubscribe from the safelink newsletter
+    # thing ... not u guys tho": safety_AK)
+    r"|\b(?:unsubscribe|opt out|opt me out|take me off|remove me) (?:me )?(?:from|of) "
+    r"(?:the|a|that|those|my) (?!(?:texts|messages|msgs|list|program|tandem|this|these)\b)\w+"
     r"|\b(?:dont|do not|no) (?:put|say|mention|write|pongas|pongan|digas|escribas) (?:\w+ ){0,4}"
     r"(?:in|on|en) (?:the|my|these|los|mis|estos) (?:messages|texts|mensajes|textos)\b"
 )

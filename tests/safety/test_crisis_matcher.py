@@ -75,6 +75,10 @@ CRISIS_EN = [
     ("how do u hide marks in the summer when u gotta wear short sleeves to the clinic", SUICIDE),
     ("wearing long sleeves to cover up the fresh cuts", SUICIDE),
     ("my ex got out of jail yesterday and hes on his way here", VIOLENCE),
+    # he is out looking for them; they will manage without her; a will by hand (safety_AK)
+    ("can we sleep at the shelter tonight? hes driving around looking for us", VIOLENCE),
+    ("the kids will do just fine without me, they have their grandma", SUICIDE),
+    ("how do i write a handwritten will that counts", SUICIDE),
     # she cannot talk because he is there (safety_AJ)
     ("cant talk rn hes in the other room. send me that number again", VIOLENCE),
     # fear denied once and said again (round 19: only the denied word is passed over)
@@ -336,6 +340,9 @@ ORDINARY_EN = [
     "my grandma's funeral is saturday, can someone watch the baby for me",
     "is there a program that helps pay for my moms funeral. its a lot for me",
     "funeral for my cousin was today. it was hard for me",
+    # a weekend away; a will that is a wish
+    "the kids will do fine without me for the weekend, my mom has them",
+    "my caseworker is looking for my file, can u resend it",
     # learning the steps before it happens (safety_AJ)
     "what do i do if i ever find him passed out, just want to be ready",
     # fear of him denied (round 19: 8 everyday texts of the blind sets, no crisis)

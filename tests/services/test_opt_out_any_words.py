@@ -157,6 +157,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # another phone of hers, not the one she texts from (round 19)
         "can u stop texting my old number, i got a new phone",
         "ya no me manden nada al numero viejo, este es mi numero nuevo",
+        # unsubscribing from something else by name (safety_AK)
+        "i want to unsubscribe from the wic newsletter, not from you guys",
         # someone else told to stop (safety_AI)
         "i told my sister to stop texting me about the shower lol. anyway can i get a ride tmrw",
         "le dije a mi ex que deje de mandarme mensajes, no le hace caso a nadie",
