@@ -21,9 +21,10 @@
    alone (and it is logged).
 3. The conversation: her last few texts read together. Warning signs spread over several
    messages ("gave my stuff away", "feel calm now that i decided", "thanks for everything")
-   can add up to a risk no single one has; then Tandem asks directly. Only earlier texts with
-   some risk of their own (``history_floor``) are read: a "hi" or a zip code adds nothing, and
-   with them the layer would only re-read her new text at a lower threshold.
+   can add up to a risk no single one has; then Tandem asks directly, on the turn her text
+   carries them over the line. Only earlier texts with some risk of their own
+   (``history_floor``) are read: a "hi" or a zip code adds nothing, and with them the layer
+   would only re-read her new text at a lower threshold.
 
     judge = SafetyJudge.load()                    # once, at start-up
     j = judge.judge(text, history=earlier_texts)  # per message, never raises
@@ -204,8 +205,12 @@ class SafetyJudge:
             if normalize(t) and self.risk(t)[0] >= self.history_floor
         ]
         if recent:
+            # Her new text must carry the conversation over the line: earlier texts that are
+            # over it read together without it were judged on their own turns, and "yes
+            # please" after "how long before u get take homes" (0.20 alone) adds nothing
+            # (round 19's readers asked there).
             together, together_category = self.risk(" ".join([*recent, text]))
-            if together >= self.conversation_at:
+            if together >= self.conversation_at > self.risk(" ".join(recent))[0]:
                 return Judgement(ASK, together_category, language, "conversation", risk)
         return Judgement(NONE, None, language, "", risk)
 

@@ -156,30 +156,42 @@ def test_an_emergency_the_readers_score_low_is_still_caught_by_its_phrase(
 
 
 def test_a_greeting_before_her_text_does_not_lower_the_bar(judge: SafetyJudge) -> None:
-    # With a conversation threshold of 0 any history that is read makes a question: "hi" is
-    # below the history floor, so her text is judged on its own.
+    # "hi" is below the history floor, so her text is judged on its own: the conversation
+    # layer never reads it, even at a threshold it would cross.
+    assert judge.risk("hi")[0] < judge.history_floor
     reads = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
-    reads.conversation_at = 0.0
     text = "need a ride to my appt tmrw"
+    reads.conversation_at = judge.risk(f"hi {text}")[0] / 2
     assert reads.judge(text, ["hi"]).level == NONE
-    assert reads.judge(text, ["gave my sister my good jacket and my jewelry today"]).level == ASK
+    # Read (no floor), "hi" alone is already over that threshold: her text adds nothing.
     reads.history_floor = 0.0
-    assert reads.judge(text, ["hi"]).level == ASK
+    assert reads.judge(text, ["hi"]).level == NONE
 
 
 def test_warning_signs_across_messages_add_up_to_a_question(judge: SafetyJudge) -> None:
-    history = [
+    texts = [
         "the baby is at my moms all weekend",
-        "gave my sister my good jacket and my jewelry today",
-        "feel so calm now that i decided",
+        "dropped off the dog at my cousins for good",
+        "feeling weirdly calm today",
+        "you were always nice to me",
     ]
-    last = "thanks for always checking on me"
-    assert judge.judge(last).level == NONE
-    together = judge.judge(last, history)
-    assert (together.level, together.source, together.category) == (ASK, "conversation", "suicide")
+    assert all(judge.judge(t).level == NONE for t in texts)
+    # As the conversation goes (her texts since the last question), one of them tips it.
+    found = [judge.judge(t, texts[:i]) for i, t in enumerate(texts)]
+    asked = [j for j in found if j.level == ASK]
+    assert asked and all((j.source, j.category) == ("conversation", "suicide") for j in asked)
     # Her own earlier everyday texts do not make an everyday text a question.
     calm = ["need a ride to my appt tmrw", "its at 9 in springfield"]
     assert judge.judge("thank you so much", calm).level == NONE
+
+
+def test_an_answer_after_a_text_judged_on_its_own_is_not_a_question(judge: SafetyJudge) -> None:
+    # Round 19's readers put this at 0.20: below the question, over the conversation line.
+    # Her "yes please" to the search offered after the answer adds nothing to it.
+    earlier = "how long do u have to be at the clinic before u get take homes"
+    assert judge.judge(earlier).level == NONE
+    assert judge.risk(earlier)[0] >= judge.conversation_at
+    assert judge.judge("yes please", [earlier]).level == NONE
 
 
 def test_a_broken_model_leaves_the_lexicon_deciding() -> None:
