@@ -58,6 +58,15 @@ _SHARING = re.compile(
     r"\b(?: \w+){0,3} (?:to|with|w|al|a la|a los|con)\b"
     r"|\bno le(?:s)? (?:mandes|manden|envies|envien|des|den|pases|pasen|compartas|compartan)\b"
 )
+# The texts in the other language ("pls stop sending the spanish ones, i read english better",
+# "ya no me manden los mensajes en ingles, mejor en espanol": safety_AL): the bot sets her
+# language, even when she says "ya no".
+_OTHER_LANGUAGE = re.compile(
+    r"\b(?:the |those |these )?(?:spanish|english) ones\b|\bmejor en (?:espanol|ingles)\b"
+    r"|\b(?:mensajes|textos|texts|messages|msgs)(?: \w+){0,2}? (?:en (?:espanol|ingles)|"
+    r"in (?:spanish|english))\b(?! (?:ni|or|nor|either)\b)"
+    r"|\bi read (?:english|spanish) better\b"
+)
 # Another number of hers, not this one ("stop sending stuff to my old number, this is my new
 # one": safety_AH): unsubscribing the phone she texts from would cut her off. A text from an old
 # phone someone else now holds ("this isnt her phone anymore, stop") still opts that phone out.
@@ -88,7 +97,8 @@ _ELSEWHERE = re.compile(
     # unsubscribing from something else by name ("unsubscribe from the safelink newsletter
     # thing ... not u guys tho": safety_AK)
     r"|\b(?:unsubscribe|opt out|opt me out|take me off|remove me) (?:me )?(?:from|of) "
-    r"(?:the|a|that|those|my) (?!(?:texts|messages|msgs|list|program|tandem|this|these)\b)\w+"
+    r"(?:the|a|that|those|my) "
+    r"(?!(?:texts?|messages|msgs|sms|list|program|tandem|this|these|whole|thing|service)\b)\w+"
     r"|\b(?:dont|do not|no) (?:put|say|mention|write|pongas|pongan|digas|escribas) (?:\w+ ){0,4}"
     r"(?:in|on|en) (?:the|my|these|los|mis|estos) (?:messages|texts|mensajes|textos)\b"
 )
@@ -252,8 +262,8 @@ class Keywords:
             return None  # her hours or how often: the bot's to set
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her consent to share, not the texts: the bot's to answer
-        if _OTHER_NUMBER.search(text):
-            return None  # another phone of hers (even "for good"): this one stays subscribed
+        if _OTHER_NUMBER.search(text) or _OTHER_LANGUAGE.search(text):
+            return None  # another phone of hers, or the other language: she stays subscribed
         if any(p.search(text) for p in self.phrases):
             if _one_kind(text) and not asked:
                 return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"

@@ -73,6 +73,8 @@ from tests.services.test_gateway_inbound import client_status, say
         # someone else told to stop as well: the rest of the text still decides (round 19)
         "stop texting me, i told my mom to stop too",
         "can you tell them to stop texting me",
+        "who gave u my number?? dont ever text me again",  # safety_AL
+        "i would like to opt out of the text messages please",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -157,6 +159,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # another phone of hers, not the one she texts from (round 19)
         "can u stop texting my old number, i got a new phone",
         "ya no me manden nada al numero viejo, este es mi numero nuevo",
+        # the texts in the other language (safety_AL)
+        "pls stop sending the spanish ones, i read english better",
+        "ya no me manden los mensajes en ingles, mejor en espanol",
         # unsubscribing from something else by name (safety_AK)
         "i want to unsubscribe from the wic newsletter, not from you guys",
         # someone else told to stop (safety_AI)
