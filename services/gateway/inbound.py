@@ -198,8 +198,10 @@ class Gateway:
         )
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
         judgement = await judging if keyword is Keyword.OPT_OUT else None
+        # Said in so many words (a keyword or a phrase), or only the opt-out readers' guess.
+        said = judgement is not None and self.keywords.says_stop(text)
         if judgement is not None and judgement.level in (CRISIS, ASK):
-            if not self.keywords.says_stop(text):
+            if not said:
                 # Danger, or possible danger, only the readers took for "stop" ("he took my
                 # phone and keys, writing from my daughter's", "might wanna take me off the list
                 # after this weekend"): the bot's crisis reply or direct question, not an
@@ -212,14 +214,15 @@ class Gateway:
                 await self._alert_staff(client_id, sms.sid, judgement.category, where)
         elif (
             judgement is not None
+            and not said
             and not asked
             and judgement.risk >= self.judge.ask_at / 2
-            and not self.keywords.says_stop(text)
         ):
-            # Only the readers' guess, in a text with some risk below a question's ("no puedo
-            # hablar, el esta aqui. mandame el numero" was unsubscribed at 0.19: safety_AJ):
-            # ask once rather than cut her off. Of the blind sets' opt-outs the readers alone
-            # caught, 2 of 470 are asked (at half the ask threshold, 0.15 in round 19).
+            # Only the readers' guess, in a text with some risk below a question's ("no
+            # puedo hablar, el esta aqui. mandame el numero" was unsubscribed at 0.19:
+            # safety_AJ): ask once rather than cut her off. Of the blind sets' opt-outs
+            # the readers alone caught, 2 of 470 are asked (half the ask threshold, 0.15
+            # in round 19).
             keyword = Keyword.OPT_OUT_QUESTION
         language = guess_language(text, default=her.language)
         if keyword is Keyword.OPT_OUT:

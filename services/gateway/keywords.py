@@ -58,13 +58,14 @@ _SHARING = re.compile(
     r"\b(?: \w+){0,3} (?:to|with|w|al|a la|a los|con)\b"
     r"|\bno le(?:s)? (?:mandes|manden|envies|envien|des|den|pases|pasen|compartas|compartan)\b"
 )
-# The texts in the other language ("pls stop sending the spanish ones, i read english better",
-# "ya no me manden los mensajes en ingles, mejor en espanol": safety_AL): the bot sets her
-# language, even when she says "ya no".
+# Which language the texts come in ("me pueden mandar los mensajes en espanol": safety_Z; "pls
+# stop sending the spanish ones, i read english better", "ya no me manden los mensajes en
+# ingles, mejor en espanol": safety_AL): the bot sets her language, even when she says "ya no".
 _OTHER_LANGUAGE = re.compile(
     r"\b(?:the |those |these )?(?:spanish|english) ones\b|\bmejor en (?:espanol|ingles)\b"
-    r"|\b(?:mensajes|textos|texts|messages|msgs)(?: \w+){0,2}? (?:en (?:espanol|ingles)|"
-    r"in (?:spanish|english))\b(?! (?:ni|or|nor|either)\b)"
+    r"|\b(?:text|texts|texting|txt|message|messages|msgs|escrib\w*|mensaj\w*|manden|envien|"
+    r"textos)\b(?: \w+){0,3}? (?:en (?:espanol|ingles)|in (?:spanish|english))\b"
+    r"(?! (?:ni|or|nor|either)\b)"
     r"|\bi read (?:english|spanish) better\b"
 )
 # Another number of hers, not this one ("stop sending stuff to my old number, this is my new
@@ -125,9 +126,7 @@ _LIMITED_WHEN = (
     r"the evening|evenings|the afternoon|weekends?|my shift|the weekend|sundays|saturdays)\b"
     r"|(?:so much|so often|as much|as often|less|fewer|for now|for a while|for a bit|"
     r"for a few (?:days|weeks)|por ahora|por un tiempo|tanto|"
-    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana|"
-    # ...or in which language ("me pueden mandar los mensajes en espanol": safety_Z)
-    r"en (?:espanol|ingles)|in (?:spanish|english))\b"
+    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana)\b"
 )
 # ...said of the texts themselves, within a few words ("stop texting me. i get dark thoughts
 # at night" is a stop), and not taken back ("at 7am? actually just stop altogether").

@@ -156,16 +156,23 @@ def test_an_emergency_the_readers_score_low_is_still_caught_by_its_phrase(
 
 
 def test_a_greeting_before_her_text_does_not_lower_the_bar(judge: SafetyJudge) -> None:
-    # "hi" is below the history floor, so her text is judged on its own: the conversation
-    # layer never reads it, even at a threshold it would cross.
-    assert judge.risk("hi")[0] < judge.history_floor
-    reads = SafetyJudge(judge.lexicon, judge.model, judge.semantic)
+    # "hi" is below the history floor, so the conversation layer never reads it: her text is
+    # judged on its own. Without the floor it is read with her text.
+    read: list[str] = []
+
+    class Reads(SafetyJudge):
+        def risk(self, text: str) -> tuple[float, str | None]:
+            read.append(text)
+            return super().risk(text)
+
+    reads = Reads(judge.lexicon, judge.model, judge.semantic)
     text = "need a ride to my appt tmrw"
-    reads.conversation_at = judge.risk(f"hi {text}")[0] / 2
+    assert judge.risk("hi")[0] < judge.history_floor
     assert reads.judge(text, ["hi"]).level == NONE
-    # Read (no floor), "hi" alone is already over that threshold: her text adds nothing.
+    assert f"hi {text}" not in read
     reads.history_floor = 0.0
-    assert reads.judge(text, ["hi"]).level == NONE
+    assert reads.judge(text, ["hi"]).level == NONE  # read, a greeting still adds nothing
+    assert f"hi {text}" in read
 
 
 def test_warning_signs_across_messages_add_up_to_a_question(judge: SafetyJudge) -> None:
