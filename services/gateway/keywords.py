@@ -57,6 +57,9 @@ _SHARING = re.compile(
     r"|\b(?:share|sharing|send|sending|give|giving|pass|passing) (?:my|mis|mi|anything about me)"
     r"\b(?: \w+){0,3} (?:to|with|w|al|a la|a los|con)\b"
     r"|\bno le(?:s)? (?:mandes|manden|envies|envien|des|den|pases|pasen|compartas|compartan)\b"
+    # ...but not the texts themselves, said of her by someone with her phone ("ella dice que no
+    # le manden mas mensajes": an opt-out phrase in keywords.yml)
+    r"(?! (?:mas )?(?:mensajes|textos)\b)"
 )
 # Which language the texts come in ("me pueden mandar los mensajes en espanol": safety_Z; "pls
 # stop sending the spanish ones, i read english better", "ya no me manden los mensajes en
@@ -105,10 +108,12 @@ _ELSEWHERE = re.compile(
 )
 # "no more of the baby size texts", "stop sending the pregnancy week stuff ... send the baby
 # stuff now" (safety_AB): one kind of text, not all of them. The model may be sure it is about
-# stopping texts; Tandem asks once which she means.
+# stopping texts; Tandem asks once which she means. "The program texts" are all of them
+# (safety_AL).
 _SCOPED = re.compile(
     r"\b(?:the|those|these|that|los|las|esos|esas) "
-    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms)\b)(?:\w+ ){1,3}"
+    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms|program|tandem|automated)\b)"
+    r"(?:\w+ ){1,3}"
     r"(?:texts|messages|msgs|txts|tips|stuff|updates|reminders|mensajes|textos|cosas)\b"
     r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
     # a reminder, or the others kept ("stop sending me the reminder for the 3pm thing ... keep

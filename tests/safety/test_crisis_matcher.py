@@ -403,6 +403,8 @@ ORDINARY_EN = [
     "i'm killing myself trying to get everything done",
     "my mom is gonna kill me when she sees my hair",
     "i want to dye my hair purple",
+    "im not suicidal or anything, just sick of this weather",
+    "no estoy suicida ni nada, solo cansada",
     "my grandma died last year and i miss her",
     # recovery, MOUD, needs
     "i need subs",

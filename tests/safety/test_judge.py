@@ -331,6 +331,21 @@ def test_an_idiom_is_taken_out_before_the_readers_read_the_text(judge: SafetyJud
     assert judge.lexicon.without_idioms("me muero por un cafe") == "me muero por un cafe"
 
 
+def test_her_denial_is_not_read_as_the_word_it_denies(judge: SafetyJudge) -> None:
+    # safety_AM's first sight: the readers learned "suicidal", not the "not" before it, and a
+    # complaint about the weather got the crisis reply (0.65).
+    for text in (
+        "im not suicidal or anything lol, this rain is just getting to me",
+        "no estoy suicida ni nada, es que estoy cansada de todo el frio",
+    ):
+        assert judge.judge(text).level == NONE
+    # What follows the denial is still read.
+    assert (
+        judge.judge("im not suicidal i just want to sleep and never wake up, got the pills").level
+        == CRISIS
+    )
+
+
 def test_a_funeral_she_arranges_for_herself_is_not_read_as_someone_elses(
     judge: SafetyJudge,
 ) -> None:

@@ -75,6 +75,9 @@ from tests.services.test_gateway_inbound import client_status, say
         "can you tell them to stop texting me",
         "who gave u my number?? dont ever text me again",  # safety_AL
         "i would like to opt out of the text messages please",
+        # someone with her phone, for her (safety_AL)
+        "hi this is her aunt. please quit texting her, she doesnt want the program texts",
+        "her boyfriend here. she does not want these messages anymore",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -98,6 +101,7 @@ async def test_english_opt_outs_in_other_words(
         "ya no quiero seguir en tandem, gracias",  # leaving Tandem by name (safety_U)
         "apaguen los mensajes por favor",
         "como me salgo de esto? no quiero que me sigan texteando",  # asked, then said (safety_AJ)
+        "soy su prima, ella dice que no le manden mas mensajes",  # for her (safety_AL)
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -167,6 +171,7 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # someone else told to stop (safety_AI)
         "i told my sister to stop texting me about the shower lol. anyway can i get a ride tmrw",
         "le dije a mi ex que deje de mandarme mensajes, no le hace caso a nadie",
+        "my mom asked me to stop texting her at work lol, anyway is the clinic open sat",
         # stopping or unsubscribing from something else (safety_AE)
         "can you cancel the texts about my appointment on friday, i rescheduled",
         "stop sending me to that pharmacy, they never have my subs in stock",
