@@ -10,15 +10,15 @@
    died of an od", ``TOLD_ABOUT``) below ``lexicon_floor``. (A higher cut-off for long
    texts was tried in round 9 and taken out: it let "overdose at the bus stop in quincy center
    a lady is down" through, which the n-gram reader scored 0.004.)
-2. The risk: two readers trained on labelled texts by ``make safety-model``, averaged
-   (``safety.semantic.blend``): a classifier over word and character n-grams (``safety.textmodel``,
-   ``data/safety/risk_model.json``: the probability that the text is not ``none``, and the
-   likeliest category) and one over sentence embeddings (``safety.semantic``,
-   ``risk_semantic.npz``), which knows meaning rather than words ("i wont be around for her
-   birthday"). At or above the ``crisis`` threshold it is a crisis; between ``ask`` and
-   ``crisis`` it is possible, and Tandem asks her directly, with 988 or 911 in the same text
-   (asking does not plant the idea). If the semantic reader cannot run, the n-gram one decides
-   alone (and it is logged).
+2. The risk: two readers trained on labelled texts by ``make safety-model``, blended
+   (``safety.semantic.blend``, the mean of their log-odds): a classifier over word and
+   character n-grams (``safety.textmodel``, ``data/safety/risk_model.json``: the probability
+   that the text is not ``none``, and the likeliest category) and one over sentence embeddings
+   (``safety.semantic``, ``risk_semantic.npz``), which knows meaning rather than words ("i wont
+   be around for her birthday"). At or above the ``crisis`` threshold it is a crisis; between
+   ``ask`` and ``crisis`` it is possible, and Tandem asks her directly, with 988 or 911 in the
+   same text (asking does not plant the idea). If the semantic reader cannot run, the n-gram
+   one decides alone (and it is logged).
 3. The conversation: her last few texts read together. Warning signs spread over several
    messages ("gave my stuff away", "feel calm now that i decided", "thanks for everything")
    can add up to a risk no single one has; then Tandem asks directly, on the turn her text
@@ -205,12 +205,17 @@ class SafetyJudge:
             if normalize(t) and self.risk(t)[0] >= self.history_floor
         ]
         if recent:
-            # Her new text must carry the conversation over the line: earlier texts that are
-            # over it read together without it were judged on their own turns, and "yes
-            # please" after "how long before u get take homes" (0.20 alone) adds nothing
-            # (round 19's readers asked there).
+            # Read together they must reach the line a single text needs for a question (and
+            # the one 2% of everyday conversations reach), and her new text must raise them:
+            # "yes please" after "how long before u get take homes" adds nothing (round 19).
+            # Round 20's readers put the conversation line at 0.07, under many single texts
+            # judged none on their own turns; a rule of crossing only that line then never
+            # asked about "dropped off the dog for good", "feeling weirdly calm", "thanks for
+            # everything". This one asked there, and on 600 random sequences of five held-out
+            # everyday texts it asked on 0.3% of turns (the crossing rule: 1.4%).
             together, together_category = self.risk(" ".join([*recent, text]))
-            if together >= self.conversation_at > self.risk(" ".join(recent))[0]:
+            line = max(self.conversation_at, self.ask_at)
+            if together >= line and together > self.risk(" ".join(recent))[0]:
                 return Judgement(ASK, together_category, language, "conversation", risk)
         return Judgement(NONE, None, language, "", risk)
 

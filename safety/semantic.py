@@ -14,6 +14,7 @@ decisions (Platt scaling), so it can be averaged with the n-gram model's probabi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,10 +91,28 @@ class SemanticModel:
         return self.probability_of_vectors(embed(texts))
 
 
+#: Probabilities are clipped to this distance from 0 and 1 before their log-odds are taken.
+_EDGE = 1e-4
+
+
 def blend(ngram: float, semantic: float) -> float:
-    """One probability from both readers: their mean. On blind sets A and B held out, the mean
-    caught 0.949 of crises at 5% false alarms, the n-gram reader alone 0.916."""
-    return (float(ngram) + float(semantic)) / 2.0
+    """One probability from both readers: the mean of their log-odds. When one reader is sure
+    and the other unsure ("gives take homes after 90 days": n-gram 0.74, embeddings 0.008),
+    the sure one weighs more than in a plain mean, which put such texts in the middle, where
+    Tandem asks. Round 20, 36 writers held out by group (5,291 crises, 6,750 everyday texts)
+    at the same thresholds' quantiles: 14 crises missed by the whole judgement instead of 20,
+    crisis replies to everyday texts 1.64% instead of 1.76%, the same 6.25% questions. (The
+    plain mean had been chosen on blind sets A and B against each reader alone.)"""
+    return _logistic((_log_odds(ngram) + _log_odds(semantic)) / 2.0)
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(float(p), _EDGE), 1.0 - _EDGE)
+    return math.log(p / (1.0 - p))
+
+
+def _logistic(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 def companion(meta: Mapping[str, Any], model_path: Path | str) -> SemanticModel | None:

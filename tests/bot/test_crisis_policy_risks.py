@@ -9,10 +9,10 @@ import pytest
 from bot.crisis_policy import remembering
 from safety.judge import SafetyJudge
 
-# Under the conversation's line together, over it with her next text (safety/judge.py asks on
-# the turn that carries it over).
+# Under the question's line together, over it with her next text (safety/judge.py asks on the
+# turn her text raises them over it).
 HISTORY = ["the baby is at my moms all weekend", "dropped off the dog at my cousins for good", "ok"]
-TURNS = ["feeling weirdly calm today", "feeling weirdly calm today", "i need diapers", "hi"]
+TURNS = ["anyway thanks for everything", "anyway thanks for everything", "i need diapers", "hi"]
 
 
 def test_her_earlier_texts_are_read_once_and_judged_the_same(monkeypatch) -> None:
@@ -31,7 +31,7 @@ def test_her_earlier_texts_are_read_once_and_judged_the_same(monkeypatch) -> Non
     assert expected[0].level == "ask"  # the conversation layer did read the history
     for text in HISTORY:
         assert read.count(text) <= 1, text
-    assert read.count("feeling weirdly calm today") == 1
+    assert read.count("anyway thanks for everything") == 1
 
 
 @pytest.mark.parametrize("text", ["i want to kill myself", "hes not breathing", "hi"])

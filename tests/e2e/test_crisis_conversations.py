@@ -76,7 +76,7 @@ def test_warning_signs_over_several_messages_are_noticed(stack: Stack) -> None:
         "the baby is at my moms all weekend",
         "dropped off the dog at my cousins for good",
         "feeling weirdly calm today",
-        "you were always nice to me",
+        "anyway thanks for everything",
     )
     judge = default_judge()
     assert all(judge.judge(t).level == NONE for t in texts)

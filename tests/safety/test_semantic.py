@@ -68,6 +68,18 @@ def test_the_reader_matches_scikit_learn_on_what_it_was_trained_with() -> None:
     assert np.allclose(model.decision(vectors), svm.decision_function(vectors), atol=1e-4)
 
 
+def test_the_blend_leans_to_the_reader_that_is_sure() -> None:
+    # Two readers that agree give their probability back; either order gives the same.
+    assert blend(0.3, 0.3) == pytest.approx(0.3)
+    assert blend(0.9, 0.2) == pytest.approx(blend(0.2, 0.9))
+    # One sure it is nothing, one unsure: under the plain mean, which asked about such texts.
+    assert blend(0.74, 0.008) < 0.2 < (0.74 + 0.008) / 2
+    # One sure it is a crisis, one unsure: over the plain mean.
+    assert blend(0.999, 0.4) > 0.9 > (0.999 + 0.4) / 2
+    # Certainty is clipped, so one reader alone can never decide.
+    assert 0.0 < blend(0.0, 1.0) < 1.0 and blend(1.0, 1.0) < 1.0
+
+
 def test_the_risk_blends_both_readers() -> None:
     judge = default_judge()
     text = "i wont be around for her first birthday, everything is ready"
