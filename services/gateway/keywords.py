@@ -115,7 +115,7 @@ _SCOPED = re.compile(
     r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms|program|tandem|automated)\b)"
     r"(?:\w+ ){1,3}"
     r"(?:texts|messages|msgs|txts|tips|stuff|updates|reminders|mensajes|textos|cosas)\b"
-    r"|\b(?:mensajes|textos|texts|messages) (?:del|de la|de los|sobre|about the)\b"
+    r"|\b(?:mensajes|textos|msjs|texts|messages) (?:del|de la|de los|sobre|about the)\b"
     # a reminder, or the others kept ("stop sending me the reminder for the 3pm thing ... keep
     # the others": safety_AC)
     r"|\bthe (?:\w+ ){0,2}reminder\b(?! and)"

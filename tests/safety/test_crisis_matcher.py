@@ -122,6 +122,9 @@ CRISIS_EN = [
     # (safety_P's first sight missed both)
     ("newborn is super sleepy, wont eat, kinda limp. nicu said watch for withdrawal", OVERDOSE),
     ("baby is so floppy and hard to wake", OVERDOSE),
+    # safety_AN: the baby not named, or named as "her"/"him" (paraphrased)
+    ("so we had a great week but now he wont wake up for his bottle and seems so weak", OVERDOSE),
+    ("is it normal i havent felt him kick since yesterday? prob nothing", OVERDOSE),
     ("bleeding thru my pants in the clinic line, had the baby 3 days ago", OVERDOSE),
     ("hes not breathin", OVERDOSE),
     ("CANT WAKE HER UP", OVERDOSE),
@@ -382,6 +385,8 @@ ORDINARY_EN = [
     "my son is hard to wake up for school lol",
     "my baby has a limp from her hip thing",
     "the floppy hat i got the baby is so cute",
+    "havent felt him kick yet, 16 weeks, is that normal",
+    "she sleeps so much, do i wake her up for feeds at night or let her sleep",
     "i bled through my pants at work, so embarrassing",
     # idioms with die / kill / dead
     "i'm dying to see my baby",

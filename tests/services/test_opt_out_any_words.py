@@ -78,6 +78,8 @@ from tests.services.test_gateway_inbound import client_status, say
         # someone with her phone, for her (safety_AL)
         "hi this is her aunt. please quit texting her, she doesnt want the program texts",
         "her boyfriend here. she does not want these messages anymore",
+        # "stop the messages" anywhere, after a thank-you that reads like a goodbye (safety_AN)
+        "ok my daughter turned 1 and im ready to be done, please stop the messages. thanks!!",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -102,6 +104,7 @@ async def test_english_opt_outs_in_other_words(
         "apaguen los mensajes por favor",
         "como me salgo de esto? no quiero que me sigan texteando",  # asked, then said (safety_AJ)
         "soy su prima, ella dice que no le manden mas mensajes",  # for her (safety_AL)
+        "ya no kiero mas msjs porfa",  # as texted (safety_F)
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -270,7 +273,7 @@ async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
 ) -> None:
     fake, _ = fake_rasa
     keywords = client.app[GATEWAY].keywords
-    unclear = "ok no more"
+    unclear = "enough already"
     probability = keywords.opt_out_probability(unclear)
     assert keywords.model_threshold("ask") <= probability < keywords.model_threshold("optout")
     (question,) = await say(client, unclear)
@@ -290,7 +293,7 @@ async def test_a_stop_only_the_readers_saw_in_a_text_with_some_risk_is_asked_onc
     esta aqui. mandame el numero" was unsubscribed at risk 0.19)."""
     fake, _ = fake_rasa
     gateway = client.app[GATEWAY]
-    text = "pls dont send me anything else, its all too much right now"
+    text = "pls dont send me anything else, everything is too much right now"
     assert gateway.keywords.classify(text, opted_out=False) is Keyword.OPT_OUT
     judgement = gateway.judge.judge(text)
     assert judgement.level == "none" and gateway.judge.ask_at / 2 <= judgement.risk
@@ -300,7 +303,7 @@ async def test_a_stop_only_the_readers_saw_in_a_text_with_some_risk_is_asked_onc
     (confirmation,) = await say(client, "yes")
     assert "unsubscribed" in confirmation
     # Where the risk is lower still, the readers decide as before.
-    calm = "no more of this. its too much"
+    calm = "pls dont send me anything else, i have too much going on"
     assert gateway.judge.judge(calm).risk < gateway.judge.ask_at / 2
     assert gateway.keywords.classify(calm, opted_out=False) is Keyword.OPT_OUT
     assert fake.received == []
@@ -361,7 +364,7 @@ async def test_after_the_question_anything_else_goes_to_the_bot(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
     fake, _ = fake_rasa
-    await say(client, "ok no more")
+    await say(client, "enough already")
     assert await say(client, "sorry i meant the clinic, i found one") == fake.replies
     assert await client_status(settings) == "active"
     assert await say(client, "yes") == fake.replies, "the question was asked only once"
