@@ -337,6 +337,21 @@ def test_an_idiom_is_taken_out_before_the_readers_read_the_text(judge: SafetyJud
     assert judge.lexicon.without_idioms("me muero por un cafe") == "me muero por un cafe"
 
 
+def test_her_answers_to_tandems_questions_are_not_read_as_danger(judge: SafetyJudge) -> None:
+    # Round 20: the readers had learned "i think" as danger (114 stored crises start with it),
+    # and "i dont think so" got the crisis reply. None of these is in the training data.
+    for text in (
+        "yeah i think so",
+        "nah i dont think so",
+        "i think thats everything, thank you",
+        "creo que si, gracias",
+        "i think shes 3 months old",
+    ):
+        assert judge.judge(text).level == NONE, text
+    # "i think" before what she took is still a crisis.
+    assert judge.judge("i think i took too much, cant keep my eyes open").level == CRISIS
+
+
 def test_her_denial_is_not_read_as_the_word_it_denies(judge: SafetyJudge) -> None:
     # safety_AM's first sight: the readers learned "suicidal", not the "not" before it, and a
     # complaint about the weather got the crisis reply (0.65).
