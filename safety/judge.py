@@ -22,7 +22,7 @@
 3. The conversation: her last few texts read together. Warning signs spread over several
    messages ("gave my stuff away", "feel calm now that i decided", "thanks for everything")
    can add up to a risk no single one has; then Tandem asks directly, on the turn her text
-   carries them over the line. Only earlier texts with some risk of their own
+   raises them to the question's line. Only earlier texts with some risk of their own
    (``history_floor``) are read: a "hi" or a zip code adds nothing, and with them the layer
    would only re-read her new text at a lower threshold.
 

@@ -298,7 +298,8 @@ def _shifted(model: TextModel, *, none_bias: float) -> TextModel:
 # one more C crisis with neither ("how do u sign up to be an organ donor ... might as well be
 # useful", 0.145 under the question's 0.198), one more false crisis reply and one more false
 # question on C, one fewer false question on F and on G: C 173 and 178 of 182 with 3 and 23
-# false of 179, F 144 and 144 with 3 and 10 of 160, G 145 and 145 with 0 and 4. Held out by
+# false of 179, F 144 and 144 with 3 and 10 of 160, G 145 and 145 with 0 and 4 (after the
+# everyday answers joined the training: C 2 and 23, F 3 and 9). Held out by
 # writer, 14 of 5,291 crises missed (0.26%). C's floors follow.
 BLIND_FLOORS = {
     # set: (crisis reply >=, crisis or question >=, false crisis <=, false question <=)
