@@ -198,32 +198,23 @@ class Gateway:
         )
         keyword = self.keywords.classify(text, opted_out=opted_out, asked=asked) if text else None
         judgement = await judging if keyword is Keyword.OPT_OUT else None
-        # Said in so many words (a keyword or a phrase), or only the opt-out readers' guess.
         said = judgement is not None and self.keywords.says_stop(text)
-        if judgement is not None and judgement.level in (CRISIS, ASK):
-            if not said:
-                # Danger, or possible danger, only the readers took for "stop" ("he took my
-                # phone and keys, writing from my daughter's", "might wanna take me off the list
-                # after this weekend"): the bot's crisis reply or direct question, not an
-                # opt-out that would leave her with no answer.
-                keyword = None
-            elif not opted_out:
-                # The bot never sees it: staff hear of it, a possible crisis too.
-                possible = "(possible) " if judgement.level == ASK else ""
-                where = f"{possible}with a request to stop the texts"
-                await self._alert_staff(client_id, sms.sid, judgement.category, where)
-        elif (
-            judgement is not None
-            and not said
-            and not asked
-            and judgement.risk >= self.judge.ask_at / 2
-        ):
-            # Only the readers' guess, in a text with some risk below a question's ("no
-            # puedo hablar, el esta aqui. mandame el numero" was unsubscribed at 0.19:
-            # safety_AJ): ask once rather than cut her off. Of the blind sets' opt-outs
-            # the readers alone caught, 2 of 470 are asked (half the ask threshold, 0.15
-            # in round 19).
-            keyword = Keyword.OPT_OUT_QUESTION
+        if judgement is not None and judgement.level == CRISIS and not said:
+            # Danger only the opt-out readers took for "stop" ("he took my phone and keys,
+            # writing from my daughter's", "cant do this anymore. goodbye"): the bot's crisis
+            # reply, not an opt-out that would leave her with no answer.
+            keyword = None
+        elif judgement is not None and judgement.level in (CRISIS, ASK) and not opted_out:
+            # A stop with possible danger in it is honoured, whether she said it in so many
+            # words or only the readers read it. Until round 21 a readers-only stop with some
+            # risk got the safety question or the opt-out question, which lost four opt-outs
+            # of AN..AP ("this is her mother, she asked me to tell you not to text her
+            # anymore", "i do not want these. end them"); the 35 crises of the 39 blind sets
+            # that the readers took for a stop were all judged a crisis, none a question. The
+            # bot never sees it: staff hear of it, and the confirmation gives 911 and 988.
+            possible = "(possible) " if judgement.level == ASK else ""
+            where = f"{possible}with a request to stop the texts"
+            await self._alert_staff(client_id, sms.sid, judgement.category, where)
         language = guess_language(text, default=her.language)
         if keyword is Keyword.OPT_OUT:
             if opted_out:

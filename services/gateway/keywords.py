@@ -133,12 +133,15 @@ _LIMITED_WHEN = (
     r"for a few (?:days|weeks)|por ahora|por un tiempo|tanto|"
     r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana)\b"
 )
-# ...said of the texts themselves, within a few words ("stop texting me. i get dark thoughts
-# at night" is a stop), and not taken back ("at 7am? actually just stop altogether").
+# ...said of the texts themselves, within a few words and in the same sentence ("stop
+# texting me. i get dark thoughts at night" and "no more texts plz. im at work and they keep
+# going off" are stops: safety_AO), and not taken back ("at 7am? actually just stop
+# altogether").
 _LIMITED = re.compile(
     r"\b(?:text|texts|texting|txt|message|messages|msgs|check ins?|checkins?|check-ins?|"
     r"escrib\w*|mensaj\w*|manden|envien|textos)\b(?: \w+){0,3}? (?:" + _LIMITED_WHEN + ")"
 )
+_SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)")
 # A question about the texts that asks nothing to stop ("quien ve estos mensajes", "are these
 # texts recorded"): the opt-out readers lean to "stop" on such texts, and the bot answers them
 # (privacy, discreet texts). "how do i make these texts stop" still stops.
@@ -217,8 +220,15 @@ class Keywords:
             text.upper() in self.words
             or _misspelled_keyword(text) is not None
             or any(p.fullmatch(text) for p in self.plain_opt_out)
-            or any(p.search(text) for p in self.phrases)
+            or self._phrase(text, body)
         )
+
+    def _phrase(self, text: str, body: str) -> bool:
+        """An opt-out phrase in ``text`` (her message, normalised) or in one sentence of
+        ``body``: a phrase's "not about when" guard reads only its own sentence ("stop
+        texting me! at night is when he looks at my phone" is a stop)."""
+        pieces = [text, *(_read(normalize(s)) for s in _SENTENCE_END.split(body))]
+        return any(p.search(piece) for p in self.phrases for piece in pieces if piece)
 
     def opt_out_probability(self, text: str) -> float:
         """Both readers blended (``safety.semantic``); the n-gram one alone if the embedding
@@ -254,7 +264,7 @@ class Keywords:
             return Keyword.OPT_IN if any(p.search(text) for p in self.plain_opt_in) else None
         if any(p.search(text) for p in self.plain_opt_in):
             return None  # asking for texts, not to stop them: the bot answers
-        text = " ".join(_TOLD_SOMEONE.sub(" ", _keyword_typo_fixed(text)).split())
+        text = _read(text)
         if not text:
             return None
         words = text.split()
@@ -262,13 +272,13 @@ class Keywords:
             return None  # her loss: the bot stops the baby texts, with condolence and support
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
-        if _LIMITED.search(text) and not _ALL_OF_THEM.search(text):
+        if _limited(body) and not _ALL_OF_THEM.search(text):
             return None  # her hours or how often: the bot's to set
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her consent to share, not the texts: the bot's to answer
         if _OTHER_NUMBER.search(text) or _OTHER_LANGUAGE.search(text):
             return None  # another phone of hers, or the other language: she stays subscribed
-        if any(p.search(text) for p in self.phrases):
+        if self._phrase(text, body):
             if _one_kind(text) and not asked:
                 return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"
             return Keyword.OPT_OUT
@@ -291,6 +301,17 @@ class Keywords:
         if self.model is None:
             return 2.0  # never
         return self.model.thresholds[name]
+
+
+def _read(text: str) -> str:
+    """``text`` (normalised) as the rules read it: a mistyped STOP first word fixed, and what
+    she told someone else to stop left out."""
+    return " ".join(_TOLD_SOMEONE.sub(" ", _keyword_typo_fixed(text)).split())
+
+
+def _limited(body: str) -> bool:
+    """A sentence of hers limits when or how often the texts come (_LIMITED)."""
+    return any(_LIMITED.search(normalize(sentence)) for sentence in _SENTENCE_END.split(body))
 
 
 def _one_kind(text: str) -> bool:

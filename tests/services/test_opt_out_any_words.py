@@ -214,24 +214,31 @@ async def test_danger_that_reads_like_stop_texting_takes_the_crisis_path(
     assert await client_status(settings) == "active"
 
 
-async def test_a_possible_crisis_the_readers_take_for_stop_gets_the_bot_not_an_opt_out(
+async def test_a_stop_only_the_readers_saw_with_possible_danger_is_honoured_and_staff_told(
     client: TestClient,
     fake_rasa: tuple[FakeRasa, str],
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Possible danger in words the opt-out readers take for "stop" (the judgement pinned to a
-    # question here, since the models move) reaches the bot's question, not an opt-out.
+    # Possible danger (the judgement pinned to a question here, since the models move) in a
+    # stop only the opt-out readers saw: she is unsubscribed as she asked, the confirmation
+    # names 911 and 988, and staff hear of the possible crisis. Only a crisis keeps her in.
     fake, _ = fake_rasa
     gateway = client.app[GATEWAY]
-    text = "pls dont text back. hes here"
+    text = "im her aunt. she said she doesnt need yall messages no more, take her off"
     assert gateway.keywords.classify(text, opted_out=False).value == "opt_out"
     assert not gateway.keywords.says_stop(text)
     possible = Judgement(ASK, "suicide", "en", "model", 0.5)
     monkeypatch.setattr(gateway.judge, "judge", lambda t, history=(): possible)
-    assert await say(client, text) == fake.replies
-    assert fake.messages() == [text]
-    assert await client_status(settings) == "active"
+    (reply,) = await say(client, text)
+    assert "unsubscribed" in reply and "988" in reply and "YES or NO" not in reply
+    assert await client_status(settings) == "opted_out"
+    assert fake.received == []
+    engine = make_engine(settings.effective_database_url)
+    async with make_sessionmaker(engine)() as session:
+        details = (await session.execute(select(Alert.detail))).scalars().all()
+    await engine.dispose()
+    assert details == ["suicide: crisis text (possible) with a request to stop the texts (gateway)"]
 
 
 async def test_stop_sending_one_kind_of_text_is_asked_about_not_an_unsubscribe(
@@ -285,27 +292,21 @@ async def test_an_unclear_opt_out_is_asked_once_and_her_yes_stops_the_texts(
     assert fake.received == []
 
 
-async def test_a_stop_only_the_readers_saw_in_a_text_with_some_risk_is_asked_once(
+async def test_a_stop_only_the_readers_saw_in_a_text_with_some_risk_is_honoured(
     client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
 ) -> None:
-    """The opt-out readers are sure, no phrase says stop, and the crisis judgement finds some
-    risk, under a question's: she is asked once, not cut off (safety_AJ: "no puedo hablar, el
-    esta aqui. mandame el numero" was unsubscribed at risk 0.19)."""
+    """The opt-out readers are sure, no phrase says stop, and the judgement finds some risk
+    under a question's: she is unsubscribed, not asked again (until round 21 she was asked,
+    which lost "i got my own counselor now ... please end them": safety_AO)."""
     fake, _ = fake_rasa
     gateway = client.app[GATEWAY]
     text = "pls dont send me anything else, everything is too much right now"
     assert gateway.keywords.classify(text, opted_out=False) is Keyword.OPT_OUT
-    judgement = gateway.judge.judge(text)
-    assert judgement.level == "none" and gateway.judge.ask_at / 2 <= judgement.risk
-    (question,) = await say(client, text)
-    assert question.startswith("Do you want to stop all texts") and "STOP" in question
-    assert await client_status(settings) == "active"
-    (confirmation,) = await say(client, "yes")
-    assert "unsubscribed" in confirmation
-    # Where the risk is lower still, the readers decide as before.
-    calm = "pls dont send me anything else, i have too much going on"
-    assert gateway.judge.judge(calm).risk < gateway.judge.ask_at / 2
-    assert gateway.keywords.classify(calm, opted_out=False) is Keyword.OPT_OUT
+    assert not gateway.keywords.says_stop(text)
+    assert 0 < gateway.judge.judge(text).risk
+    (confirmation,) = await say(client, text)
+    assert "unsubscribed" in confirmation and "988" in confirmation
+    assert await client_status(settings) == "opted_out"
     assert fake.received == []
 
 
@@ -337,6 +338,37 @@ async def test_asking_when_or_how_often_goes_to_the_bot_not_stop(
     fake, _ = fake_rasa
     assert await say(client, text) == fake.replies  # the bot sets her hours or her cadence
     assert await client_status(settings) == "active"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no more texts pls. im at work all day and my phone keeps buzzing",
+        "stop texting me. after 2 years in programs im done with all of it",
+    ],
+)
+async def test_a_stop_with_the_time_in_another_sentence_is_a_stop(
+    client: TestClient, settings: Settings, text: str
+) -> None:
+    # The hours belong to her reason, not to the texts (safety_AO's first sight: "no more
+    # texts plz. im at work ..." got discreet texts); "stop texting me at work" above does not.
+    (reply,) = await say(client, text)
+    assert "unsubscribed" in reply
+    assert await client_status(settings) == "opted_out"
+
+
+async def test_asking_for_the_texts_back_never_unsubscribes_her(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings
+) -> None:
+    # safety_AP's first sight: the readers read "i stopped the texts before" as a stop.
+    fake, _ = fake_rasa
+    text = "hey its me again. i stopped the messages last year but i need them back now"
+    assert await say(client, text) == fake.replies
+    assert await client_status(settings) == "active"
+    await say(client, "STOP")
+    assert await client_status(settings) == "opted_out"
+    (welcome,) = await say(client, text)
+    assert await client_status(settings) == "active" and "STOP" in welcome
 
 
 @pytest.mark.parametrize(
