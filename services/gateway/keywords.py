@@ -109,10 +109,10 @@ _ELSEWHERE = re.compile(
 # "no more of the baby size texts", "stop sending the pregnancy week stuff ... send the baby
 # stuff now" (safety_AB): one kind of text, not all of them. The model may be sure it is about
 # stopping texts; Tandem asks once which she means. "The program texts" are all of them
-# (safety_AL).
+# (safety_AL), and so are "the mass texts" after a move (safety_AQ): Tandem sends only those.
 _SCOPED = re.compile(
     r"\b(?:the|those|these|that|los|las|esos|esas) "
-    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms|program|tandem|automated)\b)"
+    r"(?!(?:daily|weekly|stupid|annoying|dumb|extra|text|sms|program|tandem|automated|mass|ma)\b)"
     r"(?:\w+ ){1,3}"
     r"(?:texts|messages|msgs|txts|tips|stuff|updates|reminders|mensajes|textos|cosas)\b"
     r"|\b(?:mensajes|textos|msjs|texts|messages) (?:del|de la|de los|sobre|about the)\b"

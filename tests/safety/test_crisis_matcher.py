@@ -242,6 +242,10 @@ CRISIS_EN = [
     ("baby moving way less today, like 2 kicks since lunch, 36 wks", OVERDOSE),
     ("hes not moving as much as usual today and im 38 weeks", OVERDOSE),
     ("only felt like 2 kicks since this morning is that ok", OVERDOSE),
+    # old scars opened on purpose (safety_AQ's first sight: the readers judged it none)
+    ("the cuts on my legs finally closed and last night i opened them again", SUICIDE),
+    ("i keep reopening my old scars when he starts yelling", SUICIDE),
+    ("the scars on my wrist are open again, i did it in the shower", SUICIDE),
 ]
 
 CRISIS_ES = [
@@ -375,6 +379,8 @@ ORDINARY_EN = [
     "how do i hide my stretch marks at the pool this summer",
     "any cream to cover up stretch marks after baby",
     "can i cover my scars from the c section with a tattoo someday",
+    "the nurse took the tape off my c section scar today, its healing nice and open to air",
+    "my old cutting scars faded so much, i barely see them anymore",
     "i still hide my old track marks when i go to the pediatrician",
     # a day chosen for something named
     "i picked a day for the baby shower, the 14th",

@@ -268,6 +268,8 @@ async def test_stop_sending_one_kind_of_text_is_asked_about_not_an_unsubscribe(
         # ... but one kind of text named and then all of them is an opt-out
         ("moved to ohio and dont need the mass stuff anymore, please stop the texts", "opt_out"),
         ("can you stop the reminders? i moved to ohio and have a new program now", "opt_out"),
+        # ... and "the mass texts" are all of Tandem's (safety_AQ's first sight)
+        ("got a place in nh now so i wont need the mass messages anymore", "opt_out"),
     ],
 )
 def test_one_kind_of_text_or_all_of_them(client: TestClient, text: str, kind: str) -> None:
