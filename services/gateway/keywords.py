@@ -220,14 +220,14 @@ class Keywords:
             text.upper() in self.words
             or _misspelled_keyword(text) is not None
             or any(p.fullmatch(text) for p in self.plain_opt_out)
-            or self._phrase(text, body)
+            or self._phrase(text, _sentences(body) or [text])
         )
 
-    def _phrase(self, text: str, body: str) -> bool:
-        """An opt-out phrase in ``text`` (her message, normalised) or in one sentence of
-        ``body``: a phrase's "not about when" guard reads only its own sentence ("stop
-        texting me! at night is when he looks at my phone" is a stop)."""
-        pieces = [text, *(_read(normalize(s)) for s in _SENTENCE_END.split(body))]
+    def _phrase(self, text: str, sentences: list[str]) -> bool:
+        """An opt-out phrase in ``text`` (her message, normalised) or in one of its
+        ``sentences``: a phrase's "not about when" guard reads only its own sentence ("stop
+        texting me. after 2 years in programs im done with all of it" is a stop)."""
+        pieces = dict.fromkeys([text, *(_read(s) for s in sentences)])
         return any(p.search(piece) for p in self.phrases for piece in pieces if piece)
 
     def opt_out_probability(self, text: str) -> float:
@@ -264,6 +264,7 @@ class Keywords:
             return Keyword.OPT_IN if any(p.search(text) for p in self.plain_opt_in) else None
         if any(p.search(text) for p in self.plain_opt_in):
             return None  # asking for texts, not to stop them: the bot answers
+        sentences = _sentences(body) or [text]
         text = _read(text)
         if not text:
             return None
@@ -272,13 +273,13 @@ class Keywords:
             return None  # her loss: the bot stops the baby texts, with condolence and support
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
-        if _limited(body) and not _ALL_OF_THEM.search(text):
+        if _limited(sentences) and not _ALL_OF_THEM.search(text):
             return None  # her hours or how often: the bot's to set
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her consent to share, not the texts: the bot's to answer
         if _OTHER_NUMBER.search(text) or _OTHER_LANGUAGE.search(text):
             return None  # another phone of hers, or the other language: she stays subscribed
-        if self._phrase(text, body):
+        if self._phrase(text, sentences):
             if _one_kind(text) and not asked:
                 return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"
             return Keyword.OPT_OUT
@@ -309,9 +310,15 @@ def _read(text: str) -> str:
     return " ".join(_TOLD_SOMEONE.sub(" ", _keyword_typo_fixed(text)).split())
 
 
-def _limited(body: str) -> bool:
-    """A sentence of hers limits when or how often the texts come (_LIMITED)."""
-    return any(_LIMITED.search(normalize(sentence)) for sentence in _SENTENCE_END.split(body))
+def _sentences(body: str) -> list[str]:
+    """The sentences of her message, normalised: none when it has only one."""
+    sentences = [s for s in map(normalize, _SENTENCE_END.split(body)) if s]
+    return sentences if len(sentences) > 1 else []
+
+
+def _limited(sentences: list[str]) -> bool:
+    """One of her sentences limits when or how often the texts come (_LIMITED)."""
+    return any(_LIMITED.search(sentence) for sentence in sentences)
 
 
 def _one_kind(text: str) -> bool:
