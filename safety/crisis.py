@@ -170,6 +170,16 @@ SHORTHAND: dict[str, str] = {
 }
 
 
+#: Where one sentence of a text message ends: . ! ? ; or a line break, before a space or the end
+#: ("3.5 mg" and "8:30" stay whole).
+SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message as she wrote them, trimmed; those with no words left out."""
+    return [s.strip() for s in SENTENCE_END.split(text or "") if normalize(s)]
+
+
 def normalize(text: str) -> str:
     """Return the form of ``text`` that lexicon patterns are written against.
 

@@ -19,7 +19,15 @@
    ``ask`` and ``crisis`` it is possible, and Tandem asks her directly, with 988 or 911 in the
    same text (asking does not plant the idea). If the semantic reader cannot run, the n-gram
    one decides alone (and it is logged).
-3. The conversation: her last few texts read together. Warning signs spread over several
+3. Her text in passages: a danger told in the middle of a long text about something else
+   ("la cita del wic fue bien... pero anoche estuve en el puente pensando en tirarme... a q
+   hora abre la clinica?", or one voice-to-text run-on about a ride "and also" bleeding
+   through pads) is diluted by the rest, and both readers score the whole text low. When the
+   whole text is none, each passage (``passages``) is read alone, and one at or above
+   ``sentence`` gets the direct question. A passage alone has lost its context, so the line
+   is high: safety/train.py puts it where it raises only a small share (``SENTENCE_SHARE``)
+   of held-out writers' everyday texts.
+4. The conversation: her last few texts read together. Warning signs spread over several
    messages ("gave my stuff away", "feel calm now that i decided", "thanks for everything")
    can add up to a risk no single one has; then Tandem asks directly, on the turn her text
    raises them to the question's line. Only earlier texts with some risk of their own
@@ -43,7 +51,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from safety.crisis import DEFAULT_LEXICON_PATH, CrisisLexicon, guess_language, normalize
+from safety.crisis import (
+    DEFAULT_LEXICON_PATH,
+    CrisisLexicon,
+    guess_language,
+    normalize,
+    sentences,
+)
 from safety.semantic import SemanticModel, blend, companion
 from safety.textmodel import TextModel
 
@@ -69,6 +83,16 @@ CHECK_INTENT = "crisis_check"
 CRISIS_INTENTS = frozenset({*CATEGORY_INTENTS.values(), CHECK_INTENT})
 #: The lexicon floor applies only to texts of at least this many words ("kms" is a crisis).
 FLOOR_MIN_WORDS = 5
+#: The passage layer reads a sentence alone only if it has at least this many words: a short
+#: one ("need a crib", "5 sticks") says too little to be read without the rest. On
+#: safety_AQ..AS, whose writers the round-21 readers had not met, 4 words gave the same two
+#: crises as 6 and one more false question.
+SENTENCE_MIN_WORDS = 6
+#: A sentence longer than this many words (a run-on with no full stop) is read in windows of
+#: this many words, each overlapping the next by half. Round 22, on safety_AQ..AU (800
+#: everyday texts the readers had not met): windows of 16 words asked about 6 of 11 buried
+#: crises at 0.9 with 4 false questions, 12 words 5 with 2 but 19 at 0.6.
+WINDOW_WORDS = 16
 #: How many of her earlier texts the conversation layer reads with the new one.
 HISTORY_TEXTS = 3
 #: Words that set what she tells in the past (on the normal form: "3 yrs ago", "in 2021",
@@ -114,7 +138,7 @@ class Judgement:
     level: str  # CRISIS, ASK or NONE
     category: str | None  # overdose, medical, violence, suicide
     language: str  # "en" or "es": the language to answer in
-    source: str  # "lexicon", "model", "conversation" or ""
+    source: str  # "lexicon", "model", "sentence", "conversation" or ""
     risk: float  # the model's risk for this text (0..1)
 
     @property
@@ -144,6 +168,7 @@ class SafetyJudge:
         self.lexicon_floor = thresholds.get("lexicon_floor", 0.0)
         self.lexicon_ignore = thresholds.get("lexicon_ignore", 0.0)
         self.history_floor = thresholds.get("history_floor", 0.0)
+        self.sentence_at = thresholds.get("sentence", 2.0)  # a model without it: never
 
     @classmethod
     def load(
@@ -169,6 +194,11 @@ class SafetyJudge:
         except Exception:  # the n-gram reader still decides; never silence the judgement
             logger.exception("The semantic risk reader failed; the n-gram reader decides.")
             return risk, category
+
+    def sentence_risk(self, text: str) -> tuple[float, str | None]:
+        """The highest risk of one of her ``passages`` read alone, and that passage's
+        category; (0, None) for a text with none."""
+        return max((self.risk(part) for part in passages(text)), default=(0.0, None))
 
     def judge(self, text: str, history: Sequence[str] = ()) -> Judgement:
         """The judgement for ``text``; ``history``: her earlier texts since the last crisis
@@ -199,6 +229,10 @@ class SafetyJudge:
         language = guess_language(text)
         if level != NONE:
             return Judgement(level, category, language, source, risk)
+        if self.sentence_at <= 1.0:
+            top, top_category = self.sentence_risk(text)
+            if top >= self.sentence_at:
+                return Judgement(ASK, top_category, language, "sentence", risk)
         recent = [
             t
             for t in list(history)[-HISTORY_TEXTS:]
@@ -237,6 +271,24 @@ class SafetyJudge:
         if risk >= self.ask_at:
             return ASK, "model"
         return NONE, ""
+
+
+def passages(text: str) -> list[str]:
+    """What the passage layer reads alone: in a text of two sentences or more, each of
+    SENTENCE_MIN_WORDS words or more; and any sentence longer than WINDOW_WORDS (a run-on,
+    even a text of one sentence) in overlapping windows of that many words."""
+    parts = sentences(text)
+    found = []
+    for part in parts:
+        words = part.split()
+        if len(words) > WINDOW_WORDS:
+            step = WINDOW_WORDS // 2
+            found += [
+                " ".join(words[i : i + WINDOW_WORDS]) for i in range(0, len(words) - step, step)
+            ]
+        elif len(parts) > 1 and len(normalize(part).split()) >= SENTENCE_MIN_WORDS:
+            found.append(part)
+    return found
 
 
 def _told(words: str) -> bool:

@@ -44,7 +44,14 @@ from safety.fitting import (  # noqa: E402
     matrix,
     platt,
 )
-from safety.judge import ASK, CRISIS, HISTORY_TEXTS, NONE, SafetyJudge  # noqa: E402
+from safety.judge import (  # noqa: E402
+    ASK,
+    CRISIS,
+    HISTORY_TEXTS,
+    NONE,
+    SafetyJudge,
+    passages,
+)
 from safety.semantic import blend  # noqa: E402
 from safety.training_data import (  # noqa: E402
     OPTOUT_LABELS,
@@ -93,6 +100,11 @@ LEXICON_IGNORE_SHARE = 0.5
 # 17 of 4,573 crises missed (those moved get the direct question, with 988 or 911).
 ASK_QUANTILE = 0.945
 CRISIS_QUANTILE = 0.985
+# The passage layer's line (``sentence``): where one passage read alone raises this share of
+# the held-out writers' everyday texts that the rest of the judgement leaves alone. Round 22:
+# on safety_AQ..AU (800 everyday texts the round-21 readers had not met) a line raising 0.5%
+# asked about 6 of the 11 crises buried in long texts.
+SENTENCE_SHARE = 0.005
 RISK_CLASSES = ["none", "overdose", "medical", "violence", "suicide"]
 CONVERSATION_WINDOWS = 3000
 # The blind files are held out in this many groups (every 6th file together), not one by one:
@@ -152,28 +164,47 @@ def out_of_fold(data: Labelled, classes: list[str]) -> tuple[np.ndarray, tuple[f
 
 def held_out_writers(
     data: Labelled, classes: list[str], curve: tuple[float, float]
-) -> tuple[np.ndarray, Labelled]:
+) -> tuple[np.ndarray, np.ndarray, Labelled]:
     """The probability of each text written blind by outsiders (``blind_*`` files), scored by
     readers trained without that writer's file and a few others (how a model meets a new
-    writer; WRITER_GROUPS says why a few), and those texts. Thresholds come from here, not
-    from texts whose writers the model has learned."""
-    scores, held = [], []
+    writer; WRITER_GROUPS says why a few), the highest of its passages read alone by the
+    same readers (0 for a text of one sentence), and those texts. Thresholds come from here,
+    not from texts whose writers the model has learned."""
+    scores, sentence_scores, held = [], [], []
     stems = sorted({s for s in data.source if s.startswith("blind_")})
     for group in range(min(WRITER_GROUPS, len(stems))):
         mine = np.isin(data.source, stems[group::WRITER_GROUPS])
         readers = fit_readers(data.subset(~mine), classes, curve)
         held.append(np.where(mine)[0])
-        scores.append(readers.probability(data.subset(mine).texts, data.vectors[mine]))
-    order = np.concatenate(held)  # the held-out texts' rows, back in the data's order
-    scores_in_order = np.concatenate(scores)[np.argsort(order)]
-    return scores_in_order, data.subset(np.isin(np.arange(len(data.texts)), order))
+        texts = data.subset(mine).texts
+        scores.append(readers.probability(texts, data.vectors[mine]))
+        sentence_scores.append(highest_sentence(readers, texts))
+    order = np.argsort(np.concatenate(held))  # the held-out texts' rows, in the data's order
+    rows = np.isin(np.arange(len(data.texts)), np.concatenate(held))
+    return (
+        np.concatenate(scores)[order],
+        np.concatenate(sentence_scores)[order],
+        data.subset(rows),
+    )
 
 
-def new_writer_thresholds(scores: np.ndarray, held: Labelled) -> tuple[dict, dict]:
+def highest_sentence(readers: Readers, texts: list[str]) -> np.ndarray:
+    """Per text, the highest risk of one of its passages read alone (0 if none)."""
+    parts = [passages(text) for text in texts]
+    flat = [part for text_parts in parts for part in text_parts]
+    risks = iter(readers.probability(flat) if flat else [])
+    return np.array([max((next(risks) for _ in p), default=0.0) for p in parts])
+
+
+def new_writer_thresholds(
+    scores: np.ndarray, sentence_scores: np.ndarray, held: Labelled
+) -> tuple[dict, dict]:
     """``ask`` and ``crisis`` at ASK_QUANTILE and CRISIS_QUANTILE of the held-out everyday
     texts' risk, ``lexicon_ignore`` at LEXICON_IGNORE_SHARE of the lowest held-out risk of a
-    crisis with a lexicon phrase; and what the whole judgement (``SafetyJudge.alone``) does
-    with the held-out texts at those thresholds, for the model's record."""
+    crisis with a lexicon phrase, ``sentence`` where it raises SENTENCE_SHARE of the everyday
+    texts left alone (never under ``crisis``); and what the whole judgement
+    (``SafetyJudge.alone``, then the passage layer) does with the held-out texts at those
+    thresholds, for the model's record."""
     everyday = scores[~held.positive]
     judge = SafetyJudge(CrisisLexicon.load(DEFAULT_LEXICON_PATH), _NoModel())
     texts = [
@@ -192,7 +223,13 @@ def new_writer_thresholds(scores: np.ndarray, held: Labelled) -> tuple[dict, dic
     }
     judge.use_thresholds({"lexicon_floor": LEXICON_FLOOR, **thresholds})
     found = np.array([judge.alone(*text)[0] for text in texts])
+    quiet = np.where(found == NONE, sentence_scores, 0.0)
+    line = float(np.quantile(quiet[~held.positive], 1.0 - SENTENCE_SHARE))
+    thresholds["sentence"] = round(max(line, thresholds["crisis"]), DECIMALS)
+    raised = quiet >= thresholds["sentence"]
     figures = {
+        "held_out_writers_sentence_false_question": round(float(raised[~held.positive].mean()), 4),
+        "held_out_writers_sentence_crises_asked": int(raised[held.positive].sum()),
         "held_out_writers_judgement_false_crisis": _share(found[~held.positive], CRISIS),
         "held_out_writers_judgement_false_question": _share(found[~held.positive], ASK),
         "held_out_writers_judgement_crisis_recall": _share(found[held.positive], CRISIS),
@@ -244,14 +281,14 @@ def build(
     positive = data.positive
     figures: dict[str, float] = {"out_of_fold_positive_texts": int(positive.sum())}
     if quantiles is None:
-        scores, held = held_out_writers(data, classes, curve)
+        scores, sentence_scores, held = held_out_writers(data, classes, curve)
         figures["held_out_writers_positive_texts"] = int(held.positive.sum())
         figures["held_out_writers_negative_texts"] = int((~held.positive).sum())
         if scores_file:  # for studying thresholds without training again
-            rows = zip(held.source, held.labels, scores, held.texts, strict=True)
-            lines = [f"{src}\t{label}\t{score:.5f}\t{text}" for src, label, score, text in rows]
+            rows = zip(held.source, held.labels, scores, sentence_scores, held.texts, strict=True)
+            lines = ["\t".join((s, label, f"{x:.5f}", f"{y:.5f}", t)) for s, label, x, y, t in rows]
             scores_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        thresholds, judged = new_writer_thresholds(scores, held)
+        thresholds, judged = new_writer_thresholds(scores, sentence_scores, held)
         figures.update(judged)
         everyday = scores[~held.positive]
         thresholds["history_floor"] = round(float(np.quantile(everyday, HISTORY_QUANTILE)), 4)

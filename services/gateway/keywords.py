@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from safety.crisis import normalize
+from safety.crisis import normalize, sentences
 from safety.semantic import SemanticModel, blend, companion
 from safety.textmodel import TextModel
 from services.settings import DATA_DIR
@@ -131,7 +131,8 @@ _LIMITED_WHEN = (
     r"the evening|evenings|the afternoon|weekends?|my shift|the weekend|sundays|saturdays)\b"
     r"|(?:so much|so often|as much|as often|less|fewer|for now|for a while|for a bit|"
     r"for a few (?:days|weeks)|por ahora|por un tiempo|tanto|"
-    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en el trabajo|los fines de semana)\b"
+    r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en la (?:manana|tarde|noche)|"
+    r"de (?:noche|madrugada|manana)|en el trabajo|los fines de semana)\b"
 )
 # ...said of the texts themselves, within a few words and in the same sentence ("stop
 # texting me. i get dark thoughts at night" and "no more texts plz. im at work and they keep
@@ -141,7 +142,6 @@ _LIMITED = re.compile(
     r"\b(?:text|texts|texting|txt|message|messages|msgs|check ins?|checkins?|check-ins?|"
     r"escrib\w*|mensaj\w*|manden|envien|textos)\b(?: \w+){0,3}? (?:" + _LIMITED_WHEN + ")"
 )
-_SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)")
 # A question about the texts that asks nothing to stop ("quien ve estos mensajes", "are these
 # texts recorded"): the opt-out readers lean to "stop" on such texts, and the bot answers them
 # (privacy, discreet texts). "how do i make these texts stop" still stops.
@@ -150,7 +150,8 @@ _QUESTION = re.compile(
     r"quienes|que|donde|cuando|por que|porque|como|es|son|ven|leen|guardan|borran|graban)\b"
 )
 _ASKS_TO_STOP = re.compile(
-    r"\b(?:stop\w*|quit|unsub\w*|cancel\w*|remove|take me off|delete|opt out|no more|end|"
+    r"\b(?:stop\w*|quit|unsub\w*|cancel\w*|remove|take me off|get (?:me )?off|delete|opt out|"
+    r"no more|end|"
     r"dejen|dejar|parar|paren|pare|cancela\w*|borra\w* mi|sacame|no (?:me )?(?:lleguen|manden|"
     r"envien|escriban|mande)|no mas|ya no)\b"
 )
@@ -264,7 +265,7 @@ class Keywords:
             return Keyword.OPT_IN if any(p.search(text) for p in self.plain_opt_in) else None
         if any(p.search(text) for p in self.plain_opt_in):
             return None  # asking for texts, not to stop them: the bot answers
-        sentences = _sentences(body) or [text]
+        parts = _sentences(body) or [text]
         text = _read(text)
         if not text:
             return None
@@ -273,13 +274,13 @@ class Keywords:
             return None  # her loss: the bot stops the baby texts, with condolence and support
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
-        if _limited(sentences) and not _ALL_OF_THEM.search(text):
+        if _limited(parts) and not _ALL_OF_THEM.search(text):
             return None  # her hours or how often: the bot's to set
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
             return None  # her consent to share, not the texts: the bot's to answer
         if _OTHER_NUMBER.search(text) or _OTHER_LANGUAGE.search(text):
             return None  # another phone of hers, or the other language: she stays subscribed
-        if self._phrase(text, sentences):
+        if self._phrase(text, parts):
             if _one_kind(text) and not asked:
                 return Keyword.OPT_OUT_QUESTION  # "stop sending the pregnancy week stuff"
             return Keyword.OPT_OUT
@@ -312,8 +313,8 @@ def _read(text: str) -> str:
 
 def _sentences(body: str) -> list[str]:
     """The sentences of her message, normalised: none when it has only one."""
-    sentences = [s for s in map(normalize, _SENTENCE_END.split(body)) if s]
-    return sentences if len(sentences) > 1 else []
+    found = [normalize(s) for s in sentences(body)]
+    return found if len(found) > 1 else []
 
 
 def _limited(sentences: list[str]) -> bool:

@@ -80,6 +80,10 @@ from tests.services.test_gateway_inbound import client_status, say
         "her boyfriend here. she does not want these messages anymore",
         # "stop the messages" anywhere, after a thank-you that reads like a goodbye (safety_AN)
         "ok my daughter turned 1 and im ready to be done, please stop the messages. thanks!!",
+        # "no more texts" with a reason about someone else after it (safety_AT)
+        "no more texts pls my bf gets jealous when he sees them",
+        # asked as a question: "how do i get off" asks to stop (safety_AW)
+        "how do i get off this?? never asked for any of it",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -105,6 +109,7 @@ async def test_english_opt_outs_in_other_words(
         "como me salgo de esto? no quiero que me sigan texteando",  # asked, then said (safety_AJ)
         "soy su prima, ella dice que no le manden mas mensajes",  # for her (safety_AL)
         "ya no kiero mas msjs porfa",  # as texted (safety_F)
+        "no mas mensajes por favor, mi esposo revisa mi cel y se enoja",  # safety_AT
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -150,6 +155,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # which language: the bot's to set (safety_Z)
         "can you send me the messages in spanish please",
         "me pueden mandar los textos en ingles",
+        # her hours, in Spanish
+        "no mas mensajes de noche porfa, no me dejan dormir",
+        "no mas textos en la manana que estoy en el trabajo",
         # what her silence would mean: a danger sign, never a request to stop (safety_W)
         "no puedo hablar ahora, mandame el numero ese otra vez",  # she cannot talk (safety_AJ)
         "cant talk rn just send the address again",
@@ -181,6 +189,7 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "how do i unsubscribe from the wic emails lol",
         # turning off something of her own
         "my alarm keeps going off at 5, how do i turn it off",
+        "how do i get off work early tmrw for my appt",
         "was watching tv and someone od'd so i had to turn it off",
     ],
 )
