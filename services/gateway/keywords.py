@@ -224,11 +224,11 @@ class Keywords:
             or self._phrase(text, _sentences(body) or [text])
         )
 
-    def _phrase(self, text: str, sentences: list[str]) -> bool:
-        """An opt-out phrase in ``text`` (her message, normalised) or in one of its
-        ``sentences``: a phrase's "not about when" guard reads only its own sentence ("stop
-        texting me. after 2 years in programs im done with all of it" is a stop)."""
-        pieces = dict.fromkeys([text, *(_read(s) for s in sentences)])
+    def _phrase(self, text: str, parts: list[str]) -> bool:
+        """An opt-out phrase in ``text`` (her message, normalised) or in one of its sentences
+        (``parts``, normalised): a phrase's "not about when" guard reads only its own sentence
+        ("stop texting me. after 2 years in programs im done with all of it" is a stop)."""
+        pieces = dict.fromkeys([text, *(_read(s) for s in parts)])
         return any(p.search(piece) for p in self.phrases for piece in pieces if piece)
 
     def opt_out_probability(self, text: str) -> float:
@@ -317,9 +317,10 @@ def _sentences(body: str) -> list[str]:
     return found if len(found) > 1 else []
 
 
-def _limited(sentences: list[str]) -> bool:
-    """One of her sentences limits when or how often the texts come (_LIMITED)."""
-    return any(_LIMITED.search(sentence) for sentence in sentences)
+def _limited(parts: list[str]) -> bool:
+    """One of her sentences (``parts``, normalised) limits when or how often the texts come
+    (_LIMITED)."""
+    return any(_LIMITED.search(part) for part in parts)
 
 
 def _one_kind(text: str) -> bool:
