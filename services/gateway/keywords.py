@@ -38,6 +38,13 @@ _NEGATED = re.compile(
     r"(?<!if you )(?<!if you guys )"
     r"\b(?:dont|do not|never|please dont|no) (?:want to |quiero )?(?:stop|quit|pares|dejes)\b"
 )
+# Someone stopping her, not Tandem stopping its texts ("i dont want anybody to stop me this
+# time": safety_AZ, a crisis the opt-out readers took for a possible stop and asked about).
+_STOPS_HER = re.compile(
+    r"\b(?:anybody|anyone|nobody|no one|someone|somebody|he|she|they|them|you|u|people|ppl) "
+    r"(?:\w+ ){0,3}stop(?:ping)? me\b"
+    r"(?! (?:from )?(?:getting|receiving) (?:the |these |your |ur |any )?(?:texts|messages|msgs)\b)"
+)
 # "if i stop texting its bc he came back", "si dejo de contestar": what her silence would mean
 # (safety_W's first sight, a danger sign), not a request that Tandem stop.
 _HER_SILENCE = re.compile(
@@ -286,6 +293,8 @@ class Keywords:
             return Keyword.OPT_OUT
         if len(words) < 2 or _NEGATED.search(text) or _HER_SILENCE.search(text):
             return None  # one word is a keyword or an answer ("no"), never the model's guess
+        if _STOPS_HER.search(text):
+            return None  # someone stopping her: the bot's to answer
         if _ELSEWHERE.search(text):
             return None  # a person, or discreet texts: the bot's to answer
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).

@@ -187,6 +187,10 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "can you cancel the texts about my appointment on friday, i rescheduled",
         "stop sending me to that pharmacy, they never have my subs in stock",
         "how do i unsubscribe from the wic emails lol",
+        # someone stopping her, not Tandem stopping its texts (safety_AZ)
+        # (the readers unsubscribed the first and asked about the second)
+        "dont let them stop me from getting my dose tmrw pls",
+        "do u guys report to dcf? dont want them to stop me seeing my baby",
         # turning off something of her own
         "my alarm keeps going off at 5, how do i turn it off",
         "how do i get off work early tmrw for my appt",
