@@ -132,6 +132,16 @@ HAPPENING_AGAIN = re.compile(
     r"de nuevo|volvi|ahorita|ahora mismo|anoche)\b"
 )
 
+#: A reply that is only yes, no or ok (on the normal form): an answer to what the bot asked,
+#: with no warning sign of its own, so the conversation layer does not read it. Round 23's
+#: readers put "how long do u have to wait for take homes" just under the question and "yes
+#: please" after it over the line; round 22's did the same with "si". A short reply that says
+#: something ("its time", "take care", "bye") is still read with her earlier texts.
+JUST_AN_ANSWER = re.compile(
+    r"(?:(?:yes|yeah|yea|yep|yup|si|sip|sure|ok|okay|k|kk|okey|claro|dale|no|nope|nah|"
+    r"please|pls|plz|por favor|porfa|porfavor)\b ?)+"
+)
+
 
 @dataclass(frozen=True)
 class Judgement:
@@ -233,6 +243,8 @@ class SafetyJudge:
             top, top_category = self.sentence_risk(text)
             if top >= self.sentence_at:
                 return Judgement(ASK, top_category, language, "sentence", risk)
+        if JUST_AN_ANSWER.fullmatch(words):
+            return Judgement(NONE, None, language, "", risk)  # "yes please" adds no sign
         recent = [
             t
             for t in list(history)[-HISTORY_TEXTS:]

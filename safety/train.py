@@ -82,12 +82,17 @@ LEXICON_FLOOR = 0.4
 # then turned "i changed my mind dont send my info" into a question; at 0.8, 0.069.
 HISTORY_QUANTILE = 0.8
 # Below ``lexicon_ignore`` a lexicon phrase is not even asked about ("we talked about suicide
-# prevention at group today"): this share of the lowest risk any crisis with a lexicon phrase
-# got from readers that had not learned its writer (held_out_writers). A fifth until round 15;
-# with 17 writers the lowest is one text ("newborn is super sleepy, wont eat, kinda limp",
-# 0.022), so a half keeps a margin of two below it, and the team's red-team crises with a
-# phrase stay above it (the lowest, "i got jumped and they're still out there", 0.08).
+# prevention at group today"): this share of the second lowest risk that readers that had not
+# learned the writers (held_out_writers) gave a held-out crisis with a lexicon phrase. Until
+# round 22 it was the lowest, so one text decided it (round 23: "how do u hide fresh ones from
+# the nurse at the ob appt lol", 0.002; the second lowest of 3,353 is 0.008). A fifth until
+# round 15; a half keeps a margin below it, and the team's red-team crises with a phrase stay
+# above it. Round 23 looked at raising it much further (ask_curve and the grid in the round's
+# first-sight entry): at 0.026 the lexicon asks about 1 in 100 fewer everyday texts, but
+# implicit phrases the readers underrate go silent ("is it bad that i picked a day", "a
+# funeral home that takes masshealth. for me"); recall comes first.
 LEXICON_IGNORE_SHARE = 0.5
+LEXICON_IGNORE_RANK = 2
 # Quantiles of the risk of everyday texts by writers the models have not learned (see
 # held_out_writers): above ASK_QUANTILE Tandem asks, above CRISIS_QUANTILE it answers with the
 # crisis reply. Chosen in round 15 on what the whole judgement (lexicon included) did with the
@@ -97,14 +102,18 @@ LEXICON_IGNORE_SHARE = 0.5
 # the readers' 5.5%). The model records the judgement's figures (meta). Round 19 (31 writers)
 # raised CRISIS_QUANTILE from 0.98: there the readers put the crisis threshold at 0.48, and
 # held-out everyday texts got the crisis reply 2.2% of the time; at 0.985, 1.8%, with the same
-# 17 of 4,573 crises missed (those moved get the direct question, with 988 or 911).
-ASK_QUANTILE = 0.945
+# 17 of 4,573 crises missed (those moved get the direct question, with 988 or 911). Round 23
+# (47 writers): 0.945 missed 22 of 7,135 held-out crises and asked about 7.0% of everyday
+# texts; 0.94 with the second-lowest ``lexicon_ignore`` misses 20 and asks about 6.8%.
+ASK_QUANTILE = 0.94
 CRISIS_QUANTILE = 0.985
 # The passage layer's line (``sentence``): where one passage read alone raises this share of
 # the held-out writers' everyday texts that the rest of the judgement leaves alone. Round 22:
 # on safety_AQ..AU (800 everyday texts the round-21 readers had not met) a line raising 0.5%
 # asked about 6 of the 11 crises buried in long texts.
 SENTENCE_SHARE = 0.005
+# Other ask quantiles whose held-out figures the model records (meta ``ask_curve``).
+ASK_CURVE = (0.93, 0.94, 0.945, 0.95, 0.955, 0.96, 0.965, 0.97)
 RISK_CLASSES = ["none", "overdose", "medical", "violence", "suicide"]
 CONVERSATION_WINDOWS = 3000
 # The blind files are held out in this many groups (every 6th file together), not one by one:
@@ -200,12 +209,13 @@ def new_writer_thresholds(
     scores: np.ndarray, sentence_scores: np.ndarray, held: Labelled
 ) -> tuple[dict, dict]:
     """``ask`` and ``crisis`` at ASK_QUANTILE and CRISIS_QUANTILE of the held-out everyday
-    texts' risk, ``lexicon_ignore`` at LEXICON_IGNORE_SHARE of the lowest held-out risk of a
-    crisis with a lexicon phrase, ``sentence`` where it raises SENTENCE_SHARE of the everyday
-    texts left alone (never under ``crisis``); and what the whole judgement
-    (``SafetyJudge.alone``, then the passage layer) does with the held-out texts at those
-    thresholds, for the model's record."""
-    everyday = scores[~held.positive]
+    texts' risk, ``lexicon_ignore`` at LEXICON_IGNORE_SHARE of the LEXICON_IGNORE_RANK-th
+    lowest held-out risk of a crisis with a lexicon phrase, ``sentence`` where it raises
+    SENTENCE_SHARE of the everyday texts left alone (never under ``crisis``); and what the
+    whole judgement (``SafetyJudge.alone``, then the passage layer) does with the held-out
+    texts at those thresholds, for the model's record, with the same figures at other ask
+    quantiles (``ask_curve``: the trade-off the next round chooses on, without training
+    again)."""
     judge = SafetyJudge(CrisisLexicon.load(DEFAULT_LEXICON_PATH), _NoModel())
     texts = [
         (float(risk), judge.lexicon.match(text) is not None, normalize(text))
@@ -216,25 +226,43 @@ def new_writer_thresholds(
         for (risk, phrase, _), positive in zip(texts, held.positive, strict=True)
         if phrase and positive
     ]
-    thresholds = {
-        "ask": round(float(np.quantile(everyday, ASK_QUANTILE)), DECIMALS),
-        "crisis": round(float(np.quantile(everyday, CRISIS_QUANTILE)), DECIMALS),
-        "lexicon_ignore": round(LEXICON_IGNORE_SHARE * min(phrase_crises, default=0.0), DECIMALS),
-    }
-    judge.use_thresholds({"lexicon_floor": LEXICON_FLOOR, **thresholds})
-    found = np.array([judge.alone(*text)[0] for text in texts])
-    quiet = np.where(found == NONE, sentence_scores, 0.0)
-    line = float(np.quantile(quiet[~held.positive], 1.0 - SENTENCE_SHARE))
-    thresholds["sentence"] = round(max(line, thresholds["crisis"]), DECIMALS)
-    raised = quiet >= thresholds["sentence"]
-    figures = {
-        "held_out_writers_sentence_false_question": round(float(raised[~held.positive].mean()), 4),
-        "held_out_writers_sentence_crises_asked": int(raised[held.positive].sum()),
-        "held_out_writers_judgement_false_crisis": _share(found[~held.positive], CRISIS),
-        "held_out_writers_judgement_false_question": _share(found[~held.positive], ASK),
-        "held_out_writers_judgement_crisis_recall": _share(found[held.positive], CRISIS),
-        "held_out_writers_judgement_missed": int((found[held.positive] == NONE).sum()),
-    }
+    lowest = sorted(phrase_crises)[:LEXICON_IGNORE_RANK][-1] if phrase_crises else 0.0
+    lexicon_ignore = round(LEXICON_IGNORE_SHARE * lowest, DECIMALS)
+
+    def judged(ask_quantile: float) -> tuple[dict, dict]:
+        everyday = scores[~held.positive]
+        thresholds = {
+            "ask": round(float(np.quantile(everyday, ask_quantile)), DECIMALS),
+            "crisis": round(float(np.quantile(everyday, CRISIS_QUANTILE)), DECIMALS),
+            "lexicon_ignore": lexicon_ignore,
+        }
+        judge.use_thresholds({"lexicon_floor": LEXICON_FLOOR, **thresholds})
+        found = np.array([judge.alone(*text)[0] for text in texts])
+        quiet = np.where(found == NONE, sentence_scores, 0.0)
+        line = float(np.quantile(quiet[~held.positive], 1.0 - SENTENCE_SHARE))
+        thresholds["sentence"] = round(max(line, thresholds["crisis"]), DECIMALS)
+        raised = quiet >= thresholds["sentence"]
+        found = np.where(raised, ASK, found)
+        return thresholds, {
+            "held_out_writers_sentence_false_question": round(
+                float(raised[~held.positive].mean()), 4
+            ),
+            "held_out_writers_sentence_crises_asked": int(raised[held.positive].sum()),
+            "held_out_writers_judgement_false_crisis": _share(found[~held.positive], CRISIS),
+            "held_out_writers_judgement_false_question": _share(found[~held.positive], ASK),
+            "held_out_writers_judgement_crisis_recall": _share(found[held.positive], CRISIS),
+            "held_out_writers_judgement_missed": int((found[held.positive] == NONE).sum()),
+        }
+
+    curve = {}
+    for quantile in ASK_CURVE:
+        _, figures = judged(quantile)
+        curve[str(quantile)] = {
+            "missed": figures["held_out_writers_judgement_missed"],
+            "false_question": figures["held_out_writers_judgement_false_question"],
+        }
+    thresholds, figures = judged(ASK_QUANTILE)
+    figures["held_out_writers_ask_curve"] = curve
     return thresholds, figures
 
 
@@ -362,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{path.relative_to(REPO)}: {len(model['weights'])} features, "
             f"thresholds {model['thresholds']}, {json.dumps(model['meta'])[:300]}"
         )
+        for quantile, figures in model["meta"].get("held_out_writers_ask_curve", {}).items():
+            print(f"  ask at the {quantile} quantile: {figures}")
     return 0
 
 

@@ -288,8 +288,9 @@ def test_everyday_texts_never_trained_on_rarely_alarm(judge: SafetyJudge) -> Non
     asked = [t for t in texts if judge.judge(t).level == ASK]
     assert len(crisis) / len(texts) <= 0.03, crisis
     # A guard against drift, not the target (measured blind by bench/safety_eval.py). Round
-    # 22: 57 of 947 (6.0%; round 21's readers 55), 4 of them from the passage layer.
-    assert len(asked) / len(texts) <= 0.065, asked
+    # 22: 57 of 947 (6.0%; round 21's readers 55), 4 of them from the passage layer. Round 23:
+    # 67 (7.1%; the retrain at round 22's percentile, 66).
+    assert len(asked) / len(texts) <= 0.075, asked
 
 
 def _shifted(model: TextModel, *, none_bias: float) -> TextModel:
@@ -350,11 +351,16 @@ def _shifted(model: TextModel, *, none_bias: float) -> TextModel:
 # false questions (2 from the passage layer), F 144 and 144 with 3 and 11 (2 from it), G 145
 # and 145 with 0 and 4. Held out by writer, 21 of 6,424 crises missed by the text read whole
 # and 3 of them asked by the passage layer. C's false-question floor follows.
+# Round 23 (AV..AZ in training, 47 writers; ask at the 94th percentile, 0.165, and
+# lexicon_ignore from the second lowest phrase crisis): C 175 and 178 with 1 and 28 false, F
+# 144 and 145 (one more asked) with 4 and 12, G 145 and 145 with 0 and 6. The retrain alone
+# (ask at the 94.5th percentile) gave the same crises with 30, 9 and 8 false questions. Held
+# out by writer, 20 of 7,135 crises missed (22 at the old percentile). The floors follow.
 BLIND_FLOORS = {
     # set: (crisis reply >=, crisis or question >=, false crisis <=, false question <=)
-    "blind_C.yml": (0.945, 0.975, 0.02, 0.14),
-    "blind_F.yml": (0.99, 0.99, 0.02, 0.07),
-    "blind_G.yml": (1.0, 1.0, 0.0, 0.035),
+    "blind_C.yml": (0.945, 0.975, 0.02, 0.16),
+    "blind_F.yml": (0.99, 0.99, 0.025, 0.075),
+    "blind_G.yml": (1.0, 1.0, 0.0, 0.04),
 }
 
 
