@@ -191,6 +191,15 @@ _TYPO_RATIO = 0.85
 _STOP = "stop"
 # STOP as people drawl it in writing ("stahp texting me lmao"): read as STOP.
 _STOP_SPOKEN = frozenset({"stahp", "stawp"})
+# A sentence that is nothing but a request to stop, with fillers around it.
+_BARE_STOP = re.compile(
+    r"(?:(?:please|pls|plz|just|ok|okay|so|lol|honestly|seriously|omg|ya|por favor) )*"
+    r"(?:stop|quit|para|paren|basta)"
+    r"(?: (?:it|them|all|everything|all of it|now|please|pls|plz|already|ya|por favor|todo))*"
+)
+_NAMES_TEXTS = re.compile(
+    r"\b(?:texts?|messages?|msgs|txts|reminders|check ins?|mensajes|textos|msjs|recordatorios)\b"
+)
 _YES = re.compile(r"^(?:yes|yeah|yep|yup|y|ya|si|sip|ok|okay|please|yes please|stop)\b")
 
 
@@ -281,6 +290,8 @@ class Keywords:
             return None  # her loss: the bot stops the baby texts, with condolence and support
         if any(p.fullmatch(text) for p in self.plain_opt_out):
             return Keyword.OPT_OUT
+        if _texts_then_bare_stop(parts):
+            return Keyword.OPT_OUT  # "the texts at 8am are killing me. please just stop"
         if _limited(parts) and not _ALL_OF_THEM.search(text):
             return None  # her hours or how often: the bot's to set
         if _SHARING.search(text) and not _ALL_OF_THEM.search(text):
@@ -298,8 +309,7 @@ class Keywords:
         if _ELSEWHERE.search(text):
             return None  # a person, or discreet texts: the bot's to answer
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
-        asks = body.rstrip().endswith("?") or _QUESTION.search(text)
-        if asks and not _ASKS_TO_STOP.search(text):
+        if _only_asks(body) and not _ASKS_TO_STOP.search(text):
             return None  # a question about the texts is the bot's to answer
         probability = self.opt_out_probability(text)
         if probability >= self.model_threshold("optout") and not _one_kind(text):
@@ -330,6 +340,26 @@ def _limited(parts: list[str]) -> bool:
     """One of her sentences (``parts``, normalised) limits when or how often the texts come
     (_LIMITED)."""
     return any(_LIMITED.search(part) for part in parts)
+
+
+def _only_asks(body: str) -> bool:
+    """Every sentence of her message is a question ("quien ve estos mensajes?"); "who is
+    this, i never signed up for nothing. lose my number" (safety_BA) also tells Tandem what to
+    do."""
+    if body.rstrip().endswith("?"):
+        return True
+    return all(_QUESTION.search(normalize(part)) for part in sentences(body) or [body])
+
+
+def _texts_then_bare_stop(parts: list[str]) -> bool:
+    """A sentence that is only a request to stop ("please just stop", "stop it already"),
+    after one that names the texts ("lol the texts at 8am are killing me": safety_BB): what
+    she stops is the texts, all of them (a time in her complaint does not limit it)."""
+    return (
+        len(parts) > 1
+        and any(_BARE_STOP.fullmatch(part) for part in parts[1:])
+        and any(_NAMES_TEXTS.search(part) for part in parts[:-1])
+    )
 
 
 def _one_kind(text: str) -> bool:

@@ -32,6 +32,10 @@ from tests.services.test_gateway_inbound import client_status, say
         "i dont want these texts anymore",
         "can you stop sending me stuff, i moved on",
         "unsubscribe me please",
+        # a question first, then what to do (safety_BA: the question guard read only the start)
+        "who r u? i never asked for any of this. lose my number",
+        # a complaint that names the texts, then a bare stop (safety_BB: read as her hours)
+        "ugh the reminders at 7am wake my baby up every time. just stop",
         # a typo of a long keyword means only that keyword
         "unsubcribe",
         # ... and so does its start, the way people shorten it
