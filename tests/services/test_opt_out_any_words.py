@@ -114,6 +114,7 @@ async def test_english_opt_outs_in_other_words(
         "soy su prima, ella dice que no le manden mas mensajes",  # for her (safety_AL)
         "ya no kiero mas msjs porfa",  # as texted (safety_F)
         "no mas mensajes por favor, mi esposo revisa mi cel y se enoja",  # safety_AT
+        "me mandan mensajes cuando estoy durmiendo. ya basta, borrenme porfa",  # safety_BC
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -195,6 +196,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # (the readers unsubscribed the first and asked about the second)
         "dont let them stop me from getting my dose tmrw pls",
         "do u guys report to dcf? dont want them to stop me seeing my baby",
+        # deleting something else for her
+        "borrame esa cita del martes, ya no puedo ir",
         # turning off something of her own
         "my alarm keeps going off at 5, how do i turn it off",
         "how do i get off work early tmrw for my appt",
