@@ -158,6 +158,7 @@ _QUESTION = re.compile(
 )
 _ASKS_TO_STOP = re.compile(
     r"\b(?:stop\w*|quit|unsub\w*|cancel\w*|remove|take me off|get (?:me )?off|delete|opt out|"
+    r"lose (?:my|this|the) (?:number|#)|"
     r"no more|end|"
     r"dejen|dejar|parar|paren|pare|cancela\w*|borra\w* mi|sacame|no (?:me )?(?:lleguen|manden|"
     r"envien|escriban|mande)|no mas|ya no)\b"
@@ -309,7 +310,8 @@ class Keywords:
         if _ELSEWHERE.search(text):
             return None  # a person, or discreet texts: the bot's to answer
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
-        if _only_asks(body) and not _ASKS_TO_STOP.search(text):
+        asks = body.rstrip().endswith("?") or _QUESTION.search(text)
+        if asks and not _ASKS_TO_STOP.search(text):
             return None  # a question about the texts is the bot's to answer
         probability = self.opt_out_probability(text)
         if probability >= self.model_threshold("optout") and not _one_kind(text):
@@ -340,15 +342,6 @@ def _limited(parts: list[str]) -> bool:
     """One of her sentences (``parts``, normalised) limits when or how often the texts come
     (_LIMITED)."""
     return any(_LIMITED.search(part) for part in parts)
-
-
-def _only_asks(body: str) -> bool:
-    """Every sentence of her message is a question ("quien ve estos mensajes?"); "who is
-    this, i never signed up for nothing. lose my number" (safety_BA) also tells Tandem what to
-    do."""
-    if body.rstrip().endswith("?"):
-        return True
-    return all(_QUESTION.search(normalize(part)) for part in sentences(body) or [body])
 
 
 def _texts_then_bare_stop(parts: list[str]) -> bool:

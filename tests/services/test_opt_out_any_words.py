@@ -147,6 +147,8 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "quien ve estos mensajes",
         "are these texts recorded",
         "mi esposo revisa mi telefono, el puede ver estos mensajes?",
+        # ...with what makes her ask after it (safety_BD)
+        "quien lee estos mensajes? mi novio a veces agarra mi cel",
         # a loss and the baby texts she wants gone: the bot stops those, with condolence
         "we lost him at 20 weeks. please stop sending the baby stuff",
         "mi nena fallecio, por favor no me manden mas cosas del bebe",
