@@ -17,12 +17,14 @@ from actions.crisis_words import (
     OVERDOSE_REPLIES,
     PASSIVE,
     PERSON,
+    PLAN,
     SAFE,
     SKIP,
     UNSAFE,
     UNSURE,
     YES,
     answer,
+    is_plan_reply,
     overdose_stage,
 )
 from actions.language import SAVED_SLOT, needs_saving, save_language
@@ -138,6 +140,8 @@ class ActionCrisisFollowup(Action):
         if category == "medical" and judged in (None, "medical"):
             return events + self._medical(say, text, step, said)
         if step.startswith("plan"):
+            if is_plan_reply(text):  # the word she was asked to send, not a disclosure
+                judged, said = None, PLAN
             return events + self._plan(say, step, said, judged)
         return events + await self._answer_to_safe(tracker, say, category, said, judged, step)
 

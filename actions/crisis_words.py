@@ -106,6 +106,19 @@ _PLAN = _words(r"plan")
 _SKIP = _words(r"skip", r"saltar", r"pass", r"paso")
 
 
+# The reply word Tandem offered, said back with a yes or a please at most ("plan", "si plan",
+# "the plan pls"): round 23's readers put "plan" alone over the crisis line (0.54).
+_PLAN_REPLY = re.compile(
+    r"(?:(?:yes|yeah|ok|okay|si|sure|the|el|please|pls|porfa|send|send me|mandame) )*plan"
+    r"(?: (?:please|pls|porfa|por favor|thanks|thank you|gracias))*"
+)
+
+
+def is_plan_reply(text: str) -> bool:
+    """She sends back the word the safety-plan offer asked for, and nothing more."""
+    return _PLAN_REPLY.fullmatch(normalize(text)) is not None
+
+
 def answer(text: str, intent: str | None = None) -> str | None:
     """Her answer in her words: UNSAFE, PASSIVE, UNSURE, SAFE, YES, NO, PERSON, PLAN, SKIP, or None
     when the text answers nothing. The meaning of YES and NO depends on the question."""

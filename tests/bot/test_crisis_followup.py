@@ -276,6 +276,21 @@ def test_the_safety_plan_walks_four_steps_and_can_be_skipped(
     assert slots["crisis_active"] is False
 
 
+def test_the_word_she_was_asked_to_send_opens_the_plan_even_if_the_readers_alarm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Round 23's readers put "plan" alone over the crisis line: her reply to the offer is
+    # still the plan's first step, while a plan told in words stays a danger.
+    open_ = {"crisis_active": True, "crisis_type": "suicide", "crisis_step": "plan_offer"}
+    for text in ("plan", "si plan", "the plan pls"):
+        said, slots, _ = followup(monkeypatch, text, judged="suicide", **open_)
+        assert said == ["utter_plan_warning_signs"], text
+    said, _, _ = followup(
+        monkeypatch, "plan is to take all my pills tonight", judged="suicide", **open_
+    )
+    assert said == ["utter_not_safe"]
+
+
 def test_a_person_is_asked_for_honestly(monkeypatch: pytest.MonkeyPatch) -> None:
     said, slots, fake = followup(
         monkeypatch, "PERSON", crisis_active=True, crisis_type="suicide", crisis_step="plan_offer"
