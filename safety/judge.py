@@ -83,6 +83,11 @@ CHECK_INTENT = "crisis_check"
 CRISIS_INTENTS = frozenset({*CATEGORY_INTENTS.values(), CHECK_INTENT})
 #: The lexicon floor applies only to texts of at least this many words ("kms" is a crisis).
 FLOOR_MIN_WORDS = 5
+#: ...and of at most this many: about twice the longest text the readers learned from (84
+#: words in round 24). In a longer one (a run-on pasted from notes, several texts joined) any
+#: phrase is diluted to a low risk the readers never learned to mean "a story", and "blah" x 400
+#: then "i want to die" got a question instead of the crisis reply and a staff alert.
+FLOOR_MAX_WORDS = 150
 #: The passage layer reads a sentence alone only if it has at least this many words: a short
 #: one ("need a crib", "5 sticks") says too little to be read without the rest. On
 #: safety_AQ..AS, whose writers the round-21 readers had not met, 4 words gave the same two
@@ -270,7 +275,7 @@ class SafetyJudge:
         phrase matched it and its normal form. safety/train.py chooses the thresholds by
         what this does with texts of writers the readers never met."""
         # Only a text with words around the phrase can be read as past, learning or TV.
-        context = len(words.split()) >= FLOOR_MIN_WORDS
+        context = FLOOR_MIN_WORDS <= len(words.split()) <= FLOOR_MAX_WORDS
         in_context = context and (
             risk < self.lexicon_ignore or (risk < self.lexicon_floor and _told(words))
         )

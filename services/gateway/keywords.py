@@ -87,6 +87,26 @@ _OTHER_NUMBER = re.compile(
     r"|\b(?:al|a mi|en mi) (?:numero|telefono|celular) (?:viejo|anterior|de antes)\b"
     r"|\b(?:al|a|en) mi otro (?:numero|telefono|celular)\b"
 )
+# A new phone or number, hers or told by someone for her ("this her sister, she lost her phone,
+# use this number for now", "cambie de numero, soy leidy": safety_BF, round 24, which the
+# readers took for opt-outs and unsubscribed): she wants the texts, on this number. Read
+# only when no opt-out phrase matched ("new number, stop texting this one" still stops).
+_NEW_NUMBER = re.compile(
+    r"\b(?:new|nuevo|nueva) (?:number|phone|cell|numero|telefono|celular|cel)\b"
+    r"|\b(?:number|phone|numero|telefono|celular|cel) (?:nuevo|nueva)\b"
+    r"|\b(?:changed?|switched) (?:my |her )?(?:number|phone|numbers|phones)\b"
+    r"|\b(?:cambie|cambio|cambiamos|cambiar) (?:de |mi |su |el )?(?:numero|telefono|celular|cel)\b"
+    r"|\b(?:lost|broke|dropped) (?:my|her) phone\b"
+    r"|\bperd(?:i|io) (?:mi|su|el) (?:telefono|celular|cel)\b"
+    r"|\buse this (?:number|phone|one)\b|\b(?:usen|usa|use) este (?:numero|telefono)\b"
+)
+# ...unless the number is no longer hers or the texts are not wanted ("can u take this number
+# off, i got a new phone and this is my moms now", "new phone who dis ... dont want them").
+_NOT_WANTED = re.compile(
+    r"\b(?:anymore|no longer|ya no|wrong number|numero equivocado|off|dont want|dont need|"
+    r"do not want|do not need|dont know (?:her|him|them|who)|no (?:la|lo) conozco|no quiero|"
+    r"no necesito)\b"
+)
 # Someone else asked to stop ("told my mom to stop texting me baby advice": safety_AI; "le dije
 # a mi ex que deje de escribirme"): her story, not a request to Tandem, so that clause (with
 # the few words after it) is read as if absent and the rest of the text decides ("stop
@@ -309,6 +329,9 @@ class Keywords:
             return None  # someone stopping her: the bot's to answer
         if _ELSEWHERE.search(text):
             return None  # a person, or discreet texts: the bot's to answer
+        wanted = not (_ASKS_TO_STOP.search(text) or _NOT_WANTED.search(text))
+        if _NEW_NUMBER.search(text) and wanted:
+            return None  # a new phone or number: she keeps her texts, on this number
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
         asks = body.rstrip().endswith("?") or _QUESTION.search(text)
         if asks and not _ASKS_TO_STOP.search(text):

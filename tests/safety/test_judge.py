@@ -181,6 +181,18 @@ def test_a_lexicon_phrase_the_model_finds_unlikely_is_asked_or_read_in_context()
     assert sure_none.judge("my friend died of an overdose and i want to od tonight").level == ASK
 
 
+def test_a_phrase_in_a_text_far_longer_than_any_the_readers_learned_is_a_crisis() -> None:
+    # Round 24's readers scored "blah" x 400 then "i want to die" 0.38, under the lexicon
+    # floor: a question, not the crisis reply. Diluted by a length they never learned from,
+    # their risk says nothing about a story; the phrase decides.
+    lexicon = CrisisLexicon.load()
+    sure_none = SafetyJudge(lexicon, _shifted(TextModel.load(RISK_MODEL), none_bias=+20))
+    sure_none.lexicon_ignore = 0.0
+    assert sure_none.judge("blah " * 20 + "i want to die").level == ASK
+    assert sure_none.judge("blah " * 400 + "i want to die").level == CRISIS
+    assert sure_none.judge("blah " * 400).level == NONE
+
+
 def test_an_overdose_long_ago_that_happened_again_is_not_excused(judge: SafetyJudge) -> None:
     # The lexicon's exclusions for overdoses long ago hold only while nothing happens now.
     assert judge.judge("my brother died of an overdose last year").level == NONE

@@ -218,6 +218,43 @@ async def test_texts_about_stopping_something_else_reach_the_bot(
 @pytest.mark.parametrize(
     "text",
     [
+        # safety_BF's first sight (round 24): a new phone or number, told by her or for her,
+        # which the opt-out readers took for a stop and unsubscribed her
+        "this her sister, she lost her phone, use this number for now",
+        "cambie de numero, soy leidy",
+        "hey its jess, new phone, same me lol",
+        "perdio su telefono, este es el de su mama por ahora",
+    ],
+)
+async def test_a_new_phone_or_number_keeps_her_texts(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, text: str
+) -> None:
+    fake, _ = fake_rasa
+    assert await say(client, text) == fake.replies
+    assert fake.messages() == [text]
+    assert await client_status(settings) == "active"
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        "new number, stop texting this one",
+        # the number is no longer hers (stored opt-outs that must stay opt-outs)
+        "got a new phone and this is my moms number now, take it off your list",
+        "new phone who dis. just got this number and keep getting these, dont want them",
+    ],
+)
+async def test_a_new_number_with_a_stop_still_stops(
+    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, stop: str
+) -> None:
+    (confirmation,) = await say(client, stop)
+    assert "unsubscribed" in confirmation
+    assert await client_status(settings) == "opted_out"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # Written blind (sets F and G): danger in words the opt-out readers take for "stop".
         "mi pareja me quito el celular y las llaves, no me deja salir. escribiendo del telefono"
         " de mi hija",
