@@ -88,6 +88,9 @@ from tests.services.test_gateway_inbound import client_status, say
         "no more texts pls my bf gets jealous when he sees them",
         # asked as a question: "how do i get off" asks to stop (safety_AW)
         "how do i get off this?? never asked for any of it",
+        # her mind changed about the program, then her number out (safety_BH: the bot answered
+        # it as consent to share)
+        "i changed my mind about being in this. can you take my number out",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -115,6 +118,7 @@ async def test_english_opt_outs_in_other_words(
         "ya no kiero mas msjs porfa",  # as texted (safety_F)
         "no mas mensajes por favor, mi esposo revisa mi cel y se enoja",  # safety_AT
         "me mandan mensajes cuando estoy durmiendo. ya basta, borrenme porfa",  # safety_BC
+        "cambie de opinion sobre el programa, saquen mi numero porfa",  # like safety_BH's
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
