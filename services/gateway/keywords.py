@@ -329,8 +329,9 @@ class Keywords:
             return None  # someone stopping her: the bot's to answer
         if _ELSEWHERE.search(text):
             return None  # a person, or discreet texts: the bot's to answer
-        wanted = not (_ASKS_TO_STOP.search(text) or _NOT_WANTED.search(text))
-        if _NEW_NUMBER.search(text) and wanted:
+        if _NEW_NUMBER.search(text) and not (
+            _ASKS_TO_STOP.search(text) or _NOT_WANTED.search(text)
+        ):
             return None  # a new phone or number: she keeps her texts, on this number
         # Only now, when the readers decide: they cost a sentence embedding (about 10 ms).
         asks = body.rstrip().endswith("?") or _QUESTION.search(text)

@@ -91,6 +91,11 @@ from tests.services.test_gateway_inbound import client_status, say
         # her mind changed about the program, then her number out (safety_BH: the bot answered
         # it as consent to share)
         "i changed my mind about being in this. can you take my number out",
+        # a new number with a stop, or one that is no longer hers (safety_BF's guard keeps
+        # these stops)
+        "new number, stop texting this one",
+        "got a new phone and this is my moms number now, take it off your list",
+        "new phone who dis. just got this number and keep getting these, dont want them",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -185,6 +190,12 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # another phone of hers, not the one she texts from (round 19)
         "can u stop texting my old number, i got a new phone",
         "ya no me manden nada al numero viejo, este es mi numero nuevo",
+        # a new phone or number, told by her or for her (safety_BF, round 24: the opt-out
+        # readers took the first two for a stop and unsubscribed her)
+        "this her sister, she lost her phone, use this number for now",
+        "cambie de numero, soy leidy",
+        "hey its jess, new phone, same me lol",
+        "perdio su telefono, este es el de su mama por ahora",
         # the texts in the other language (safety_AL)
         "pls stop sending the spanish ones, i read english better",
         "ya no me manden los mensajes en ingles, mejor en espanol",
@@ -217,43 +228,6 @@ async def test_texts_about_stopping_something_else_reach_the_bot(
     assert await say(client, text) == fake.replies
     assert fake.messages() == [text]
     assert await client_status(settings) == "active"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # safety_BF's first sight (round 24): a new phone or number, told by her or for her,
-        # which the opt-out readers took for a stop and unsubscribed her
-        "this her sister, she lost her phone, use this number for now",
-        "cambie de numero, soy leidy",
-        "hey its jess, new phone, same me lol",
-        "perdio su telefono, este es el de su mama por ahora",
-    ],
-)
-async def test_a_new_phone_or_number_keeps_her_texts(
-    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, text: str
-) -> None:
-    fake, _ = fake_rasa
-    assert await say(client, text) == fake.replies
-    assert fake.messages() == [text]
-    assert await client_status(settings) == "active"
-
-
-@pytest.mark.parametrize(
-    "stop",
-    [
-        "new number, stop texting this one",
-        # the number is no longer hers (stored opt-outs that must stay opt-outs)
-        "got a new phone and this is my moms number now, take it off your list",
-        "new phone who dis. just got this number and keep getting these, dont want them",
-    ],
-)
-async def test_a_new_number_with_a_stop_still_stops(
-    client: TestClient, fake_rasa: tuple[FakeRasa, str], settings: Settings, stop: str
-) -> None:
-    (confirmation,) = await say(client, stop)
-    assert "unsubscribed" in confirmation
-    assert await client_status(settings) == "opted_out"
 
 
 @pytest.mark.parametrize(
