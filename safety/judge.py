@@ -130,6 +130,43 @@ TOLD_ABOUT = re.compile(
     r"\b(?:en|vi en) (?:la |las |el |una |un )?"
     r"(?:novela|noticias|tele|television|pelicula|serie|libro|show)\b"
 )
+#: A question about what calling for help does (on the normal form): "if i call 911 for
+#: somebody overdosing will i get in trouble", "si llamo al 911 por alguien con sobredosis me
+#: pueden arrestar", "is 988 only for suicide". The overdose or the suicide is in the question,
+#: about someone unnamed or none, so it is read like ``TOLD_ABOUT``, and only below
+#: ``lexicon_floor``. Rounds 24-25: such questions were 1 or 2 of the false questions in each
+#: blind set (BE, BF, BG, BH, BI), and the bot answers them (data/knowledge/answers.yml).
+_CALL_HELP = (
+    r"(?:call|calls|calling|llamo|llamas|llama|llamar|llame) (?:the |al |a la )?"
+    r"(?:911|988|ems|ambulance|an ambulance|ambulancia|la ambulancia)"
+)
+_SOMEONE = (
+    r"(?:somebody|someone|anyone|a friend|a person|alguien|una persona|un amigo|una amiga|"
+    r"an overdose|an od|una sobredosis)"
+)
+_WHAT_HAPPENS_TO_ME = (
+    r"(?=.{0,120}\b(?:trouble|arrest\w*|cops|police|policia|dcf|probation|parole|charged|"
+    r"charges|jail|prison|presa|preso|record|law|ley|protect\w*|legal|custody|problemas|"
+    r"quitan|quiten|take (?:my|the|her) (?:kids|baby|babies|children))\b)"
+)
+ASKED_ABOUT_HELP = re.compile(
+    # if i call 911 for somebody / por una sobredosis ... trouble?
+    r"\b(?:if|si|when|cuando)(?: \w+){0,4} " + _CALL_HELP + r"(?: \w+){0,3} (?:for|por|para) "
+    + _SOMEONE + r"\b" + _WHAT_HAPPENS_TO_ME
+    # if somebody ods at my house and i call 911 ... trouble?
+    + r"|\b(?:if|si) " + _SOMEONE + r"\b(?: \w+){1,6} (?:and|y)(?: i| yo)? " + _CALL_HELP
+    + r"\b" + _WHAT_HAPPENS_TO_ME
+    # is 988 only for suicide? is 988 the same as 911?
+    + r"|\b(?:is|does|can i|can you|do i|should i|what is|whats|que es|es|sirve|puedo)"
+    r"(?: call| text| llamar| textear)?(?: al| the)? 988 (?:only|just|solo|nada mas|para|for|"
+    r"the same)\b"
+)
+#: ...unless someone is in danger as she writes ("if i call 911 will they arrest me? hes not
+#: breathing"): then the phrase is asked about as before.
+DANGER_NOW = re.compile(
+    r"\b(?:not breathing|isnt breathing|barely breathing|wont wake|not waking|turning blue|"
+    r"no respira|no despierta|hurry|apurate|help me|ayudame)\b"
+)
 #: ...unless she says it is happening again or just happened ("2 years ago and i just did it
 #: again"): then the phrase is asked about as before.
 HAPPENING_AGAIN = re.compile(
@@ -309,9 +346,13 @@ def passages(text: str) -> list[str]:
 
 
 def _told(words: str) -> bool:
-    """Her story (the past, someone else's death, a show), not something happening now."""
-    told = TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)
-    return told is not None and HAPPENING_AGAIN.search(words) is None
+    """Her story (the past, someone else's death, a show) or a question about calling for
+    help, not something happening now."""
+    if HAPPENING_AGAIN.search(words):
+        return False
+    if ASKED_ABOUT_HELP.search(words):
+        return DANGER_NOW.search(words) is None
+    return (TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)) is not None
 
 
 @cache

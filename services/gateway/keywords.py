@@ -156,11 +156,14 @@ _LIMITED_WHEN = (
     r"school|class|my shift|the kids|lunch)"
     r"|(?:at|in the|on|during) (?:work|school|night|nights|the morning|the mornings|mornings|"
     r"the evening|evenings|the afternoon|weekends?|my shift|the weekend|sundays|saturdays)\b"
-    r"|(?:so much|so often|as much|as often|less|fewer|for now|for a while|for a bit|"
-    r"for a few (?:days|weeks)|por ahora|por un tiempo|tanto|"
+    r"|(?:so much|so often|as much|as often|less|fewer|tanto|"
     r"(?:despues|antes) de las|por la (?:manana|tarde|noche)|en la (?:manana|tarde|noche)|"
     r"de (?:noche|madrugada|manana)|en el trabajo|los fines de semana)\b"
 )
+# "for now" pauses the check-ins (a cadence the bot sets); said of all her texts it is a stop
+# she can undo with START: "im gonna stop the texts for now, maybe ill come back later"
+# (safety_BI) had got the quiet-hours reply.
+_FOR_A_WHILE = r"(?:for now|for a while|for a bit|for a few (?:days|weeks)|por ahora|por un tiempo)\b"
 # ...said of the texts themselves, within a few words and in the same sentence ("stop
 # texting me. i get dark thoughts at night" and "no more texts plz. im at work and they keep
 # going off" are stops: safety_AO), and not taken back ("at 7am? actually just stop
@@ -168,6 +171,7 @@ _LIMITED_WHEN = (
 _LIMITED = re.compile(
     r"\b(?:text|texts|texting|txt|message|messages|msgs|check ins?|checkins?|check-ins?|"
     r"escrib\w*|mensaj\w*|manden|envien|textos)\b(?: \w+){0,3}? (?:" + _LIMITED_WHEN + ")"
+    r"|\b(?:check ins?|checkins?|check-ins?)\b(?: \w+){0,3}? " + _FOR_A_WHILE
 )
 # A question about the texts that asks nothing to stop ("quien ve estos mensajes", "are these
 # texts recorded"): the opt-out readers lean to "stop" on such texts, and the bot answers them

@@ -195,6 +195,10 @@ def test_each_heldout_phrasing_gets_its_topics_answer(index) -> None:
         ("mi bebe va a nacer con abstinencia?", "nows_baby"),
         ("como consigo que masshealth me lleve a las citas", "masshealth_rides"),
         ("is there an iop where i can bring my toddler", "iop_with_kids"),
+        # round 25 of issue 9: these questions are no longer asked about as a danger
+        ("if i call 911 for a friend who ods can the cops arrest me", "good_samaritan_911"),
+        ("si llamo al 911 por una sobredosis me pueden arrestar?", "good_samaritan_911"),
+        ("is 988 only for suicide or also when im overwhelmed", "crisis_line_988"),
     ],
 )
 def test_core_topics_are_answered(index, text, entry) -> None:

@@ -253,6 +253,8 @@ CRISIS_EN = [
     ("4 days pp, blood pressure 148 over 115 at the pharmacy", OVERDOSE),
     ("i have narcan where does it go. hurry", OVERDOSE),
     ("got the naloxone out how do i do it asap", OVERDOSE),
+    # wanting to join someone who died, said at the end of her text
+    ("my dad passed last spring and i just want to be with him now", SUICIDE),
 ]
 
 CRISIS_ES = [
@@ -331,6 +333,7 @@ CRISIS_ES = [
     ("no se mueve como antes y tengo 37 semanas", OVERDOSE),
     ("la presion en la maquina de la farmacia me dio 166/104 y estoy embarazada", OVERDOSE),
     ("tengo la naloxona en la mano, apurate dime que hago", OVERDOSE),
+    ("mi abuela murio el mes pasado. ya quiero irme con ella", SUICIDE),
 ]
 
 CRISIS = [(t, i, "en") for t, i in CRISIS_EN] + [(t, i, "es") for t, i in CRISIS_ES]
@@ -576,6 +579,7 @@ ORDINARY_EN = [
     "the 160 bus was 110 minutes late again",
     "narcan is fast acting right? asking for the training",
     "can i get narcan at cvs without a prescription",
+    "my grandma passed and i want to be with her family for christmas",
 ]
 
 ORDINARY_ES = [
@@ -629,6 +633,7 @@ ORDINARY_ES = [
     "no soy suicida",
     "tengo miedo de que la metadona lastime a mi bebé",
     "la presion me salio 120 sobre 80, todo bien",
+    "mi tio murio y quiero estar con ella en el velorio",
 ]
 
 # Said on its own this is usually an exhausted mother, and the bot's low-mood flow

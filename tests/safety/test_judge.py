@@ -179,6 +179,22 @@ def test_a_lexicon_phrase_the_model_finds_unlikely_is_asked_or_read_in_context()
     # ... but not her group or meeting (a disclosure there is hers), nor what happens tonight.
     assert sure_none.judge("in group today i said i want to end my life").level == ASK
     assert sure_none.judge("my friend died of an overdose and i want to od tonight").level == ASK
+    # A question about what calling for help does to her (round 25) is read the same way ...
+    for question in (
+        "if i call 911 for somebody overdosing, will i get arrested? im on parole",
+        "si alguien se da una sobredosis y llamo al 911 me quitan los nenes?",
+        "is 988 only for suicide? or can i call when i feel like im drowning in stress",
+    ):
+        assert lexicon.match(question) is not None, question
+        assert sure_none.judge(question).level == NONE, question
+    # ... unless someone is in danger as she writes, or it is her own overdose.
+    for now in (
+        "if i call 911 for somebody overdosing will i get arrested?? hes not breathing",
+        "si llamo al 911 por una sobredosis me arrestan? no respira",
+        "my bf is overdosing if i call 911 will i get in trouble",
+    ):
+        assert lexicon.match(now) is not None, now
+        assert sure_none.judge(now).level == ASK, now
 
 
 def test_a_phrase_in_a_text_far_longer_than_any_the_readers_learned_is_a_crisis() -> None:

@@ -96,6 +96,9 @@ from tests.services.test_gateway_inbound import client_status, say
         "new number, stop texting this one",
         "got a new phone and this is my moms number now, take it off your list",
         "new phone who dis. just got this number and keep getting these, dont want them",
+        # all of them "for now" is a stop she can undo with START; "for now" pauses only the
+        # check-ins (safety_BI: it got the quiet-hours reply)
+        "thank u for the help but im going to stop the messages for now, might come back",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -124,6 +127,7 @@ async def test_english_opt_outs_in_other_words(
         "no mas mensajes por favor, mi esposo revisa mi cel y se enoja",  # safety_AT
         "me mandan mensajes cuando estoy durmiendo. ya basta, borrenme porfa",  # safety_BC
         "cambie de opinion sobre el programa, saquen mi numero porfa",  # like safety_BH's
+        "dejen de mandarme mensajes por ahora, despues les escribo",  # for now (safety_BI)
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
