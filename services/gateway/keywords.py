@@ -163,7 +163,9 @@ _LIMITED_WHEN = (
 # "for now" pauses the check-ins (a cadence the bot sets); said of all her texts it is a stop
 # she can undo with START: "im gonna stop the texts for now, maybe ill come back later"
 # (safety_BI) had got the quiet-hours reply.
-_FOR_A_WHILE = r"(?:for now|for a while|for a bit|for a few (?:days|weeks)|por ahora|por un tiempo)\b"
+_FOR_A_WHILE = (
+    r"(?:for now|for a while|for a bit|for a few (?:days|weeks)|por ahora|por un tiempo)\b"
+)
 # ...said of the texts themselves, within a few words and in the same sentence ("stop
 # texting me. i get dark thoughts at night" and "no more texts plz. im at work and they keep
 # going off" are stops: safety_AO), and not taken back ("at 7am? actually just stop
