@@ -162,10 +162,13 @@ ASKED_ABOUT_HELP = re.compile(
     r"the same)\b"
 )
 #: ...unless someone is in danger as she writes ("if i call 911 will they arrest me? hes not
-#: breathing"): then the phrase is asked about as before.
+#: breathing") or she tells of thoughts of her own ("is 988 only for suicide? i keep thinking
+#: about it"): then the phrase is asked about as before.
 DANGER_NOW = re.compile(
     r"\b(?:not breathing|isnt breathing|barely breathing|wont wake|not waking|turning blue|"
-    r"no respira|no despierta|hurry|apurate|help me|ayudame)\b"
+    r"no respira|no despierta|hurry|apurate|help me|ayudame|thinking about|thoughts of|"
+    r"keep thinking|want to die|kill myself|end it|end my life|hurt myself|a plan|"
+    r"pensando en|ganas de morir|matarme|quitarme la vida|hacerme dano)\b"
 )
 #: ...unless she says it is happening again or just happened ("2 years ago and i just did it
 #: again"): then the phrase is asked about as before.

@@ -192,6 +192,7 @@ def test_a_lexicon_phrase_the_model_finds_unlikely_is_asked_or_read_in_context()
         "if i call 911 for somebody overdosing will i get arrested?? hes not breathing",
         "si llamo al 911 por una sobredosis me arrestan? no respira",
         "my bf is overdosing if i call 911 will i get in trouble",
+        "is 988 only for suicide? bc i keep thinking about it at night",
     ):
         assert lexicon.match(now) is not None, now
         assert sure_none.judge(now).level == ASK, now
