@@ -634,6 +634,7 @@ ORDINARY_ES = [
     "tengo miedo de que la metadona lastime a mi bebé",
     "la presion me salio 120 sobre 80, todo bien",
     "mi tio murio y quiero estar con ella en el velorio",
+    "mi hija me va a matar de un susto, se escondio en el closet jaja",  # an idiom
 ]
 
 # Said on its own this is usually an exhausted mother, and the bot's low-mood flow
