@@ -133,3 +133,33 @@ def test_after_the_question_a_request_about_something_else_is_answered_as_itself
     # The question is closed: a later yes is not read as danger.
     later = said(stack.sms("ok thanks", phone))
     assert "988" not in later, later
+
+
+@pytest.mark.parametrize(
+    ("phone", "question", "answer"),
+    [
+        (
+            "+14135550311",
+            "if i call 911 for somebody overdosing can i get arrested? im on probation",
+            "Good Samaritan",
+        ),
+        (
+            "+14135550312",
+            "si llamo al 911 por alguien con una sobredosis me pueden arrestar a mi?",
+            "Buen Samaritano",
+        ),
+    ],
+)
+def test_a_question_about_calling_911_gets_the_answer_not_the_crisis_question(
+    stack: Stack, phone: str, question: str, answer: str
+) -> None:
+    # Round 25: nobody is in danger as she writes, so the lexicon's overdose phrase is read in
+    # context and the knowledge base answers (call 911 first; the Good Samaritan law).
+    stack.sms("hey", phone)
+    stack.sms("skip", phone)
+    reply = said(stack.sms(question, phone))
+    assert answer in reply and "911" in reply, reply
+    assert "YES or NO" not in reply and "SI o NO" not in reply, reply
+    # Someone in danger now still gets the first overdose text.
+    now = said(stack.sms("if i call 911 will they arrest me?? hes not breathing", phone))
+    assert now.startswith(FIRST_OVERDOSE_TEXT), now
