@@ -128,6 +128,7 @@ async def test_english_opt_outs_in_other_words(
         "me mandan mensajes cuando estoy durmiendo. ya basta, borrenme porfa",  # safety_BC
         "cambie de opinion sobre el programa, saquen mi numero porfa",  # like safety_BH's
         "dejen de mandarme mensajes por ahora, despues les escribo",  # for now (safety_BI)
+        "ya no me manden nada, gracias por todo",  # "nada" of the texts (safety_BJ)
     ],
 )
 async def test_spanish_opt_outs_are_confirmed_in_spanish(
@@ -219,6 +220,7 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         "do u guys report to dcf? dont want them to stop me seeing my baby",
         # deleting something else for her
         "borrame esa cita del martes, ya no puedo ir",
+        "no me manden nada de la clinica por correo, mi suegra abre todo",
         # turning off something of her own
         "my alarm keeps going off at 5, how do i turn it off",
         "how do i get off work early tmrw for my appt",
