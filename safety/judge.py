@@ -151,7 +151,7 @@ _WHAT_HAPPENS_TO_ME = (
 )
 ASKED_ABOUT_HELP = re.compile(
     # if i call 911 for somebody / por una sobredosis ... trouble?
-    r"\b(?:if|si|when|cuando)(?: \w+){0,4} " + _CALL_HELP + r"(?: \w+){0,3} (?:for|por|para) "
+    r"\b(?:if|si|when|cuando)(?: \w+){0,4} " + _CALL_HELP + r"(?: \w+){0,3} (?:for|por|para|pa) "
     + _SOMEONE + r"\b" + _WHAT_HAPPENS_TO_ME
     # if somebody ods at my house and i call 911 ... trouble?
     + r"|\b(?:if|si) " + _SOMEONE + r"\b(?: \w+){1,6} (?:and|y)(?: i| yo)? " + _CALL_HELP
@@ -325,7 +325,7 @@ class SafetyJudge:
             return (ASK if context and risk < self.lexicon_floor else CRISIS), "lexicon"
         if risk >= self.crisis_at:
             return CRISIS, "model"
-        if risk >= self.ask_at:
+        if risk >= self.ask_at and not _asks_about_help(words):
             return ASK, "model"
         return NONE, ""
 
@@ -348,14 +348,24 @@ def passages(text: str) -> list[str]:
     return found
 
 
+def _asks_about_help(words: str) -> bool:
+    """A question about what calling 911 or 988 does, with nobody in danger as she writes
+    (``ASKED_ABOUT_HELP``): not asked about unless the readers find a crisis. Round 25: over
+    26,000 stored texts, 22 ask such a question, every one of them an everyday text."""
+    return (
+        ASKED_ABOUT_HELP.search(words) is not None
+        and DANGER_NOW.search(words) is None
+        and HAPPENING_AGAIN.search(words) is None
+    )
+
+
 def _told(words: str) -> bool:
     """Her story (the past, someone else's death, a show) or a question about calling for
     help, not something happening now."""
-    if HAPPENING_AGAIN.search(words):
-        return False
     if ASKED_ABOUT_HELP.search(words):
-        return DANGER_NOW.search(words) is None
-    return (TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)) is not None
+        return _asks_about_help(words)  # with danger now, never excused as a story
+    told = TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)
+    return told is not None and HAPPENING_AGAIN.search(words) is None
 
 
 @cache

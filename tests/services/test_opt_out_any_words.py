@@ -99,6 +99,8 @@ from tests.services.test_gateway_inbound import client_status, say
         # all of them "for now" is a stop she can undo with START; "for now" pauses only the
         # check-ins (safety_BI: it got the quiet-hours reply)
         "thank u for the help but im going to stop the messages for now, might come back",
+        # "no more text" in the singular, for her (safety_BK)
+        "were moving to florida so no more text for me please, thank u",
     ],
 )
 async def test_english_opt_outs_in_other_words(
