@@ -132,6 +132,11 @@ _ELSEWHERE = re.compile(
     r"(?!(?:texts?|messages|msgs|sms|list|program|tandem|this|these|whole|thing|service)\b)\w+"
     r"|\b(?:dont|do not|no) (?:put|say|mention|write|pongas|pongan|digas|escribas) (?:\w+ ){0,4}"
     r"(?:in|on|en) (?:the|my|these|los|mis|estos) (?:messages|texts|mensajes|textos)\b"
+    # ...or what they are about ("mi marido ve mis mensajes, no pongan de que se trata":
+    # safety_BL, whom the readers unsubscribed)
+    r"|\b(?:dont|do not|no) (?:put|say|mention|write|pongas|pongan|digas|digan|escribas|"
+    r"escriban|menciones|mencionen) (?:de que se trata|what (?:its|it is|they are|theyre|this is)"
+    r" (?:about|for)|el nombre|lo que es)\b"
 )
 # "no more of the baby size texts", "stop sending the pregnancy week stuff ... send the baby
 # stuff now" (safety_AB): one kind of text, not all of them. The model may be sure it is about

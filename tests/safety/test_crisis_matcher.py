@@ -257,6 +257,8 @@ CRISIS_EN = [
     ("my dad passed last spring and i just want to be with him now", SUICIDE),
     # her children left in someone's care with a farewell, even relayed
     ("cousin texted me take care of the twins for me, love you forever. not picking up", SUICIDE),
+    # not wanting to be revived
+    ("threw my narcan in the trash, dont want nobody bringing me back this time", SUICIDE),
 ]
 
 CRISIS_ES = [
@@ -337,6 +339,7 @@ CRISIS_ES = [
     ("tengo la naloxona en la mano, apurate dime que hago", OVERDOSE),
     ("mi abuela murio el mes pasado. ya quiero irme con ella", SUICIDE),
     ("me escribio: cuidame a los nenes, te quiero para siempre. no contesta", SUICIDE),
+    ("ya bote el narcan, no quiero que nadie me reviva", SUICIDE),
 ]
 
 CRISIS = [(t, i, "en") for t, i in CRISIS_EN] + [(t, i, "es") for t, i in CRISIS_ES]
@@ -584,6 +587,8 @@ ORDINARY_EN = [
     "can i get narcan at cvs without a prescription",
     "my grandma passed and i want to be with her family for christmas",
     "can u take care of the dog for me this weekend? love u so much",
+    "i dont want anyone bringing me back to that house, he still lives there",
+    "dont want my mom bringing me anything, she does enough",
 ]
 
 ORDINARY_ES = [

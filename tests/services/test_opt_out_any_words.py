@@ -101,6 +101,8 @@ from tests.services.test_gateway_inbound import client_status, say
         "thank u for the help but im going to stop the messages for now, might come back",
         # "no more text" in the singular, for her (safety_BK)
         "were moving to florida so no more text for me please, thank u",
+        # asked as a question about them ending, not when (safety_BL: the privacy reply)
+        "could these texts stop? my mom keeps reading them",
     ],
 )
 async def test_english_opt_outs_in_other_words(
@@ -223,6 +225,9 @@ async def test_spanish_opt_outs_are_confirmed_in_spanish(
         # deleting something else for her
         "borrame esa cita del martes, ya no puedo ir",
         "no me manden nada de la clinica por correo, mi suegra abre todo",
+        # discreet texts, not fewer (safety_BL: the readers unsubscribed her)
+        "mi esposo lee mis mensajes, no digan de que se trata porfa",
+        "dont say what theyre about pls my mom reads my phone",
         # turning off something of her own
         "my alarm keeps going off at 5, how do i turn it off",
         "how do i get off work early tmrw for my appt",
