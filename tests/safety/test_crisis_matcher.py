@@ -259,6 +259,9 @@ CRISIS_EN = [
     ("cousin texted me take care of the twins for me, love you forever. not picking up", SUICIDE),
     # not wanting to be revived
     ("threw my narcan in the trash, dont want nobody bringing me back this time", SUICIDE),
+    # about to cut, with nothing after it to cut; asking to be talked down
+    ("bout to cut again. somebody please", SUICIDE),
+    ("can someone talk me down rn", SUICIDE),
 ]
 
 CRISIS_ES = [
@@ -589,6 +592,9 @@ ORDINARY_EN = [
     "can u take care of the dog for me this weekend? love u so much",
     "i dont want anyone bringing me back to that house, he still lives there",
     "dont want my mom bringing me anything, she does enough",
+    "gonna cut the cord at the hospital, my bf is scared lol",
+    "about to cut up some fruit for the baby",
+    "my sister talked me down from buying that stroller lol",
 ]
 
 ORDINARY_ES = [
