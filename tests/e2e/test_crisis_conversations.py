@@ -76,7 +76,8 @@ def test_warning_signs_over_several_messages_are_noticed(stack: Stack) -> None:
         "the baby is at my moms all weekend",
         "dropped off the dog at my cousins for good",
         "feeling weirdly calm today",
-        "anyway thanks for everything",
+        # (round 25's readers ask about "anyway thanks for everything" on its own)
+        "anyway thanks for always checking on me",
     )
     judge = default_judge()
     assert all(judge.judge(t).level == NONE for t in texts)
