@@ -7,7 +7,9 @@
    that had not met its writer) the phrase is read in context and not asked about:
    "we talked about suicide prevention at group today"; so is one told as the past ("3 yrs
    ago today i od'd", ``TOLD_AS_PAST``) or about someone else's death or a show ("my friend
-   died of an od", ``TOLD_ABOUT``) below ``lexicon_floor``. (A higher cut-off for long
+   died of an od", ``TOLD_ABOUT``), or a question about what calling 911 or 988 does to her
+   ("if i call 911 for somebody overdosing will i get in trouble", ``ASKED_ABOUT_HELP``) below
+   ``lexicon_floor``. (A higher cut-off for long
    texts was tried in round 9 and taken out: it let "overdose at the bus stop in quincy center
    a lady is down" through, which the n-gram reader scored 0.004.)
 2. The risk: two readers trained on labelled texts by ``make safety-model``, blended
@@ -133,9 +135,11 @@ TOLD_ABOUT = re.compile(
 #: A question about what calling for help does (on the normal form): "if i call 911 for
 #: somebody overdosing will i get in trouble", "si llamo al 911 por alguien con sobredosis me
 #: pueden arrestar", "is 988 only for suicide". The overdose or the suicide is in the question,
-#: about someone unnamed or none, so it is read like ``TOLD_ABOUT``, and only below
-#: ``lexicon_floor``. Rounds 24-25: such questions were 1 or 2 of the false questions in each
-#: blind set (BE, BF, BG, BH, BI), and the bot answers them (data/knowledge/answers.yml).
+#: about someone unnamed or none: a lexicon phrase in it is read like ``TOLD_ABOUT`` (below
+#: ``lexicon_floor``), and the readers' ask line does not ask it back (``_asks_about_help``).
+#: Rounds 24-25: such questions were 1 or 2 of the false questions in each blind set (BD to
+#: BL), and the bot answers them (data/knowledge/answers.yml). Calling for a named person ("if
+#: i call 911 for my friend") is left out on purpose: it may be happening now.
 _CALL_HELP = (
     r"(?:call|calls|calling|llamo|llamas|llama|llamar|llame) (?:the |al |a la )?"
     r"(?:911|988|ems|ambulance|an ambulance|ambulancia|la ambulancia)"
@@ -351,7 +355,7 @@ def passages(text: str) -> list[str]:
 def _asks_about_help(words: str) -> bool:
     """A question about what calling 911 or 988 does, with nobody in danger as she writes
     (``ASKED_ABOUT_HELP``): not asked about unless the readers find a crisis. Round 25: over
-    26,000 stored texts, 22 ask such a question, every one of them an everyday text."""
+    26,000 stored texts, 26 ask such a question, every one of them an everyday text."""
     return (
         ASKED_ABOUT_HELP.search(words) is not None
         and DANGER_NOW.search(words) is None
