@@ -356,18 +356,20 @@ def _asks_about_help(words: str) -> bool:
     """A question about what calling 911 or 988 does, with nobody in danger as she writes
     (``ASKED_ABOUT_HELP``): not asked about unless the readers find a crisis. Round 25: over
     26,000 stored texts, 26 ask such a question, every one of them an everyday text."""
-    return (
-        ASKED_ABOUT_HELP.search(words) is not None
-        and DANGER_NOW.search(words) is None
-        and HAPPENING_AGAIN.search(words) is None
-    )
+    return ASKED_ABOUT_HELP.search(words) is not None and _nothing_happening(words)
+
+
+def _nothing_happening(words: str) -> bool:
+    """Nobody in danger as she writes, and nothing happening again (``DANGER_NOW``,
+    ``HAPPENING_AGAIN``)."""
+    return DANGER_NOW.search(words) is None and HAPPENING_AGAIN.search(words) is None
 
 
 def _told(words: str) -> bool:
     """Her story (the past, someone else's death, a show) or a question about calling for
     help, not something happening now."""
     if ASKED_ABOUT_HELP.search(words):
-        return _asks_about_help(words)  # with danger now, never excused as a story
+        return _nothing_happening(words)  # with danger now, never excused as a story
     told = TOLD_AS_PAST.search(words) or TOLD_ABOUT.search(words)
     return told is not None and HAPPENING_AGAIN.search(words) is None
 
