@@ -2,6 +2,7 @@
 timed by what the stack itself measures, printed per turn (mean) beside the whole turn.
 
     PYTHONPATH=. .venv/bin/python bench/turn_profile.py [--conversations 5] [--py-spy PATH]
+        [--production]
 
 - the whole turn, as Twilio's webhook waits for it (signed SMS, bench/live_stack.py);
 - the gateway's steps (services/metrics.py `tandem_sms_turn_step_seconds`): storing the
@@ -120,7 +121,9 @@ def report(args: argparse.Namespace) -> None:
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min), 2 cores")
     with tempfile.TemporaryDirectory(prefix="tandem-turn-profile-") as tmp:
         var_dir = Path(tmp)
-        with turns.tandem_stack(var_dir, False, turns.DEFAULT_POSTGRES, turns.DEFAULT_REDIS) as t:
+        with turns.tandem_stack(
+            var_dir, args.production, turns.DEFAULT_POSTGRES, turns.DEFAULT_REDIS
+        ) as t:
             asyncio.run(turns.serial(turns.tandem_send(t), turns.new_phone))  # warm-up
             seen = len(rasa_ms(t.log))
             spy = None
@@ -145,7 +148,8 @@ def report(args: argparse.Namespace) -> None:
     def step(name: str) -> float:
         return delta.get(("tandem_sms_turn_step_seconds", name, "sum"), 0.0) * per
 
-    print(f"{count} turns, {args.conversations} conversations one at a time (development profile)")
+    profile_name = "production: 2 Rasa + Redis + PostgreSQL" if args.production else "development"
+    print(f"{count} turns, {args.conversations} conversations one at a time ({profile_name})")
     print(f"whole turn (Twilio's wait)      mean {1000 * sum(run.latencies) / count:6.1f} ms")
     print(f"  p50 {run.p(0.5):.0f} ms, p99 {run.p(0.99):.0f} ms")
     inbound = delta.get(("tandem_http_request_seconds", "/sms/inbound", "sum"), 0.0) * per
@@ -186,6 +190,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=5)
     parser.add_argument("--py-spy", help="a py-spy binary: also sample the Rasa process")
+    parser.add_argument(
+        "--production", action="store_true", help="the production profile (bench/turns.py's)"
+    )
     report(parser.parse_args())
     return 0
 

@@ -109,6 +109,15 @@ def shared_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def keep_api_connections(app: Sanic) -> None:
+    """The actions' calls to Tandem's API share one session while the server runs: a new
+    connection per call cost both processes (bench/results/turn_profile.md, cut 8)."""
+    from actions.api import client
+
+    app.register_listener(lambda *_: client.keep_connections(), "before_server_start")
+    app.register_listener(lambda *_: client.close_connections(), "after_server_stop")
+
+
 def warm_up_knowledge() -> None:
     """Check data/knowledge/answers.yml and embed its questions before taking calls: a wrong
     entry stops the start-up with a message naming the entry and field."""
@@ -135,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     utils.update_sanic_log_level()
     app = guard(create_app(args.actions or "actions"), token)
+    keep_api_connections(app)
     warm_up_knowledge()
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl = endpoint.create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)

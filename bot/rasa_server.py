@@ -7,8 +7,9 @@ without it and hands Rasa's own entry point (rasa.__main__.main, what the `rasa`
 an in-process argv with the token from $RASA_TOKEN; /proc shows only what was exec'd.
 
 It also installs bot/action_answers.py (the check of each action server answer, with its
-schema checked once instead of on every call) and bot/event_types.py (an event's class by its
-type name, looked up once).
+schema checked once instead of on every call), bot/action_calls.py (connections to the action
+server kept, and only the domain it reads sent) and bot/event_types.py (an event's class by
+its type name, looked up once).
 
 Run as `python -m bot.rasa_server -m <model> --enable-api ...` (services/stack.py does).
 """
@@ -40,9 +41,10 @@ def main(args: Sequence[str] | None = None) -> None:
     sys.argv = rasa_argv(sys.argv[1:] if args is None else args, token)
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_answers, event_types
+    from bot import action_answers, action_calls, event_types
 
     action_answers.install()  # the action server's answers checked without re-checking a schema
+    action_calls.install()  # kept connections, and the domain's slots and forms only
     event_types.install()  # an event's class found once per type name, not per event
 
     rasa_main()

@@ -9,11 +9,13 @@ their own columns: a crisis intent next to her client id says too much, and Rasa
 from the event JSON anyway. The table keeps Rasa's shape (sender_id, type_name, timestamp), so
 Rasa's queries work unchanged and `tandem purge` can delete by sender and age.
 
-Two round trips of Rasa's are cut (issue 15's profile: the tracker store was the Rasa process's
-largest part): her session is read as the JSON column alone, not as ORM rows, and a tracker this
-store read knows how many of its events are stored, so saving it inserts the rest without first
-counting the rows again (Rasa's `_additional_events`). One conversation's turns never run at
-once (the lock store), so no other process adds to her session between the two.
+Rasa's work around the SQL is cut (issue 15's profile: the tracker store was the Rasa process's
+largest part): her session is read as the JSON column alone, with a Core query instead of ORM
+rows; a turn's new events are written as one multi-row INSERT instead of an ORM object each;
+and a tracker this store read knows how many of its events are stored, so saving it inserts
+the rest without first counting the rows again (Rasa's `_additional_events`). One
+conversation's turns never run at once (the lock store), so no other process adds to her
+session between the two.
 
 bot/endpoints.yml: `tracker_store: {type: bot.tracker_store.EncryptedSQLTrackerStore, ...}`.
 Rasa falls back to an in-memory store when this class cannot be imported, so a missing key is
@@ -31,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from rasa.core.tracker_store import SQLTrackerStore, _create_sequence
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.ext.declarative import DeclarativeMeta, declarative_base
@@ -109,10 +112,22 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        events_table = self.SQLEvent.__table__
+        query = sa.select(events_table.c.data).where(events_table.c.sender_id == sender_id)
+        if not fetch_events_from_all_sessions:
+            # Rasa's condition (SQLTrackerStore._event_query): from her last SessionStarted.
+            start = (
+                sa.select(sa.func.max(events_table.c.timestamp))
+                .where(
+                    events_table.c.sender_id == sender_id,
+                    events_table.c.type_name == SessionStarted.type_name,
+                )
+                .scalar_subquery()
+            )
+            query = query.where(sa.or_(events_table.c.timestamp >= start, start.is_(None)))
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            rows = query.with_entities(self.SQLEvent.data).all()
-        events = [json.loads(data) for (data,) in rows]
+            rows = session.execute(query.order_by(events_table.c.id)).scalars().all()
+        events = [json.loads(data) for data in rows]
         if not self.domain or not events:
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -122,7 +137,21 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
+        """Rasa's save as one multi-row INSERT (Rasa adds an ORM object per event)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [
+                {
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": event.timestamp,
+                    "data": json.dumps(event.as_dict()),
+                }
+                for event in self._additional_events(session, tracker)
+            ]
+            if rows:
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+                session.commit()
         setattr(tracker, STORED, len(tracker.events))
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:

@@ -84,13 +84,20 @@ def bot_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+# The processes' matrix products are small (one text against a reader's support vectors), and
+# several processes share the machine's cores: OpenBLAS's extra threads mostly spin.
+# One thread per process cut the CPU of a crisis judgement from 9.5 to 5.4 ms at the same
+# wall time (bench/results/turn_profile.md, cut 8). An operator's own setting wins.
+PROCESS_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def _numbered(name: str, index: int, count: int) -> str:
     return name if count == 1 else f"{name} {index + 1}"
 
 
 def children(settings: Settings, model: Path) -> list[Child]:
     """The action servers, the Rasa processes and the services, in start order."""
-    base = {**os.environ, **bot_environment(settings)}
+    base = {**PROCESS_DEFAULTS, **os.environ, **bot_environment(settings)}
     actions = urlsplit(settings.action_server_url)
     action_env = base
     if settings.tandem_action_workers > 1:
@@ -147,7 +154,7 @@ def children(settings: Settings, model: Path) -> list[Child]:
             settings.local_url,
             settings.local_url + "/healthz",
             [sys.executable, "-m", "services.cli", "serve"],
-            dict(os.environ),
+            {**PROCESS_DEFAULTS, **os.environ},
         )
     )
     return kids

@@ -1,9 +1,11 @@
 """A small async client for Tandem's services API.
 
 Reads TANDEM_API_URL (default http://127.0.0.1:8080) and TANDEM_SERVICE_TOKEN when it is
-created, so each action run sees the current environment. One aiohttp ClientSession per call
-with a 5 s total timeout: the action server makes a few calls per message, and nothing has to
-be closed at shutdown. Never logs the token, query values or her text.
+created, so each action run sees the current environment. Each call has a 5 s total timeout.
+The action server keeps one aiohttp ClientSession while it runs (`keep_connections`, from
+bot/action_server.py), so its calls reuse connections to the API instead of opening one per
+call; elsewhere (tests, scripts) each call has a session of its own. Never logs the token,
+query values or her text.
 
 Her words (a place, a search) go only in JSON request bodies, never in a URL: URLs end up in
 access logs, proxy logs and tracebacks. A query string may carry only the directory ids and
@@ -11,6 +13,7 @@ the language code ("en" or "es") in URL_PARAMS; `request` refuses anything else.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 from typing import Any
@@ -25,6 +28,31 @@ DEFAULT_TIMEOUT_S = 5.0
 # The only query parameters a call may carry: ids from the directory and the language of
 # the answer's words ("en" or "es"), never her words.
 URL_PARAMS = frozenset({"location_id", "language"})
+# Kept connections close after this long idle, under the services' own keep-alive (75 s).
+KEEPALIVE_SECONDS = 30.0
+
+_kept: aiohttp.ClientSession | None = None  # the action server's, while it runs
+
+
+async def keep_connections() -> None:
+    """From now on every call of this process shares one session (its event loop's)."""
+    global _kept
+    _kept = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
+    )
+
+
+async def close_connections() -> None:
+    global _kept
+    if _kept is not None:
+        session, _kept = _kept, None
+        await session.close()
+
+
+def _session() -> contextlib.AbstractAsyncContextManager[aiohttp.ClientSession]:
+    if _kept is not None and not _kept.closed:
+        return contextlib.nullcontext(_kept)  # `async with` must not close it
+    return aiohttp.ClientSession()
 
 
 class ApiError(Exception):
@@ -80,9 +108,14 @@ class TandemApi:
             headers["Authorization"] = f"Bearer {self._token}"
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session:
+            async with _session() as session:
                 async with session.request(
-                    method, f"{self.base_url}{path}", params=query, json=body, headers=headers
+                    method,
+                    f"{self.base_url}{path}",
+                    params=query,
+                    json=body,
+                    headers=headers,
+                    timeout=self._timeout,
                 ) as resp:
                     data = await _read_json(resp)
                     if 200 <= resp.status < 300:

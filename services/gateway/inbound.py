@@ -72,6 +72,7 @@ class _Her:
     language: str | None
     last_sent: str | None  # the last text Tandem sent her
     recent: list[str]  # states of her other inbound messages in the flood window
+    waiting: bool  # earlier messages of hers wait for the bot (replayed before this one)
 
 
 @dataclass
@@ -117,10 +118,8 @@ class Gateway:
             turn = Turn([part for r in turn.replies for part in split_for_sms(r)], turn.state)
             with TURN_STEP.labels("reply").time():
                 async with self.sessions() as session, session.begin():
-                    message = await session.get(Message, message_id)
-                    assert message is not None
-                    message.state = turn.state
-                    message_log.record_replies(session, message, turn.replies)
+                    await message_log.settle(session, message_id, turn.state)
+                    message_log.record_replies(session, client_id, message_id, turn.replies)
         INBOUND.labels(turn.state).inc()
         log_event(
             logger,
@@ -258,13 +257,13 @@ class Gateway:
                 # message like any other crisis (kept for replay if it cannot answer).
                 where = "in an over-long message" if too_long else "during a flood"
                 await self._alert_staff(client_id, sms.sid, judgement.category, where)
-                return await self._bot_turn(client_id, message_id, sms.sid, text, judging)
+                return await self._bot_turn(client_id, sms.sid, text, judging, her.waiting)
             if too_long:
                 return Turn(
                     self.say.crisis_reply(text) or [self.say.text("too_long")], MessageState.IGNORED
                 )
             return self._flood_reply(text, recent or [])
-        return await self._bot_turn(client_id, message_id, sms.sid, text, judging)
+        return await self._bot_turn(client_id, sms.sid, text, judging, her.waiting)
 
     async def _read_her(self, client_id: str, message_id: int) -> _Her:
         window = timedelta(seconds=self.settings.tandem_rate_limit_seconds)
@@ -278,6 +277,7 @@ class Gateway:
                 recent=await message_log.recent_inbound(
                     session, client_id, utcnow() - window, exclude_id=message_id
                 ),
+                waiting=bool(await message_log.pending_for(session, client_id)),
             )
 
     def _last_sent(self, her: _Her, name: str) -> str | None:
@@ -337,10 +337,10 @@ class Gateway:
     async def _bot_turn(
         self,
         client_id: str,
-        message_id: int,
         sid: str,
         text: str,
         judging: Awaitable[Judgement],
+        waiting: bool,
     ) -> Turn:
         rasa = self.replayer.rasa
         if rasa.is_open:
@@ -348,11 +348,13 @@ class Gateway:
             # time-out; kept for replay.
             rasa.nudge()
             return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
-        # Earlier messages the bot missed go first, so the conversation stays in order.
-        with TURN_STEP.labels("replay").time():
-            caught_up = await self.replayer.replay_client(client_id, locked=True)
-        if not caught_up:
-            return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
+        # Earlier messages the bot missed go first, so the conversation stays in order (none
+        # can start waiting meanwhile: her lock is held since `_read_her` looked).
+        if waiting:
+            with TURN_STEP.labels("replay").time():
+                caught_up = await self.replayer.replay_client(client_id, locked=True)
+            if not caught_up:
+                return Turn(self.say.fallback(text), MessageState.PENDING_REPLAY)
         # A crisis, or a possible one, waits on the bot only briefly: then the gateway's own
         # crisis reply goes out, and the bot's fuller answer follows by SMS (the replay).
         with TURN_STEP.labels("judge").time():

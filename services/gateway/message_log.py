@@ -37,16 +37,18 @@ async def last_reply_text(session: AsyncSession, client_id: str) -> str | None:
     )
 
 
-def record_replies(session: AsyncSession, inbound: Message, texts: list[str]) -> None:
-    """Replies sent in the TwiML response to `inbound`."""
+def record_replies(
+    session: AsyncSession, client_id: str, inbound_id: int, texts: list[str]
+) -> None:
+    """Replies sent in the TwiML response to her message `inbound_id`."""
     session.add_all(
         Message(
-            client_id=inbound.client_id,
+            client_id=client_id,
             direction="outbound",
             body=text,
             segments=count_segments(text),
             state=MessageState.TWIML,
-            in_reply_to_id=inbound.id,
+            in_reply_to_id=inbound_id,
         )
         for text in texts
     )
@@ -77,6 +79,11 @@ async def pending_for(session: AsyncSession, client_id: str | None = None) -> li
     if client_id is not None:
         query = query.where(Message.client_id == client_id)
     return list(await session.scalars(query.order_by(Message.created_at, Message.id)))
+
+
+async def settle(session: AsyncSession, message_id: int, state: MessageState) -> None:
+    """Set an inbound message's final state, without reading it first."""
+    await session.execute(update(Message).where(Message.id == message_id).values(state=state))
 
 
 async def claim(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -68,3 +69,23 @@ def test_without_redis_url_rasa_does_not_start(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("REDIS_URL", raising=False)
     with pytest.raises(Exception, match="REDIS_URL is not set"):
         store_from_endpoints(monkeypatch, "bot.lock_store.RedisURLLockStore")
+
+
+def test_a_turn_waits_out_a_lock_whose_holder_died(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = os.environ.get("TANDEM_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TANDEM_TEST_REDIS_URL is not set")
+    monkeypatch.setenv("REDIS_URL", url)
+    store = store_from_endpoints(monkeypatch, "bot.lock_store.RedisURLLockStore")
+    conversation = f"c_test_{uuid.uuid4().hex}"
+    # A Rasa process took her lock for 0.4 s and died: nobody releases it.
+    assert store.red.lock(store.key_prefix + conversation, timeout=0.4).acquire(blocking=False)
+
+    async def next_turn() -> float:
+        start = time.monotonic()
+        async with store.lock(conversation):
+            return time.monotonic() - start
+
+    waited = asyncio.run(next_turn())
+    assert 0.3 < waited < 2.0
+    assert store.red.get(store.key_prefix + conversation) is None, "released after the turn"

@@ -280,9 +280,12 @@ async def test_a_turn_is_timed_by_step_and_route_without_her_details(
     ]
     after = await scrape(client, api_headers)
     counts = [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("record", "decide")]
-    counts += [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("replay", "judge")]
-    counts += [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("bot", "reply")]
+    counts += [f'tandem_sms_turn_step_seconds_count{{step="{s}"}}' for s in ("judge", "bot")]
+    counts.append('tandem_sms_turn_step_seconds_count{step="reply"}')
     counts.append('tandem_http_request_seconds_count{route="/sms/inbound"}')
     for name in counts:
         assert after[name] - before.get(name, 0.0) == 1.0, name
+    # Nothing of hers waited for the bot: no replay step (it runs only when something does).
+    replay = 'tandem_sms_turn_step_seconds_count{step="replay"}'
+    assert after.get(replay, 0.0) == before.get(replay, 0.0)
     assert not any("555" in name or "ride" in name or "c_" in name for name in after)
