@@ -102,8 +102,14 @@ async def _workflows(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+# Idle connections to Rasa are dropped before Rasa's server (Sanic) closes them at 5 s: a
+# turn sent on a connection Sanic is closing would fail and get the holding reply.
+RASA_KEEPALIVE_SECONDS = 4.0
+
+
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession() as session:
+    connector = aiohttp.TCPConnector(keepalive_timeout=RASA_KEEPALIVE_SECONDS)
+    async with aiohttp.ClientSession(connector=connector) as session:
         app[app_keys.HTTP] = session
         yield
 
