@@ -8,8 +8,9 @@ an in-process argv with the token from $RASA_TOKEN; /proc shows only what was ex
 
 It also installs bot/action_answers.py (the check of each action server answer, with its
 schema checked once instead of on every call), bot/action_calls.py (connections to the action
-server kept, and only the domain it reads sent) and bot/event_types.py (an event's class by
-its type name, looked up once).
+server kept, and only the domain it reads sent), bot/event_types.py (an event's class by its
+type name, looked up once) and bot/past_states.py (her past states worked out once for each
+length of her history).
 
 Run as `python -m bot.rasa_server -m <model> --enable-api ...` (services/stack.py does).
 """
@@ -41,11 +42,12 @@ def main(args: Sequence[str] | None = None) -> None:
     sys.argv = rasa_argv(sys.argv[1:] if args is None else args, token)
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_answers, action_calls, event_types
+    from bot import action_answers, action_calls, event_types, past_states
 
     action_answers.install()  # the action server's answers checked without re-checking a schema
     action_calls.install()  # kept connections, and the domain's slots and forms only
     event_types.install()  # an event's class found once per type name, not per event
+    past_states.install()  # the rules' states of her session, once per history
 
     rasa_main()
 
