@@ -42,12 +42,13 @@ def main(args: Sequence[str] | None = None) -> None:
     sys.argv = rasa_argv(sys.argv[1:] if args is None else args, token)
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_answers, action_calls, event_types, past_states
+    from bot import action_answers, action_calls, event_types, frozen_heap, past_states
 
     action_answers.install()  # the action server's answers checked without re-checking a schema
     action_calls.install()  # kept connections, and the domain's slots and forms only
     event_types.install()  # an event's class found once per type name, not per event
     past_states.install()  # the rules' states of her session, once per history
+    frozen_heap.install()  # the loaded model out of the garbage collector's full passes
 
     rasa_main()
 
