@@ -623,23 +623,31 @@ async def running(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
     app.router.add_post("/api/consents/{consent_id}/grant", fake.grant)
     app.router.add_post("/api/consents/{consent_id}/decline", fake.decline)
     app.router.add_post("/api/clients/{client_id}/consents/withdraw", fake.withdraw)
+    async with serving(app) as url:
+        monkeypatch.setenv("TANDEM_API_URL", url)
+        monkeypatch.setenv("TANDEM_SERVICE_TOKEN", TOKEN)
+        # Signal posts run in the background (actions/signals.py): retries without waiting,
+        # and every post done before the test looks at what reached the fake.
+        monkeypatch.setattr(signals, "RETRY_DELAYS", (0.0, 0.0))
+        try:
+            yield url
+        finally:
+            await signals.settled()
+    fake.assert_on_contract()
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """`app` on a free local port (127.0.0.1, port 0): its base URL."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    url = f"http://{host}:{port}"
-    monkeypatch.setenv("TANDEM_API_URL", url)
-    monkeypatch.setenv("TANDEM_SERVICE_TOKEN", TOKEN)
-    # Signal posts run in the background (actions/signals.py): retries without waiting, and
-    # every post done before the test looks at what reached the fake.
-    monkeypatch.setattr(signals, "RETRY_DELAYS", (0.0, 0.0))
     try:
-        yield url
+        yield f"http://{host}:{port}"
     finally:
-        await signals.settled()
         await runner.cleanup()
-    fake.assert_on_contract()
 
 
 def tracker(

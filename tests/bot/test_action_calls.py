@@ -26,7 +26,7 @@ from actions.api.client import TandemApi
 from actions.find_services import ValidateFindServicesForm
 from actions.language import ValidateSlotMappings
 from bot import action_calls
-from tests.bot.fake_api import FakeApi, running, tracker
+from tests.bot.fake_api import FakeApi, running, serving, tracker
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -131,15 +131,8 @@ async def peers(bodies: list[Any] | None = None) -> AsyncIterator[tuple[str, lis
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}", ports
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url, ports
 
 
 # Her words as an action call carries them: accents, slashes, quotes, a float time stamp.

@@ -26,7 +26,7 @@ from actions.find_services import (
 from actions.result_messages import footer, result_message, search_header
 from actions.taxonomy import feature_label, load_taxonomy
 from sms_text.segments import count_segments, gsm7_length, is_gsm7
-from tests.bot.fake_api import TOKEN, FakeApi, running, service, tracker
+from tests.bot.fake_api import TOKEN, FakeApi, running, service, serving, tracker
 from tests.ports import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -573,18 +573,13 @@ def test_the_client_times_out_with_a_typed_error(monkeypatch: pytest.MonkeyPatch
 
         app = web.Application()
         app.router.add_post("/api/places/resolve", slow)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        try:
-            with pytest.raises(ApiError) as caught:
-                await TandemApi(f"http://{host}:{port}", TOKEN, timeout_s=0.2).resolve_place("x")
-            return caught.value
-        finally:
-            answer.set()
-            await runner.cleanup()
+        async with serving(app) as url:
+            try:
+                with pytest.raises(ApiError) as caught:
+                    await TandemApi(url, TOKEN, timeout_s=0.2).resolve_place("x")
+                return caught.value
+            finally:
+                answer.set()
 
     error = asyncio.run(scenario())
     assert error.status is None and error.code == "unreachable"
