@@ -37,22 +37,22 @@ KEEPALIVE_SECONDS = 4.0
 
 _rasa_call_format = RemoteAction._action_call_format
 _sessions: dict[tuple[Any, ...], aiohttp.ClientSession] = {}
-_domains: dict[int, tuple[Domain, dict[str, Any]]] = {}
 
 
 def kept_session(endpoint: EndpointConfig) -> contextlib.nullcontext[aiohttp.ClientSession]:
     """EndpointConfig.session, with one session kept per event loop and default headers
     (Rasa's `request` uses it in `async with`, which would close a session of its own)."""
     loop = asyncio.get_running_loop()
-    auth = tuple(sorted(endpoint.basic_auth.items()))
-    key = (loop, tuple(sorted(endpoint.headers.items())), auth)
+    basic = endpoint.basic_auth
+    key = (loop, tuple(sorted(endpoint.headers.items())), tuple(sorted(basic.items())))
     session = _sessions.get(key)
     if session is None or session.closed:
         for old in [k for k in _sessions if k[0].is_closed()]:
             del _sessions[old]  # sessions of event loops that ended (tests start many)
         session = aiohttp.ClientSession(
             headers=endpoint.headers,
-            auth=aiohttp.BasicAuth(**dict(auth)) if auth else None,
+            # As Rasa's own EndpointConfig.session builds it.
+            auth=aiohttp.BasicAuth(basic["username"], basic["password"]) if basic else None,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
             json_serialize=ujson.dumps,
@@ -68,23 +68,12 @@ async def close_sessions() -> None:
         await _sessions.pop(key).close()
 
 
-def domain_read(domain: Domain) -> dict[str, Any]:
-    """The parts of `domain` the action server reads, built once per domain (a new model
-    brings a new one)."""
-    kept = _domains.get(id(domain))
-    if kept is None or kept[0] is not domain:
-        whole = domain.as_dict()
-        kept = (domain, {key: whole[key] for key in DOMAIN_KEYS_READ if key in whole})
-        _domains.clear()
-        _domains[id(domain)] = kept
-    return kept[1]
-
-
 def action_call_format(self: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:
     """RemoteAction._action_call_format, with only the domain the action server reads."""
     call = _rasa_call_format(self, tracker, domain)
-    if "domain" in call:
-        call["domain"] = domain_read(domain)
+    if "domain" in call:  # Domain.as_dict(): the domain's own dict, so left unchanged
+        whole = call["domain"]
+        call["domain"] = {key: whole[key] for key in DOMAIN_KEYS_READ if key in whole}
     return call
 
 

@@ -55,7 +55,7 @@ def past_states(
             ignore_rule_only_turns=ignore_rule_only_turns,
             rule_only_data=rule_only_data,
         )
-        kept = (key, _copy(states))
+        kept = (key, states)  # Rasa's own list, handed to nobody: copies go out
         setattr(self, KEPT, kept)
     return _copy(kept[1])
 

@@ -64,6 +64,12 @@ def sentence_vectors(messages: list[Message], dense_weight: float) -> scipy.spar
     return scipy.sparse.vstack(rows, format="csr", dtype=np.float32)
 
 
+def _transposed(weights: dict[str, np.ndarray] | None) -> np.ndarray | None:
+    """The coefficients as (features, intents), contiguous: scipy copies a transposed view on
+    every product, 0.46 ms a message against 0.01 (bench/results/turn_profile.md, cut 8)."""
+    return None if weights is None else np.ascontiguousarray(weights["coef"].T)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SentenceIntentClassifier(GraphComponent, IntentClassifier):
     """Logistic regression over the sentence features (see the module docstring)."""
@@ -97,6 +103,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self._weights = weights
+        self._coef_t = _transposed(weights)
 
     @classmethod
     def create(
@@ -129,6 +136,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             "intercept": model.intercept_.astype(np.float32),
             "classes": model.classes_.astype(str),
         }
+        self._coef_t = _transposed(self._weights)
         self.persist()
         return self._resource
 
@@ -137,8 +145,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         if self._weights is None:
             return
         with self._model_storage.write_to(self._resource) as directory:
-            stored = {key: self._weights[key] for key in ("coef", "intercept", "classes")}
-            np.savez_compressed(directory / WEIGHTS_FILE, **stored)
+            np.savez_compressed(directory / WEIGHTS_FILE, **self._weights)
 
     @classmethod
     def load(
@@ -163,12 +170,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         """Each message's probability for each intent (rows sum to 1)."""
         assert self._weights is not None
         features = sentence_vectors(messages, self.component_config["dense_weight"])
-        coef_t = self._weights.get("coef_t")
-        if coef_t is None:
-            # scipy copies a transposed (non-contiguous) matrix on every product: 0.46 ms a
-            # message against 0.01 with the copy made once (turn_profile.md, cut 8).
-            coef_t = self._weights["coef_t"] = np.ascontiguousarray(self._weights["coef"].T)
-        scores = features @ coef_t + self._weights["intercept"]
+        scores = features @ self._coef_t + self._weights["intercept"]
         scores = np.asarray(scores) - np.max(scores, axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
